@@ -1,0 +1,177 @@
+/** The typed COS Batch Operations job model, independent of XML and HTTP. */
+
+export const JOB_STATUSES = [
+  'Active',
+  'Cancelled',
+  'Cancelling',
+  'Complete',
+  'Completing',
+  'Failed',
+  'Failing',
+  'New',
+  'Paused',
+  'Pausing',
+  'Preparing',
+  'Ready',
+  'Suspended',
+] as const;
+
+export type KnownJobStatus = (typeof JOB_STATUSES)[number];
+/** A status COS may add later is kept as its text rather than rejected. */
+export type JobStatus = KnownJobStatus | (string & { readonly unknownStatus?: true });
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Complete', 'Cancelled', 'Failed']);
+
+export function isKnownJobStatus(value: string): value is KnownJobStatus {
+  return (JOB_STATUSES as readonly string[]).includes(value);
+}
+
+export function isFinished(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export type RequestedJobStatus = 'Ready' | 'Cancelled';
+
+export type OperationKind =
+  | 'COSPutObjectCopy'
+  | 'COSInitiateRestoreObject'
+  | 'COSPutObjectTagging'
+  | 'COSDeleteObject'
+  | 'unknown';
+
+export interface JobOperation {
+  /** The element name under `<Operation>`, or 'unknown' when none was recognised. */
+  kind: OperationKind;
+  /** The element name as sent by COS (useful when kind is 'unknown'). */
+  rawKind: string;
+  /** Leaf parameters of the operation, flattened with dotted paths (e.g. `TargetResource`). */
+  parameters: Readonly<Record<string, string>>;
+  /** Deletes (and anything unknown that deletes) are destructive. */
+  destructive: boolean;
+}
+
+export interface JobManifest {
+  location: { objectArn: string; etag: string; objectVersionId?: string };
+  format: string;
+  fields: string[];
+}
+
+export interface JobReport {
+  bucket: string;
+  enabled: boolean;
+  format: string;
+  prefix: string;
+  reportScope: string;
+}
+
+export interface JobProgress {
+  totalTasks: number;
+  succeededTasks: number;
+  failedTasks: number;
+}
+
+export interface JobFailure {
+  code: string;
+  reason: string;
+}
+
+/** A job as DescribeJob returns it. Optional fields are absent when COS did not send them. */
+export interface Job {
+  id: string;
+  status: JobStatus;
+  priority: number;
+  description: string;
+  creationTime?: string;
+  terminationDate?: string;
+  confirmationRequired: boolean;
+  operation: JobOperation;
+  manifest?: JobManifest;
+  report?: JobReport;
+  roleArn?: string;
+  progress: JobProgress;
+  failureReasons: JobFailure[];
+  statusUpdateReason?: string;
+  suspendedCause?: string;
+  suspendedDate?: string;
+}
+
+/** A job as one ListJobs member returns it (a summary: no manifest, report or failure reasons). */
+export interface JobSummary {
+  id: string;
+  status: JobStatus;
+  priority: number;
+  description: string;
+  creationTime?: string;
+  terminationDate?: string;
+  /** The operation element name as listed, e.g. `COSPutObjectCopy`. */
+  operation: string;
+  progress: JobProgress;
+}
+
+export interface ListJobsPage {
+  jobs: JobSummary[];
+  nextToken?: string;
+}
+
+export interface ListJobsOptions {
+  status?: KnownJobStatus;
+  maxResults?: number;
+  nextToken?: string;
+}
+
+export interface UpdateJobStatusResult {
+  jobId: string;
+  status: JobStatus;
+  statusUpdateReason?: string;
+  requestId?: string;
+}
+
+/**
+ * Outcome of UpdateJobStatus after reconciliation: when the call itself failed ambiguously
+ * (timeout, reset, 5xx) the client re-reads the job and says whether the change took effect.
+ */
+export type StatusUpdateOutcome =
+  | { kind: 'applied'; result: UpdateJobStatusResult; reconciled: boolean }
+  | { kind: 'not_applied'; error: Error; observedStatus?: JobStatus }
+  | { kind: 'unknown'; error: Error };
+
+export interface CreateJobInput {
+  clientRequestToken: string;
+  confirmationRequired: boolean;
+  description?: string;
+  priority: number;
+  roleArn: string;
+  manifest: {
+    objectArn: string;
+    etag: string;
+    format?: string;
+    fields?: string[];
+  };
+  operation:
+    | {
+        kind: 'COSPutObjectCopy';
+        targetResource: string;
+        storageClass?: string;
+        extra?: Record<string, string>;
+      }
+    | { kind: 'COSInitiateRestoreObject'; expirationInDays: number; jobTier: 'Bulk' | 'Standard' }
+    | { kind: 'COSPutObjectTagging'; tags: { key: string; value: string }[] }
+    | { kind: 'COSDeleteObject' };
+  report?: { bucket: string; enabled: boolean; prefix?: string; reportScope: 'AllTasks' | 'FailedTasksOnly' };
+}
+
+/**
+ * The port the approval engine depends on, one per configured region. The undici client implements it;
+ * tests of the core may hand in any object that does.
+ */
+export interface CosJobsApi {
+  readonly region: string;
+  listJobs(options?: ListJobsOptions): Promise<ListJobsPage>;
+  listAllJobs(options?: Omit<ListJobsOptions, 'nextToken'>): AsyncIterable<JobSummary>;
+  describeJob(jobId: string): Promise<Job>;
+  updateJobStatus(
+    jobId: string,
+    requested: RequestedJobStatus,
+    reason?: string,
+  ): Promise<StatusUpdateOutcome>;
+}
