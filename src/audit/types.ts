@@ -3,6 +3,7 @@
 export type AuditAction =
   | 'posted'
   | 'approve_vote'
+  | 'approve_requested'
   | 'approved'
   | 'cancel_requested'
   | 'cancelled'

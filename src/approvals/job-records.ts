@@ -1,0 +1,149 @@
+import type { Job, JobProgress, JobStatus } from '../cos/model.js';
+import type { EngineKeys } from './keys.js';
+import { trackedMember } from './keys.js';
+import type { RedisClient } from './ports.js';
+
+/** What people saw on the card: approval is refused if the job no longer matches it. */
+export interface ShownSnapshot {
+  operationKind: string;
+  operationParameters: Record<string, string>;
+  manifestEtag: string;
+  priority: number;
+  totalTasks: number;
+}
+
+export interface JobRecord {
+  region: string;
+  jobId: string;
+  shown: ShownSnapshot;
+  firstSeenAt: number;
+  lastStatus: JobStatus;
+  lastProgress?: JobProgress;
+  lastProgressAt?: number;
+  card?: { channel: string; ts: string };
+  lastRemindedAt?: number;
+  changedOutsideAt?: number;
+  finishedAt?: number;
+  expiredAt?: number;
+}
+
+export function snapshotOf(job: Job): ShownSnapshot {
+  return {
+    operationKind: job.operation.rawKind,
+    operationParameters: { ...job.operation.parameters },
+    manifestEtag: job.manifest?.location.etag ?? '',
+    priority: job.priority,
+    totalTasks: job.progress.totalTasks,
+  };
+}
+
+function sortedJson(record: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+/** Names what changed between the card and the job as COS describes it now, or [] when nothing did. */
+export function differencesFromShown(shown: ShownSnapshot, job: Job): string[] {
+  const now = snapshotOf(job);
+  const changes: string[] = [];
+  if (now.operationKind !== shown.operationKind) {
+    changes.push(`operation changed from ${shown.operationKind} to ${now.operationKind}`);
+  } else if (sortedJson(now.operationParameters) !== sortedJson(shown.operationParameters)) {
+    changes.push('operation parameters changed');
+  }
+  if (now.manifestEtag !== shown.manifestEtag) changes.push('manifest ETag changed');
+  if (now.priority !== shown.priority)
+    changes.push(`priority changed from ${shown.priority} to ${now.priority}`);
+  return changes;
+}
+
+// Creates the record only if absent, in one step, so a crash never leaves half a record and two
+// replicas never both announce the same job.
+const CREATE_IF_ABSENT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1`;
+
+export class JobRecords {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: EngineKeys,
+  ) {}
+
+  /** Returns true when this call created the record (the job is new to cosjob). */
+  async createIfAbsent(region: string, job: Job, now: number): Promise<boolean> {
+    const fields: string[] = [
+      'region',
+      region,
+      'jobId',
+      job.id,
+      'shown',
+      JSON.stringify(snapshotOf(job)),
+      'firstSeenAt',
+      String(now),
+      'lastStatus',
+      job.status,
+      'lastProgress',
+      JSON.stringify(job.progress),
+    ];
+    const created = await this.redis.eval(
+      CREATE_IF_ABSENT,
+      1,
+      this.keys.jobRecord(region, job.id),
+      ...fields,
+    );
+    if (created === 1) await this.redis.sadd(this.keys.tracked(), trackedMember(region, job.id));
+    return created === 1;
+  }
+
+  async exists(region: string, jobId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.jobRecord(region, jobId))) === 1;
+  }
+
+  async get(region: string, jobId: string): Promise<JobRecord | undefined> {
+    const raw = await this.redis.hgetall(this.keys.jobRecord(region, jobId));
+    if (!raw || !raw.jobId || !raw.shown) return undefined;
+    const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+    const record: JobRecord = {
+      region: raw.region ?? region,
+      jobId: raw.jobId,
+      shown: JSON.parse(raw.shown) as ShownSnapshot,
+      firstSeenAt: Number(raw.firstSeenAt ?? 0),
+      lastStatus: raw.lastStatus ?? 'Suspended',
+    };
+    if (raw.lastProgress) record.lastProgress = JSON.parse(raw.lastProgress) as JobProgress;
+    const lastProgressAt = num(raw.lastProgressAt);
+    if (lastProgressAt !== undefined) record.lastProgressAt = lastProgressAt;
+    if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };
+    const lastRemindedAt = num(raw.lastRemindedAt);
+    if (lastRemindedAt !== undefined) record.lastRemindedAt = lastRemindedAt;
+    const changedOutsideAt = num(raw.changedOutsideAt);
+    if (changedOutsideAt !== undefined) record.changedOutsideAt = changedOutsideAt;
+    const finishedAt = num(raw.finishedAt);
+    if (finishedAt !== undefined) record.finishedAt = finishedAt;
+    const expiredAt = num(raw.expiredAt);
+    if (expiredAt !== undefined) record.expiredAt = expiredAt;
+    return record;
+  }
+
+  async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {
+    await this.redis.hset(this.keys.jobRecord(region, jobId), 'cardChannel', channel, 'cardTs', ts);
+  }
+
+  async update(region: string, jobId: string, fields: Record<string, string | number>): Promise<void> {
+    const flat = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+    if (flat.length > 0) await this.redis.hset(this.keys.jobRecord(region, jobId), ...flat);
+  }
+
+  /** Sets a field only if it is not set yet; true when this call set it (a once-only event). */
+  async markOnce(region: string, jobId: string, field: string, value: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.jobRecord(region, jobId), field, String(value))) === 1;
+  }
+
+  async tracked(): Promise<string[]> {
+    return this.redis.smembers(this.keys.tracked());
+  }
+
+  async untrack(region: string, jobId: string): Promise<void> {
+    await this.redis.srem(this.keys.tracked(), trackedMember(region, jobId));
+  }
+}

@@ -1,0 +1,75 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { AuditActor } from '../audit/types.js';
+import type { Job, JobFailure, JobProgress, JobStatus } from '../cos/model.js';
+import type { Logger } from '../logger.js';
+
+/** Either a single Redis or a Cluster: the engine only uses commands both offer, with keys in one slot. */
+export type RedisClient = Redis | Cluster;
+
+/** Resolves Slack user-group membership; the Slack layer implements it with usergroups.users.list. */
+export interface ApproverDirectory {
+  membersOf(usergroupId: string): Promise<readonly string[]>;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { id: 'system', name: 'cosjob' };
+
+/** What the watcher reports; the Slack layer (and the demo, CLI and tests) subscribe. */
+export interface EngineEventMap {
+  job_pending: { region: string; job: Job; redelivery: boolean };
+  job_progress: { region: string; job: Job; previousStatus: JobStatus };
+  job_finished: {
+    region: string;
+    job: Job;
+    status: JobStatus;
+    progress: JobProgress;
+    failureReasons: JobFailure[];
+  };
+  job_changed_outside: { region: string; job: Job; previousStatus: JobStatus };
+  job_reminder: { region: string; jobId: string; waitingMinutes: number };
+  job_expired: { region: string; jobId: string; hours: number; outcome: string };
+  job_decided: {
+    region: string;
+    jobId: string;
+    action: 'approve' | 'cancel';
+    actor: AuditActor;
+    cosStatus?: string;
+  };
+}
+
+export type EngineEventName = keyof EngineEventMap;
+type Handler<K extends EngineEventName> = (event: EngineEventMap[K]) => Promise<void> | void;
+
+/**
+ * An event emitter whose emit awaits every handler, so the watcher only records an event as delivered
+ * after its subscribers have handled it. A failing handler is logged and does not stop the others.
+ */
+export class EngineEvents {
+  private readonly handlers = new Map<EngineEventName, Handler<EngineEventName>[]>();
+  constructor(private readonly logger: Logger) {}
+
+  on<K extends EngineEventName>(name: K, handler: Handler<K>): () => void {
+    const list = this.handlers.get(name) ?? [];
+    list.push(handler as Handler<EngineEventName>);
+    this.handlers.set(name, list);
+    return () => {
+      const current = this.handlers.get(name) ?? [];
+      this.handlers.set(
+        name,
+        current.filter((h) => h !== handler),
+      );
+    };
+  }
+
+  async emit<K extends EngineEventName>(name: K, event: EngineEventMap[K]): Promise<boolean> {
+    let allOk = true;
+    for (const handler of this.handlers.get(name) ?? []) {
+      try {
+        await handler(event);
+      } catch (error) {
+        allOk = false;
+        this.logger.error(`handler for ${name} failed`, { error });
+      }
+    }
+    return allOk;
+  }
+}

@@ -1,0 +1,116 @@
+import type { AuditTrail } from '../audit/types.js';
+import type { Clock } from '../clock.js';
+import type { CosJobsApi } from '../cos/model.js';
+import type { Logger } from '../logger.js';
+import { type Intent, type StoredDecision, statusShowsApplied } from './decide.js';
+import type { EngineKeys } from './keys.js';
+import type { RedisClient } from './ports.js';
+
+export interface ReconcileReport {
+  examined: number;
+  applied: number;
+  notApplied: number;
+  stillUnknown: number;
+}
+
+export interface ReconcilerOptions {
+  redis: RedisClient;
+  keys: EngineKeys;
+  audit: AuditTrail;
+  clients: ReadonlyMap<string, CosJobsApi>;
+  clock: Clock;
+  logger: Logger;
+}
+
+const RELEASE_IF_OWNER = `
+local v = redis.call('GET', KEYS[1])
+if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * Settles intents that have no result: a crash, or Redis failing between the COS call and the result
+ * entry. COS is the source of truth: the job's status says whether the change took effect.
+ */
+export class Reconciler {
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /** Intents younger than `minAgeMs` may still be in flight in another process and are left alone. */
+  async reconcile(minAgeMs: number): Promise<ReconcileReport> {
+    const { redis, keys } = this.o;
+    const report: ReconcileReport = { examined: 0, applied: 0, notApplied: 0, stillUnknown: 0 };
+    const raw = await redis.hgetall(keys.intents());
+    const now = this.o.clock.now();
+    for (const [intentId, text] of Object.entries(raw ?? {})) {
+      let intent: Intent;
+      try {
+        intent = JSON.parse(text) as Intent;
+      } catch {
+        this.o.logger.error('unreadable intent left in place for an operator', { intentId });
+        continue;
+      }
+      if (now - intent.startedAt < minAgeMs) continue;
+      report.examined += 1;
+      const client = this.o.clients.get(intent.region);
+      if (!client) {
+        report.stillUnknown += 1;
+        continue;
+      }
+      let status: string;
+      try {
+        status = (await client.describeJob(intent.jobId)).status;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== 'NoSuchJob') {
+          report.stillUnknown += 1;
+          this.o.logger.warn('reconciler could not read the job; will try again', {
+            jobId: intent.jobId,
+            error,
+          });
+          continue;
+        }
+        status = 'NoSuchJob';
+      }
+      const applied = statusShowsApplied(intent.requested, status);
+      await this.o.audit.append({
+        entryId: `reconciled:${intentId}`,
+        actor: intent.actor,
+        action: 'reconciled',
+        region: intent.region,
+        jobId: intent.jobId,
+        outcome: applied ? 'applied' : 'not_applied',
+        cosStatus: status,
+        intentId,
+        source: intent.source,
+        reason: `${intent.action} requested at ${new Date(intent.startedAt).toISOString()}; COS now shows ${status}`,
+      });
+      if (applied) {
+        const decision: StoredDecision = {
+          action: intent.action,
+          actor: intent.actor,
+          approverIds: [intent.actor.id],
+          at: new Date(now).toISOString(),
+          cosStatus: status,
+        };
+        await redis.set(keys.decision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
+        await redis.del(keys.votes(intent.region, intent.jobId));
+        report.applied += 1;
+      } else {
+        report.notApplied += 1;
+      }
+      await redis.hdel(keys.intents(), intentId);
+      await redis.eval(RELEASE_IF_OWNER, 1, keys.claim(intent.region, intent.jobId), intentId);
+    }
+    return report;
+  }
+
+  async pendingIntents(): Promise<Intent[]> {
+    const raw = await this.o.redis.hgetall(this.o.keys.intents());
+    return Object.values(raw ?? {}).flatMap((text) => {
+      try {
+        return [JSON.parse(text) as Intent];
+      } catch {
+        return [];
+      }
+    });
+  }
+}

@@ -1,0 +1,358 @@
+import type { AuditTrail } from '../audit/types.js';
+import type { Clock } from '../clock.js';
+import { type CosJobsApi, isFinished, type Job } from '../cos/model.js';
+import type { Logger } from '../logger.js';
+import type { DecisionService } from './decide.js';
+import type { JobRecord, JobRecords } from './job-records.js';
+import { parseTrackedMember } from './keys.js';
+import type { LeaderLease } from './leader.js';
+import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
+import type { Reconciler } from './reconciler.js';
+
+export interface WatcherOptions {
+  clients: ReadonlyMap<string, CosJobsApi>;
+  records: JobRecords;
+  decisions: DecisionService;
+  reconciler: Reconciler;
+  audit: AuditTrail;
+  events: EngineEvents;
+  lease: LeaderLease;
+  clock: Clock;
+  logger: Logger;
+  pollIntervalMs: number;
+  remindAfterMs?: number;
+  autoCancelAfterMs?: number;
+  /** Counter-only progress is reported at most this often per job; status changes always are. */
+  progressIntervalMs?: number;
+  /** Intents younger than this may still be in flight elsewhere; the reconciler leaves them. */
+  reconcileGraceMs?: number;
+  random?: () => number;
+}
+
+export interface RegionPollReport {
+  region: string;
+  skipped?: 'backoff';
+  error?: string;
+  announced: string[];
+  badJobs: string[];
+}
+
+export interface PollReport {
+  leader: boolean;
+  regions: RegionPollReport[];
+  tracked: number;
+}
+
+interface RegionHealth {
+  failures: number;
+  nextAttemptAt: number;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
+ * replica holding the leader lease; every step is idempotent (records are created with NX, once-only
+ * events are marked with HSETNX), so a brief overlap of two leaders announces nothing twice.
+ */
+export class JobWatcher {
+  private readonly health = new Map<string, RegionHealth>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<PollReport> | undefined;
+  private wasLeader = false;
+  private stopped = true;
+
+  constructor(private readonly o: WatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.o.lease.start();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+    await this.o.lease.stop();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.pollOnce().finally(() => {
+        const random = this.o.random ?? Math.random;
+        this.schedule(this.o.pollIntervalMs * (0.8 + 0.4 * random()));
+      });
+      this.running.catch((error) => this.o.logger.error('poll failed', { error }));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One full pass: discovery in every region, then follow-up of tracked jobs. */
+  async pollOnce(): Promise<PollReport> {
+    const leader = await this.o.lease.tick();
+    if (!leader) {
+      this.wasLeader = false;
+      return { leader: false, regions: [], tracked: 0 };
+    }
+    const redeliver = !this.wasLeader;
+    this.wasLeader = true;
+
+    await this.o.reconciler.reconcile(this.o.reconcileGraceMs ?? 60_000).catch((error) => {
+      this.o.logger.warn('reconciliation pass failed', { error });
+    });
+
+    const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
+    const tracked = await this.followTracked(redeliver);
+    return { leader: true, regions, tracked };
+  }
+
+  private async discover(client: CosJobsApi): Promise<RegionPollReport> {
+    const report: RegionPollReport = { region: client.region, announced: [], badJobs: [] };
+    const now = this.o.clock.now();
+    const health = this.health.get(client.region) ?? { failures: 0, nextAttemptAt: 0 };
+    if (health.nextAttemptAt > now) return { ...report, skipped: 'backoff' };
+    try {
+      for await (const summary of client.listAllJobs({ status: 'Suspended' })) {
+        if (summary.status !== 'Suspended') continue;
+        if (await this.o.records.exists(client.region, summary.id)) continue;
+        let job: Job;
+        try {
+          job = await client.describeJob(summary.id);
+        } catch (error) {
+          if (isRegionWideError(error)) throw error;
+          // One bad job (malformed answer, odd operation) must not block the others.
+          report.badJobs.push(summary.id);
+          this.o.logger.warn('skipping a job that could not be described', {
+            region: client.region,
+            jobId: summary.id,
+            error,
+          });
+          continue;
+        }
+        if (job.status !== 'Suspended') continue;
+        if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now())) {
+          report.announced.push(job.id);
+          await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
+        }
+      }
+      this.health.set(client.region, { failures: 0, nextAttemptAt: 0 });
+    } catch (error) {
+      const failures = health.failures + 1;
+      const backoff = Math.min(MAX_BACKOFF_MS, this.o.pollIntervalMs * 2 ** (failures - 1));
+      this.health.set(client.region, { failures, nextAttemptAt: now + backoff });
+      report.error = error instanceof Error ? error.message : String(error);
+      this.o.logger.warn('COS region poll failed; backing off', {
+        region: client.region,
+        failures,
+        backoffMs: backoff,
+        error,
+      });
+    }
+    return report;
+  }
+
+  private async followTracked(redeliver: boolean): Promise<number> {
+    const members = await this.o.records.tracked();
+    const inFlight = new Set((await this.o.reconciler.pendingIntents()).map((i) => `${i.region}|${i.jobId}`));
+    for (const member of members) {
+      const ref = parseTrackedMember(member);
+      if (!ref) continue;
+      const client = this.o.clients.get(ref.region);
+      if (!client) continue;
+      const healthy = (this.health.get(ref.region)?.nextAttemptAt ?? 0) <= this.o.clock.now();
+      if (!healthy) continue;
+      try {
+        await this.follow(client, ref.jobId, inFlight.has(member), redeliver);
+      } catch (error) {
+        this.o.logger.warn('could not follow a tracked job', { region: ref.region, jobId: ref.jobId, error });
+      }
+    }
+    return members.length;
+  }
+
+  private async follow(
+    client: CosJobsApi,
+    jobId: string,
+    decisionInFlight: boolean,
+    redeliver: boolean,
+  ): Promise<void> {
+    const region = client.region;
+    const record = await this.o.records.get(region, jobId);
+    if (!record) {
+      await this.o.records.untrack(region, jobId);
+      return;
+    }
+    let job: Job;
+    try {
+      job = await client.describeJob(jobId);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'NoSuchJob') {
+        this.o.logger.info('tracked job no longer exists in COS; no longer following it', { region, jobId });
+        await this.o.records.untrack(region, jobId);
+        return;
+      }
+      throw error;
+    }
+    const now = this.o.clock.now();
+
+    if (redeliver && !record.card && job.status === 'Suspended') {
+      await this.o.events.emit('job_pending', { region, job, redelivery: true });
+    }
+
+    const decided = (await this.o.decisions.getDecision(region, jobId)) !== undefined;
+    if (record.lastStatus === 'Suspended' && job.status !== 'Suspended' && !decided && !decisionInFlight) {
+      if (await this.o.records.markOnce(region, jobId, 'changedOutsideAt', now)) {
+        await this.o.audit.append({
+          entryId: `changed_outside:${region}:${jobId}`,
+          actor: SYSTEM_ACTOR,
+          action: 'changed_outside',
+          region,
+          jobId,
+          cosStatus: job.status,
+          reason: job.statusUpdateReason ?? 'the job left Suspended without a decision made in cosjob',
+          source: 'watcher',
+        });
+        await this.o.events.emit('job_changed_outside', { region, job, previousStatus: record.lastStatus });
+      }
+    }
+
+    await this.reportProgress(region, job, record, now);
+
+    if (isFinished(job.status)) {
+      if (await this.o.records.markOnce(region, jobId, 'finishedAt', now)) {
+        await this.o.audit.append({
+          entryId: `finished:${region}:${jobId}`,
+          actor: SYSTEM_ACTOR,
+          action: 'finished',
+          region,
+          jobId,
+          cosStatus: job.status,
+          outcome: `${job.progress.succeededTasks} succeeded, ${job.progress.failedTasks} failed of ${job.progress.totalTasks}`,
+          source: 'watcher',
+        });
+        await this.o.events.emit('job_finished', {
+          region,
+          job,
+          status: job.status,
+          progress: job.progress,
+          failureReasons: job.failureReasons,
+        });
+      }
+      await this.o.records.untrack(region, jobId);
+      return;
+    }
+
+    if (job.status === 'Suspended' && !decisionInFlight)
+      await this.remindOrExpire(region, jobId, record, now);
+  }
+
+  private async reportProgress(region: string, job: Job, record: JobRecord, now: number): Promise<void> {
+    const statusChanged = job.status !== record.lastStatus;
+    const previous = record.lastProgress;
+    const countersChanged =
+      !previous ||
+      previous.succeededTasks !== job.progress.succeededTasks ||
+      previous.failedTasks !== job.progress.failedTasks ||
+      previous.totalTasks !== job.progress.totalTasks;
+    const interval = this.o.progressIntervalMs ?? 5 * 60_000;
+    const due = now - (record.lastProgressAt ?? 0) >= interval;
+    if (!statusChanged && !(countersChanged && due)) return;
+    await this.o.records.update(region, job.id, {
+      lastStatus: job.status,
+      lastProgress: JSON.stringify(job.progress),
+      lastProgressAt: now,
+    });
+    if (statusChanged) {
+      await this.o.audit.append({
+        actor: SYSTEM_ACTOR,
+        action: 'status_changed',
+        region,
+        jobId: job.id,
+        cosStatus: job.status,
+        outcome: `${record.lastStatus} → ${job.status}`,
+        source: 'watcher',
+      });
+    }
+    if (!isFinished(job.status)) {
+      await this.o.events.emit('job_progress', { region, job, previousStatus: record.lastStatus });
+    }
+  }
+
+  private async remindOrExpire(region: string, jobId: string, record: JobRecord, now: number): Promise<void> {
+    const waitingMs = now - record.firstSeenAt;
+    const { autoCancelAfterMs, remindAfterMs } = this.o;
+    if (autoCancelAfterMs !== undefined && waitingMs >= autoCancelAfterMs && record.expiredAt === undefined) {
+      const hours = Math.round(autoCancelAfterMs / 3_600_000);
+      const outcome = await this.o.decisions.decide({
+        region,
+        jobId,
+        action: 'cancel',
+        actor: SYSTEM_ACTOR,
+        reason: `expired: not approved within ${hours} h`,
+        source: 'watcher',
+      });
+      if (outcome.kind === 'cancelled' && (await this.o.records.markOnce(region, jobId, 'expiredAt', now))) {
+        await this.o.audit.append({
+          entryId: `expired:${region}:${jobId}`,
+          actor: SYSTEM_ACTOR,
+          action: 'expired',
+          region,
+          jobId,
+          cosStatus: outcome.cosStatus,
+          reason: `not approved within ${hours} h`,
+          source: 'watcher',
+        });
+        await this.o.events.emit('job_expired', { region, jobId, hours, outcome: outcome.kind });
+      } else if (outcome.kind !== 'cancelled') {
+        this.o.logger.warn('auto-cancel of an expired job did not go through', {
+          region,
+          jobId,
+          outcome: outcome.kind,
+        });
+      }
+      return;
+    }
+    if (remindAfterMs === undefined || waitingMs < remindAfterMs) return;
+    const sinceLast = now - (record.lastRemindedAt ?? record.firstSeenAt);
+    if (sinceLast < remindAfterMs) return;
+    await this.o.records.update(region, jobId, { lastRemindedAt: now });
+    const waitingMinutes = Math.floor(waitingMs / 60_000);
+    await this.o.audit.append({
+      actor: SYSTEM_ACTOR,
+      action: 'reminded',
+      region,
+      jobId,
+      reason: `waiting for approval for ${waitingMinutes} min`,
+      source: 'watcher',
+    });
+    await this.o.events.emit('job_reminder', { region, jobId, waitingMinutes });
+  }
+
+  /** For tests and operators: the per-region back-off state. */
+  regionHealth(region: string): RegionHealth | undefined {
+    return this.health.get(region);
+  }
+}
+
+/** Errors that say the region (or our credentials) is unwell, not that one job is odd. */
+function isRegionWideError(error: unknown): boolean {
+  const e = error as { code?: unknown; httpStatus?: unknown; retryable?: unknown };
+  if (e.retryable === true) return true;
+  if (
+    typeof e.code === 'string' &&
+    [
+      'AccessDenied',
+      'SignatureDoesNotMatch',
+      'InvalidAccessKeyId',
+      'ExpiredToken',
+      'NetworkError',
+      'Timeout',
+    ].includes(e.code)
+  ) {
+    return true;
+  }
+  return typeof e.httpStatus === 'number' && e.httpStatus >= 500;
+}
