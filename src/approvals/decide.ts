@@ -90,6 +90,7 @@ export interface Intent {
 export interface StoredDecision {
   action: DecisionAction;
   actor: AuditActor;
+  reason?: string;
   approverIds: string[];
   at: string;
   cosStatus: string;
@@ -441,6 +442,7 @@ export class DecisionService {
       const decision: StoredDecision = {
         action: request.action,
         actor: request.actor,
+        ...(request.reason ? { reason: request.reason } : {}),
         approverIds,
         at: new Date(this.o.clock.now()).toISOString(),
         cosStatus,

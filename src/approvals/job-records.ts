@@ -16,6 +16,8 @@ export interface JobRecord {
   region: string;
   jobId: string;
   shown: ShownSnapshot;
+  /** The job as last described, for rendering the card without another COS call. */
+  job: Job;
   firstSeenAt: number;
   lastStatus: JobStatus;
   lastProgress?: JobProgress;
@@ -78,6 +80,8 @@ export class JobRecords {
       job.id,
       'shown',
       JSON.stringify(snapshotOf(job)),
+      'job',
+      JSON.stringify(job),
       'firstSeenAt',
       String(now),
       'lastStatus',
@@ -101,12 +105,13 @@ export class JobRecords {
 
   async get(region: string, jobId: string): Promise<JobRecord | undefined> {
     const raw = await this.redis.hgetall(this.keys.jobRecord(region, jobId));
-    if (!raw || !raw.jobId || !raw.shown) return undefined;
+    if (!raw || !raw.jobId || !raw.shown || !raw.job) return undefined;
     const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
     const record: JobRecord = {
       region: raw.region ?? region,
       jobId: raw.jobId,
       shown: JSON.parse(raw.shown) as ShownSnapshot,
+      job: JSON.parse(raw.job) as Job,
       firstSeenAt: Number(raw.firstSeenAt ?? 0),
       lastStatus: raw.lastStatus ?? 'Suspended',
     };

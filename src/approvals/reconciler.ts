@@ -87,6 +87,7 @@ export class Reconciler {
         const decision: StoredDecision = {
           action: intent.action,
           actor: intent.actor,
+          ...(intent.reason ? { reason: intent.reason } : {}),
           approverIds: [intent.actor.id],
           at: new Date(now).toISOString(),
           cosStatus: status,

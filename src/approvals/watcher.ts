@@ -264,6 +264,7 @@ export class JobWatcher {
       lastStatus: job.status,
       lastProgress: JSON.stringify(job.progress),
       lastProgressAt: now,
+      job: JSON.stringify(job),
     });
     if (statusChanged) {
       await this.o.audit.append({

@@ -1,0 +1,168 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { ApprovalEngine } from '../approvals/engine.js';
+import type { SlackConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { CardService } from './cards.js';
+import { registerActions } from './listeners/actions.js';
+import { registerCommands } from './listeners/commands.js';
+import type { ListenerContext } from './listeners/context.js';
+import { registerViews } from './listeners/views.js';
+import { subscribeSlackNotifier } from './notifier.js';
+import { ChannelPoster } from './poster.js';
+
+export interface SlackAppOptions {
+  slack: SlackConfig;
+  regions: readonly string[];
+  approverUserIds: readonly string[];
+  approverUsergroupIds: readonly string[];
+  requireCancelReason: boolean;
+  engine: ApprovalEngine;
+  /** From createSlackWebClient: posts cards and replies, resolves approver groups. */
+  webClient: WebClient;
+  logger: Logger;
+  /** Tests name the bot so Bolt skips auth.test; production lets Bolt check the token at start. */
+  bot?: { botId: string; botUserId: string };
+  /** Tests: answer Slack only once listeners finish, so every Web API call is done when the response arrives. */
+  processBeforeResponse?: boolean;
+  postIntervalMs?: number;
+}
+
+export interface RunningSlackApp {
+  app: App;
+  cards: CardService;
+  poster: ChannelPoster;
+  /** The HTTP port in HTTP mode. */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/** Bolt and the Web API log through cosjob's logger, which masks tokens and secrets. */
+export function slackLoggerFrom(logger: Logger): SlackLogger {
+  let level = LogLevel.INFO;
+  const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
+  const allowed = (l: LogLevel) => order.indexOf(l) >= order.indexOf(level);
+  const text = (msgs: unknown[]) =>
+    msgs
+      .map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m)))
+      .join(' ');
+  return {
+    debug: (...m: unknown[]) => allowed(LogLevel.DEBUG) && logger.debug(text(m)),
+    info: (...m: unknown[]) => allowed(LogLevel.INFO) && logger.info(text(m)),
+    warn: (...m: unknown[]) => allowed(LogLevel.WARN) && logger.warn(text(m)),
+    error: (...m: unknown[]) => allowed(LogLevel.ERROR) && logger.error(text(m)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  } as SlackLogger;
+}
+
+function interactiveClientOptions(slack: SlackConfig, logger: Logger): WebClientOptions {
+  // Interactive calls must not sit in the Web API client's default half-hour retry loop. A 429 is
+  // still honoured: the client waits Retry-After and sends again, so nothing is lost.
+  return {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+    timeout: 10_000,
+    logger: slackLoggerFrom(logger),
+  };
+}
+
+/**
+ * The client that posts cards and thread replies: no automatic retries (a retried postMessage can post
+ * twice), and 429 surfaces as an error so the channel queue waits Retry-After itself.
+ */
+export function createSlackWebClient(slack: SlackConfig, logger: Logger): WebClient {
+  return new WebClient(slack.botToken, {
+    ...interactiveClientOptions(slack, logger),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+}
+
+export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp> {
+  const { slack, logger } = o;
+  const common = {
+    token: slack.botToken,
+    logger: slackLoggerFrom(logger),
+    clientOptions: interactiveClientOptions(slack, logger),
+    convoStore: false as const,
+    ...(o.bot ? { botId: o.bot.botId, botUserId: o.bot.botUserId } : { deferInitialization: true }),
+  };
+  const app = slack.appToken
+    ? new App({ ...common, socketMode: true, appToken: slack.appToken })
+    : new App({
+        ...common,
+        signingSecret: slack.signingSecret ?? '',
+        processBeforeResponse: o.processBeforeResponse ?? false,
+        customRoutes: [
+          {
+            path: '/healthz',
+            method: ['GET'],
+            handler: (_req, res) => {
+              res.writeHead(200, { 'content-type': 'text/plain' });
+              res.end('ok');
+            },
+          },
+        ],
+      });
+
+  const poster = new ChannelPoster({
+    client: o.webClient,
+    channel: slack.channelId,
+    logger,
+    ...(o.postIntervalMs !== undefined ? { minIntervalMs: o.postIntervalMs } : {}),
+  });
+  const cards = new CardService({
+    engine: o.engine,
+    client: app.client,
+    poster,
+    channel: slack.channelId,
+    logger,
+  });
+  const ctx: ListenerContext = {
+    engine: o.engine,
+    cards,
+    logger,
+    channelId: slack.channelId,
+    regions: o.regions,
+    requireCancelReason: o.requireCancelReason,
+  };
+  registerActions(app, ctx);
+  registerViews(app, ctx);
+  registerCommands(app, ctx);
+  app.error(async (error) => {
+    logger.error('unhandled error in a Slack listener', { error });
+  });
+  const unsubscribe = subscribeSlackNotifier({
+    engine: o.engine,
+    cards,
+    logger,
+    approverUserIds: o.approverUserIds,
+    approverUsergroupIds: o.approverUsergroupIds,
+  });
+
+  if (!o.bot) await app.init();
+  let port: number | undefined;
+  if (slack.appToken) {
+    await app.start();
+  } else {
+    const server = (await app.start(slack.port)) as Server;
+    port = (server.address() as AddressInfo).port;
+  }
+  return {
+    app,
+    cards,
+    poster,
+    ...(port !== undefined ? { port } : {}),
+    async stop() {
+      unsubscribe();
+      poster.stop();
+      await app.stop().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import type { SlackMessage } from './blocks/text.js';
+
+/** Slack allows about one chat.postMessage per second per channel; bursts are tolerated, floods are not. */
+const DEFAULT_MIN_INTERVAL_MS = 1_100;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const CARD_EVENT_TYPE = 'cosjob_card';
+
+export type PostItem =
+  | {
+      kind: 'card';
+      /** `region|jobId`: one card per job, whatever happens. */
+      key: string;
+      region: string;
+      jobId: string;
+      /** Builds the card at send time; undefined when it must not be posted (already posted). */
+      build: () => Promise<SlackMessage | undefined>;
+      onPosted: (ts: string) => Promise<void>;
+    }
+  | {
+      kind: 'reply';
+      /** Resolved at send time: a reply can be queued before its card has been posted. */
+      threadTs: () => Promise<string | undefined>;
+      message: SlackMessage;
+    };
+
+export interface ChannelPosterOptions {
+  client: WebClient;
+  channel: string;
+  logger: Logger;
+  minIntervalMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface SlackErrorShape {
+  code?: string;
+  retryAfter?: number;
+  data?: { error?: string };
+}
+
+/** Errors after which Slack certainly did not post: safe to send again. */
+function certainlyNotPosted(error: SlackErrorShape): boolean {
+  if (error.code === 'slack_webapi_rate_limited_error') return true;
+  if (error.code === 'slack_webapi_platform_error') return true;
+  return false;
+}
+
+/**
+ * A FIFO queue per channel, paced to Slack's per-channel posting limit. Items are never dropped: a
+ * failure keeps the item at the head and retries with back-off. A card is never posted twice: after an
+ * ambiguous failure (the request may have reached Slack) the channel's recent history is searched for
+ * the card's metadata before posting again.
+ */
+export class ChannelPoster {
+  private readonly queue: PostItem[] = [];
+  private readonly queuedCards = new Set<string>();
+  private draining: Promise<void> | undefined;
+  private lastPostAt = 0;
+  private readonly minInterval: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: ChannelPosterOptions) {
+    this.minInterval = o.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+    this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref?.()));
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  enqueue(item: PostItem): void {
+    if (item.kind === 'card') {
+      if (this.queuedCards.has(item.key)) return;
+      this.queuedCards.add(item.key);
+    }
+    this.queue.push(item);
+    this.drain();
+  }
+
+  /** Resolves when everything queued so far has been posted. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && !this.draining) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private drain(): void {
+    if (this.draining || this.stopped) return;
+    this.draining = this.run().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0 && !this.stopped) this.drain();
+      else {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let ambiguous = false;
+    while (this.queue.length > 0 && !this.stopped) {
+      const item = this.queue[0]!;
+      const wait = this.lastPostAt + this.minInterval - Date.now();
+      if (wait > 0) await this.sleep(wait);
+      try {
+        await this.send(item, ambiguous);
+        this.queue.shift();
+        if (item.kind === 'card') this.queuedCards.delete(item.key);
+        failures = 0;
+        ambiguous = false;
+      } catch (error) {
+        failures += 1;
+        const e = error as SlackErrorShape;
+        if (!certainlyNotPosted(e)) ambiguous = true;
+        const retryAfterMs = e.retryAfter !== undefined ? e.retryAfter * 1000 : undefined;
+        const backoff = retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 12));
+        const permanent = e.code === 'slack_webapi_platform_error' && e.data?.error !== 'ratelimited';
+        const log = permanent ? this.o.logger.error : this.o.logger.warn;
+        log.call(this.o.logger, 'posting to Slack failed; will retry', {
+          channel: this.o.channel,
+          kind: item.kind,
+          slackError: e.data?.error ?? e.code,
+          retryInMs: backoff,
+        });
+        await this.sleep(backoff);
+      }
+    }
+  }
+
+  /** `mayHavePosted`: an earlier attempt failed in a way that does not prove Slack ignored it. */
+  private async send(item: PostItem, mayHavePosted: boolean): Promise<void> {
+    if (item.kind === 'reply') {
+      const threadTs = await item.threadTs();
+      this.lastPostAt = Date.now();
+      if (threadTs === undefined) {
+        // The card was never posted (e.g. the job was announced before a restart); post unthreaded.
+        await this.o.client.chat.postMessage({ channel: this.o.channel, ...item.message });
+      } else {
+        await this.o.client.chat.postMessage({
+          channel: this.o.channel,
+          thread_ts: threadTs,
+          ...item.message,
+        });
+      }
+      return;
+    }
+    const message = await item.build();
+    if (!message) return;
+    if (mayHavePosted) {
+      const existing = await this.findPostedCard(item.region, item.jobId);
+      if (existing) {
+        await item.onPosted(existing);
+        return;
+      }
+    }
+    this.lastPostAt = Date.now();
+    const result = await this.o.client.chat.postMessage({
+      channel: this.o.channel,
+      ...message,
+      metadata: { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } },
+    });
+    if (!result.ts) throw new Error('chat.postMessage returned no ts');
+    await item.onPosted(result.ts);
+  }
+
+  private async findPostedCard(region: string, jobId: string): Promise<string | undefined> {
+    const history = await this.o.client.conversations.history({
+      channel: this.o.channel,
+      limit: 100,
+      include_all_metadata: true,
+    });
+    for (const message of history.messages ?? []) {
+      const meta = message.metadata as
+        | { event_type?: string; event_payload?: Record<string, unknown> }
+        | undefined;
+      if (
+        meta?.event_type === CARD_EVENT_TYPE &&
+        meta.event_payload?.region === region &&
+        meta.event_payload?.job_id === jobId
+      ) {
+        return message.ts;
+      }
+    }
+    return undefined;
+  }
+}
