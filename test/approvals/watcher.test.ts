@@ -1,0 +1,257 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineEventMap, EngineEventName } from '../../src/approvals/ports.js';
+import { CosJobsClient } from '../../src/cos/client.js';
+import { silentLogger } from '../../src/logger.js';
+import { type CosFixture, REGIONS, startCosFixture, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
+import { actor, buildEngine, type EngineFixture } from '../helpers/engine-fixture.js';
+import { useRedis } from '../helpers/redis.js';
+
+const REGION = REGIONS[0];
+const redisCtx = useRedis();
+
+let cos: CosFixture;
+const engines: EngineFixture[] = [];
+
+type Recorded = { [K in EngineEventName]: EngineEventMap[K][] };
+
+function record(fx: EngineFixture): Recorded {
+  const seen = {
+    job_pending: [],
+    job_progress: [],
+    job_finished: [],
+    job_changed_outside: [],
+    job_reminder: [],
+    job_expired: [],
+    job_decided: [],
+  } as Recorded;
+  for (const name of Object.keys(seen) as EngineEventName[]) {
+    fx.engine.events.on(name, (event) => {
+      (seen[name] as unknown[]).push(event);
+    });
+  }
+  return seen;
+}
+
+async function engine(options: Partial<Parameters<typeof buildEngine>[0]> = {}): Promise<EngineFixture> {
+  const fixture = await buildEngine({
+    redisUrl: redisCtx.url,
+    keyPrefix: redisCtx.keyPrefix,
+    clients: cos.clients,
+    clock: cos.clock,
+    progressIntervalMs: 0,
+    ...options,
+  });
+  engines.push(fixture);
+  return fixture;
+}
+
+beforeEach(async () => {
+  cos = await startCosFixture();
+});
+
+afterEach(async () => {
+  for (const fx of engines.splice(0)) await fx.close();
+  await cos.close();
+});
+
+describe('job watcher', () => {
+  it('announces each Suspended job exactly once, across polls and replicas, in every region', async () => {
+    const a = await engine({ instanceId: 'a' });
+    const b = await engine({ instanceId: 'b' });
+    const seenA = record(a);
+    const seenB = record(b);
+    const ids = [
+      cos.createSuspendedJob(REGIONS[0]),
+      cos.createSuspendedJob(REGIONS[0]),
+      cos.createSuspendedJob(REGIONS[1]),
+    ];
+    cos.emulator.store.createJob(REGION, (await import('../helpers/cos-fixture.js')).copyJobInput(), {
+      status: 'Active',
+    });
+
+    await a.engine.watcher.pollOnce();
+    await a.engine.watcher.pollOnce();
+    const bReport = await b.engine.watcher.pollOnce();
+    expect(bReport.leader).toBe(false);
+    const announced = [...seenA.job_pending, ...seenB.job_pending].map((e) => e.job.id).sort();
+    expect(announced).toEqual([...ids].sort());
+    expect(seenA.job_pending.every((e) => e.redelivery === false && e.job.status === 'Suspended')).toBe(true);
+
+    // Even when two replicas briefly both believe they lead, the record is created once (SET NX semantics).
+    const late = cos.createSuspendedJob(REGION);
+    const job = await cos.clients.get(REGION)!.describeJob(late);
+    const created = await Promise.all([
+      a.engine.records.createIfAbsent(REGION, job, cos.clock.now()),
+      b.engine.records.createIfAbsent(REGION, job, cos.clock.now()),
+    ]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('reports a job confirmed behind cosjob’s back as changed outside, once', async () => {
+    const fx = await engine();
+    const seen = record(fx);
+    const jobId = cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    cos.emulator.store.setStatus(REGION, jobId, 'Ready', 'confirmed in the console');
+    await fx.engine.watcher.pollOnce();
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([jobId]);
+    const history = await fx.audit.history(REGION, jobId);
+    expect(history.filter((e) => e.action === 'changed_outside')).toHaveLength(1);
+  });
+
+  it('does not call a decision made in cosjob "outside", and follows the job to its end', async () => {
+    const fx = await engine();
+    const seen = record(fx);
+    const jobId = cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    expect(
+      (
+        await fx.engine.decide({
+          region: REGION,
+          jobId,
+          action: 'approve',
+          actor: actor('UALICE'),
+          source: 'slack-button',
+        })
+      ).kind,
+    ).toBe('approved');
+    for (let i = 0; i < 200 && seen.job_finished.length === 0; i += 1) {
+      cos.clock.advance(5_000);
+      cos.emulator.tick();
+      await fx.engine.watcher.pollOnce();
+    }
+    expect(seen.job_changed_outside).toHaveLength(0);
+    expect(seen.job_progress.length).toBeGreaterThan(0);
+    expect(seen.job_progress.map((e) => e.job.status)).toContain('Active');
+    expect(seen.job_finished).toHaveLength(1);
+    expect(seen.job_finished[0]).toMatchObject({
+      status: 'Complete',
+      progress: { totalTasks: 1200, succeededTasks: 1200 },
+    });
+    expect((await fx.engine.records.tracked()).length).toBe(0);
+    const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
+    expect(actions).toContain('status_changed');
+    expect(actions.at(-1)).toBe('finished');
+  });
+
+  it('reports failures with every failure reason', async () => {
+    const fx = await engine();
+    const seen = record(fx);
+    const jobId = cos.createSuspendedJob(REGION);
+    cos.emulator.store.markToFail(REGION, jobId, [
+      { code: 'ManifestNotFound', reason: 'manifest missing' },
+      { code: 'AccessDenied', reason: 'role cannot read the bucket' },
+    ]);
+    await fx.engine.watcher.pollOnce();
+    await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slack-button',
+    });
+    for (let i = 0; i < 100 && seen.job_finished.length === 0; i += 1) {
+      cos.clock.advance(5_000);
+      cos.emulator.tick();
+      await fx.engine.watcher.pollOnce();
+    }
+    expect(seen.job_finished[0]?.status).toBe('Failed');
+    expect(seen.job_finished[0]?.failureReasons.map((f) => f.code)).toEqual([
+      'ManifestNotFound',
+      'AccessDenied',
+    ]);
+  });
+
+  it('reminds after REMIND_AFTER_MINUTES and again each interval, then auto-cancels when enabled', async () => {
+    const fx = await engine({ remindAfterMs: 30 * 60_000, autoCancelAfterMs: 2 * 3_600_000 });
+    const seen = record(fx);
+    const jobId = cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    cos.clock.advance(29 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_reminder).toHaveLength(0);
+    cos.clock.advance(2 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_reminder).toHaveLength(1);
+    cos.clock.advance(30 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_reminder.map((r) => r.waitingMinutes)).toEqual([31, 61]);
+
+    cos.clock.advance(60 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_expired).toEqual([{ region: REGION, jobId, hours: 2, outcome: 'cancelled' }]);
+    const job = cos.emulator.store.getJob(REGION, jobId)!;
+    expect(['Cancelling', 'Cancelled']).toContain(job.status);
+    expect(job.statusUpdateReason).toBe(
+      'cancelled by cosjob (system) via cosjob: expired: not approved within 2 h',
+    );
+    const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['reminded', 'cancel_requested', 'cancelled', 'expired']));
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_expired).toHaveLength(1);
+  });
+
+  it('backs off a failing region without stopping the others, and skips one bad job', async () => {
+    const deadRegion = 'ap-chengdu';
+    const dead = new CosJobsClient({
+      region: deadRegion,
+      appId: TEST_ACCOUNT.appId,
+      uin: TEST_ACCOUNT.uin,
+      credentials: { secretId: TEST_ACCOUNT.secretId, secretKey: TEST_ACCOUNT.secretKey },
+      endpoint: 'http://127.0.0.1:9',
+      clock: cos.clock,
+      logger: silentLogger,
+      retry: { maxAttempts: 1 },
+      timeouts: { deadlineMs: 1_000 },
+    });
+    const clients = new Map([...cos.clients, [deadRegion, dead]]);
+    const fx = await engine({ clients });
+    const seen = record(fx);
+    const good = cos.createSuspendedJob(REGION);
+    const bad = cos.createSuspendedJob(REGION);
+    const other = cos.createSuspendedJob(REGIONS[1]);
+    // The first DescribeJob of this poll answers with broken XML.
+    cos.emulator.faults.add({ api: 'DescribeJob', kind: 'malformedXml', times: 1 });
+
+    const report = await fx.engine.watcher.pollOnce();
+    const deadReport = report.regions.find((r) => r.region === deadRegion)!;
+    expect(deadReport.error).toBeDefined();
+    expect(fx.engine.watcher.regionHealth(deadRegion)?.failures).toBe(1);
+    const announcedFirst = seen.job_pending.map((e) => e.job.id);
+    expect(announcedFirst).toContain(other);
+    expect(announcedFirst).toHaveLength(2);
+    expect(report.regions.find((r) => r.region === REGION)!.badJobs).toHaveLength(1);
+
+    const second = await fx.engine.watcher.pollOnce();
+    expect(second.regions.find((r) => r.region === deadRegion)!.skipped).toBe('backoff');
+    expect(seen.job_pending.map((e) => e.job.id).sort()).toEqual([good, bad, other].sort());
+  });
+
+  it('when the leader dies, another replica takes over and announces nothing twice', async () => {
+    const a = await engine({ instanceId: 'a', leaseTtlMs: 400 });
+    const b = await engine({ instanceId: 'b', leaseTtlMs: 400 });
+    const seenA = record(a);
+    const seenB = record(b);
+    const first = cos.createSuspendedJob(REGION);
+    expect((await a.engine.watcher.pollOnce()).leader).toBe(true);
+    expect((await b.engine.watcher.pollOnce()).leader).toBe(false);
+
+    // The leader crashes: its connection goes away without releasing the lease.
+    engines.splice(engines.indexOf(a), 1);
+    a.redis.disconnect();
+    const second = cos.createSuspendedJob(REGION);
+
+    let tookOver = false;
+    for (let i = 0; i < 100 && !tookOver; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      tookOver = (await b.engine.watcher.pollOnce()).leader;
+    }
+    expect(tookOver).toBe(true);
+    expect(seenA.job_pending.map((e) => e.job.id)).toEqual([first]);
+    expect(seenB.job_pending.filter((e) => !e.redelivery).map((e) => e.job.id)).toEqual([second]);
+    // The new leader re-offers only a card that was never posted, flagged as a redelivery.
+    expect(seenB.job_pending.filter((e) => e.redelivery).map((e) => e.job.id)).toEqual([first]);
+  });
+});
