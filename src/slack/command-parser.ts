@@ -3,6 +3,7 @@
  * was wrong and the correct usage, and never reaches COS or the audit trail as an act.
  */
 import { JOB_STATUSES, type KnownJobStatus } from '../cos/model.js';
+import { validateReasonBytes } from './blocks/cancel-modal.js';
 import { jobIdProblem, regionProblem } from './job-ref.js';
 
 export type CosjobCommand =
@@ -94,6 +95,8 @@ export function parseCosjobCommand(text: string, configuredRegions: readonly str
       if (subcommand === 'status' || subcommand === 'audit') {
         return { ok: true, command: { kind: subcommand, jobId, ...regionPart } };
       }
+      const tooLong = validateReasonBytes(reason);
+      if (tooLong) return fail(tooLong, subcommand);
       return { ok: true, command: { kind: subcommand, jobId, ...(reason ? { reason } : {}), ...regionPart } };
     }
     default:

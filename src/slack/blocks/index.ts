@@ -1,0 +1,53 @@
+/** Pure Block Kit builders for cosjob's Slack surfaces. Nothing here performs I/O. */
+
+export {
+  type CancelModalInput,
+  type CancelModalMetadata,
+  type CancelModalMetadataResult,
+  cancelReasonModal,
+  parseCancelModalMetadata,
+  readCancelReason,
+  validateReasonBytes,
+} from './cancel-modal.js';
+export {
+  helpMessage,
+  type JobListItem,
+  jobListMessage,
+  jobStatusMessage,
+  type RefusalInput,
+  refusalMessage,
+} from './commands.js';
+export {
+  ACTION_IDS,
+  CANCEL_MODAL_CALLBACK_ID,
+  MAX_REASON_BYTES,
+  REASON_ACTION_ID,
+  REASON_BLOCK_ID,
+} from './ids.js';
+export { type CardPhase, type JobCardInput, jobCard } from './job-card.js';
+export {
+  describeOperation,
+  type OperationDescription,
+  parseTargetResource,
+  type TargetBucket,
+} from './operation.js';
+export {
+  blockTextLength,
+  escapeMrkdwn,
+  MESSAGE_TEXT_BUDGET,
+  SLACK_LIMITS,
+  type SlackMessage,
+  truncate,
+  truncateMrkdwn,
+} from './text.js';
+export {
+  auditEntryLine,
+  auditEntryReply,
+  auditTrailMessage,
+  changedOutsideReply,
+  expiredReply,
+  finishedSummary,
+  progressReply,
+  type ReminderInput,
+  reminderReply,
+} from './thread.js';

@@ -1,0 +1,256 @@
+/** The channel card for one job: what it will do, who approved it, and the buttons while it is pending. */
+import type { Button, KnownBlock } from '@slack/types';
+import type { Job, JobFailure, JobProgress, JobSummary } from '../../cos/model.js';
+import { encodeJobRef } from '../job-ref.js';
+import { ACTION_IDS } from './ids.js';
+import { describeOperation } from './operation.js';
+import {
+  actions,
+  button,
+  code,
+  context,
+  escapeMrkdwn,
+  fallbackText,
+  fieldsSection,
+  header,
+  mentionUser,
+  mentionUsers,
+  plainTime,
+  plural,
+  type SlackMessage,
+  SYSTEM_ACTOR,
+  section,
+  slackTime,
+  truncate,
+  userText,
+} from './text.js';
+
+export type CardPhase =
+  | { kind: 'pending' }
+  | { kind: 'in_progress'; byUserId: string; action: 'approve' | 'cancel' }
+  | { kind: 'approved'; byUserIds: string[]; at: string; reason?: string; cosStatus?: string }
+  | { kind: 'cancelled'; byUserId: string; at: string; reason?: string; cosStatus?: string }
+  | { kind: 'changed_outside'; status: string; at: string }
+  | { kind: 'expired'; at: string; hours: number }
+  | {
+      kind: 'finished';
+      status: string;
+      progress: JobProgress;
+      failureReasons: JobFailure[];
+      at: string;
+    };
+
+export interface JobCardInput {
+  region: string;
+  job: Job;
+  phase: CardPhase;
+  approvals: { required: number; voterIds: string[] };
+  /** When the card was first posted (ISO-8601). */
+  postedAt?: string;
+}
+
+/** Descriptions can be long; the card shows the start, the status command shows more. */
+const CARD_DESCRIPTION_CHARS = 1000;
+const CARD_FAILURE_REASONS = 5;
+
+export function jobCard(input: JobCardInput): SlackMessage {
+  const { region, job, phase } = input;
+  const operation = describeOperation(job.operation);
+  const blocks: KnownBlock[] = [header(cardTitle(phase))];
+
+  blocks.push(section(operationLine(operation.summary, operation.destructive)));
+  blocks.push(jobFields(region, job));
+  blocks.push(section(`*Description:* ${descriptionText(job.description, CARD_DESCRIPTION_CHARS)}`));
+  const detailLines = [...manifestLines(job), ...operation.details];
+  if (detailLines.length > 0) blocks.push(context([detailLines.join('\n')]));
+
+  blocks.push(section(phaseText(input)));
+
+  const buttons: Button[] = [];
+  if (phase.kind === 'pending')
+    buttons.push(...decisionButtons(region, job.id, operation.plainSummary, operation.destructive));
+  buttons.push(auditButton(region, job.id));
+  blocks.push(actions('cosjob_actions', buttons));
+
+  if (input.postedAt) blocks.push(context([`Posted ${slackTime(input.postedAt)}`]));
+
+  return { text: fallbackText(cardFallback(input, operation.plainSummary)), blocks };
+}
+
+function cardTitle(phase: CardPhase): string {
+  switch (phase.kind) {
+    case 'pending':
+      return '🗂️ COS batch job awaiting approval';
+    case 'in_progress':
+      return phase.action === 'approve' ? '⏳ COS batch job: approving…' : '⏳ COS batch job: cancelling…';
+    case 'approved':
+      return '✅ COS batch job approved';
+    case 'cancelled':
+      return '🛑 COS batch job cancelled';
+    case 'changed_outside':
+      return '↪️ COS batch job changed outside Slack';
+    case 'expired':
+      return '⌛ COS batch job approval request expired';
+    case 'finished':
+      return `🏁 COS batch job finished: ${phase.status}`;
+  }
+}
+
+function operationLine(summary: string, destructive: boolean): string {
+  const warning = destructive
+    ? '\n⚠️ *This job is destructive.* Approving runs it on every object in the manifest; it cannot be undone.'
+    : '';
+  return `*Operation:* ${summary}${warning}`;
+}
+
+/** Region, id, priority, tasks, creation time and COS status, shared by the card, status and list views. */
+export function jobFields(region: string, job: Job | JobSummary): KnownBlock {
+  return fieldsSection([
+    `*Region*\n${escapeMrkdwn(region)}`,
+    `*Job ID*\n${code(job.id, 100)}`,
+    `*Priority*\n${Number.isFinite(job.priority) ? job.priority : '?'}`,
+    `*Tasks*\n${tasksText(job.progress)}`,
+    `*Created*\n${job.creationTime ? slackTime(job.creationTime) : 'unknown'}`,
+    `*COS status*\n${userText(job.status, 40)}`,
+  ]);
+}
+
+export function tasksText(progress: JobProgress): string {
+  const total = plural(progress.totalTasks, 'task');
+  if (progress.succeededTasks === 0 && progress.failedTasks === 0) return total;
+  return `${total} (${progress.succeededTasks.toLocaleString('en-US')} succeeded, ${progress.failedTasks.toLocaleString('en-US')} failed)`;
+}
+
+export function descriptionText(description: string, maxChars: number): string {
+  const trimmed = description.trim();
+  return trimmed ? userText(trimmed, maxChars) : '_(no description)_';
+}
+
+export function manifestLines(job: Job): string[] {
+  if (!job.manifest) return [];
+  const { objectArn, etag, objectVersionId } = job.manifest.location;
+  const version = objectVersionId ? ` · version ${code(objectVersionId, 64)}` : '';
+  return [`*Manifest:* ${code(objectArn, 400)} · ETag ${code(etag, 80)}${version}`];
+}
+
+function approvalsLine(approvals: JobCardInput['approvals']): string {
+  const required = Math.max(1, approvals.required);
+  const count = `${approvals.voterIds.length} of ${plural(required, 'approval')}`;
+  return approvals.voterIds.length > 0 ? `${count}: ${mentionUsers(approvals.voterIds)}` : count;
+}
+
+function byWhom(userId: string): string {
+  return userId === SYSTEM_ACTOR ? 'automatically by cosjob' : `by ${mentionUser(userId)}`;
+}
+
+function outcomeExtras(reason: string | undefined, cosStatus: string | undefined): string {
+  let text = '';
+  if (reason?.trim()) text += `\n*Reason:* ${userText(reason.trim(), 400)}`;
+  if (cosStatus) text += `\n*COS status:* ${userText(cosStatus, 40)}`;
+  return text;
+}
+
+function phaseText(input: JobCardInput): string {
+  const { phase } = input;
+  switch (phase.kind) {
+    case 'pending':
+      return `*Approvals:* ${approvalsLine(input.approvals)}`;
+    case 'in_progress': {
+      const doing = phase.action === 'approve' ? 'approving' : 'cancelling';
+      return `*Approvals:* ${approvalsLine(input.approvals)}\n⏳ ${mentionUser(phase.byUserId)} is ${doing} this job…`;
+    }
+    case 'approved':
+      return `✅ *Approved* by ${mentionUsers(phase.byUserIds)} · ${slackTime(phase.at)}${outcomeExtras(phase.reason, phase.cosStatus)}`;
+    case 'cancelled':
+      return `🛑 *Cancelled* ${byWhom(phase.byUserId)} · ${slackTime(phase.at)}${outcomeExtras(phase.reason, phase.cosStatus)}`;
+    case 'changed_outside':
+      return `↪️ The job's status changed outside Slack to *${userText(phase.status, 40)}* (seen ${slackTime(phase.at)}). Nothing is left to approve here.`;
+    case 'expired':
+      return `⌛ No decision within ${hoursText(phase.hours)}; this request expired ${slackTime(phase.at)}.\n*Approvals:* ${approvalsLine(input.approvals)}`;
+    case 'finished':
+      return finishedText(phase);
+  }
+}
+
+function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
+  const lines = [
+    `🏁 *${userText(phase.status, 40)}* · ${slackTime(phase.at)}`,
+    `*Tasks:* ${tasksText(phase.progress)}`,
+  ];
+  const shown = phase.failureReasons.slice(0, CARD_FAILURE_REASONS);
+  for (const failure of shown) lines.push(`• ${failureLine(failure)}`);
+  if (phase.failureReasons.length > shown.length) {
+    lines.push(
+      `…and ${plural(phase.failureReasons.length - shown.length, 'more failure reason')} (see the thread).`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function failureLine(failure: JobFailure): string {
+  const codePart = failure.code ? `${code(failure.code, 64)} ` : '';
+  return `${codePart}${failure.reason ? userText(failure.reason, 300) : '_(no reason given)_'}`;
+}
+
+export function hoursText(hours: number): string {
+  if (!Number.isFinite(hours) || hours < 0) return 'the approval window';
+  const rounded = Math.round(hours * 10) / 10;
+  return `${rounded} ${rounded === 1 ? 'hour' : 'hours'}`;
+}
+
+export function decisionButtons(
+  region: string,
+  jobId: string,
+  plainSummary: string,
+  destructive: boolean,
+): Button[] {
+  const value = encodeJobRef({ region, jobId });
+  return [
+    button({
+      actionId: ACTION_IDS.approve,
+      text: 'Approve',
+      value,
+      style: 'primary',
+      confirm: {
+        title: 'Approve this COS job?',
+        text:
+          `Approve job ${code(jobId, 64)} in ${escapeMrkdwn(region)}? COS will start it: ` +
+          `${escapeMrkdwn(truncate(plainSummary, 120))}.${destructive ? ' *This deletes data.*' : ''}`,
+        confirm: 'Approve',
+        deny: 'Back',
+        style: destructive ? 'danger' : 'primary',
+      },
+    }),
+    button({ actionId: ACTION_IDS.cancel, text: 'Cancel', value, style: 'danger' }),
+  ];
+}
+
+export function auditButton(region: string, jobId: string): Button {
+  return button({
+    actionId: ACTION_IDS.audit,
+    text: 'View audit trail',
+    value: encodeJobRef({ region, jobId }),
+  });
+}
+
+function cardFallback(input: JobCardInput, plainSummary: string): string {
+  const { phase, region, job } = input;
+  const subject = `COS batch job ${escapeMrkdwn(truncate(job.id, 100))} (${escapeMrkdwn(region)})`;
+  const what = escapeMrkdwn(truncate(plainSummary, 200));
+  switch (phase.kind) {
+    case 'pending':
+      return `${subject} awaits approval: ${what}. ${input.approvals.voterIds.length} of ${plural(Math.max(1, input.approvals.required), 'approval')}.`;
+    case 'in_progress':
+      return `${subject} is being ${phase.action === 'approve' ? 'approved' : 'cancelled'}.`;
+    case 'approved':
+      return `${subject} was approved at ${plainTime(phase.at)}: ${what}.`;
+    case 'cancelled':
+      return `${subject} was cancelled at ${plainTime(phase.at)}.`;
+    case 'changed_outside':
+      return `${subject} changed outside Slack to ${escapeMrkdwn(truncate(phase.status, 40))}.`;
+    case 'expired':
+      return `${subject}: the approval request expired after ${hoursText(phase.hours)}.`;
+    case 'finished':
+      return `${subject} finished: ${escapeMrkdwn(truncate(phase.status, 40))}.`;
+  }
+}

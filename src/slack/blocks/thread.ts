@@ -1,0 +1,318 @@
+/** Replies posted in the card's thread: audit lines, progress, the final summary and reminders. */
+import type { KnownBlock } from '@slack/types';
+import type { AuditAction, AuditEntry, VerifyProblem, VerifyResult } from '../../audit/types.js';
+import type { Job } from '../../cos/model.js';
+import { failureLine, hoursText, tasksText } from './job-card.js';
+import {
+  blockTextLength,
+  code,
+  context,
+  escapeMrkdwn,
+  fallbackText,
+  header,
+  MESSAGE_TEXT_BUDGET,
+  mentionUser,
+  mentionUsergroup,
+  plural,
+  SLACK_LIMITS,
+  type SlackMessage,
+  SYSTEM_ACTOR,
+  section,
+  slackTime,
+  truncate,
+  userText,
+} from './text.js';
+
+const ACTION_WORDS: Record<AuditAction, string> = {
+  posted: 'posted the job for approval',
+  approve_vote: 'voted to approve',
+  approve_requested: 'asked COS to start the job',
+  approved: 'approved the job',
+  cancel_requested: 'asked COS to cancel the job',
+  cancelled: 'cancelled the job',
+  denied: 'was refused',
+  failed: 'hit an error',
+  status_changed: 'saw the status change',
+  changed_outside: 'saw a change made outside Slack',
+  reminded: 'sent a reminder',
+  expired: 'expired the request',
+  reconciled: 'reconciled with COS',
+  finished: 'recorded the finish',
+};
+
+function actionWords(action: string): string {
+  return Object.hasOwn(ACTION_WORDS, action)
+    ? ACTION_WORDS[action as AuditAction]
+    : `did ${code(action, 40)}`;
+}
+
+function actorText(entry: AuditEntry): string {
+  if (entry.actor.id === SYSTEM_ACTOR) return 'cosjob';
+  return mentionUser(entry.actor.id);
+}
+
+/** One line: when, who, what, outcome, reason, COS status and request id. */
+export function auditEntryLine(entry: AuditEntry): string {
+  const parts = [`${slackTime(entry.time)} ${actorText(entry)} ${actionWords(entry.action)}`];
+  if (entry.outcome) parts.push(`outcome ${code(entry.outcome, 40)}`);
+  if (entry.reason?.trim()) parts.push(`reason “${userText(entry.reason.trim(), 300)}”`);
+  if (entry.cosStatus) parts.push(`COS status ${code(entry.cosStatus, 40)}`);
+  if (entry.cosErrorCode) parts.push(`COS error ${code(entry.cosErrorCode, 64)}`);
+  if (entry.cosRequestId) parts.push(`request id ${code(entry.cosRequestId, 100)}`);
+  return `#${entry.jobSeq} ${parts.join(' · ')}`;
+}
+
+export function auditEntryReply(entry: AuditEntry): SlackMessage {
+  const line = auditEntryLine(entry);
+  return {
+    text: fallbackText(
+      `Audit: ${entry.actor.id === SYSTEM_ACTOR ? 'cosjob' : escapeMrkdwn(truncate(entry.actor.name || entry.actor.id, 80))} ` +
+        `${actionWords(entry.action)}${entry.outcome ? ` (${escapeMrkdwn(truncate(entry.outcome, 40))})` : ''}`,
+    ),
+    blocks: [
+      section(line),
+      context([`Audit entry ${code(entry.entryId, 64)} · chain hash ${code(entry.hash.slice(0, 16), 16)}`]),
+    ],
+  };
+}
+
+function problemText(problem: VerifyProblem): string {
+  const detail = userText(problem.detail, 300);
+  switch (problem.kind) {
+    case 'edited':
+      return `entry #${problem.seq} was edited: ${detail}`;
+    case 'inserted':
+      return `an entry was inserted at #${problem.seq}: ${detail}`;
+    case 'removed':
+      return `an entry was removed after #${problem.afterSeq}: ${detail}`;
+    case 'truncated':
+      return `the trail was truncated: ${detail}`;
+    case 'malformed':
+      return `a malformed entry (stream id ${code(problem.streamId, 40)}): ${detail}`;
+  }
+}
+
+function verificationLine(verify: VerifyResult): string {
+  if (verify.ok) {
+    const head = verify.headHash ? `, head hash ${code(verify.headHash.slice(0, 16), 16)}` : '';
+    return `✅ Hash chain verified: ${plural(verify.entries, 'entry', 'entries')} intact${head}.`;
+  }
+  const first = verify.problem ? `first problem: ${problemText(verify.problem)}` : 'no detail was given';
+  return `❌ *Hash chain verification failed* after checking ${plural(verify.entries, 'entry', 'entries')}; ${first}. Do not trust this trail; tell an administrator.`;
+}
+
+/** Lines packed into sections of at most 3000 characters each, so a section never has to cut a line. */
+function packLines(lines: readonly string[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = '';
+  for (const line of lines) {
+    const next = current ? `${current}\n${line}` : line;
+    if (next.length > SLACK_LIMITS.sectionText && current) {
+      blocks.push(section(current));
+      current = line;
+    } else {
+      current = next;
+    }
+  }
+  if (current) blocks.push(section(current));
+  return blocks;
+}
+
+/**
+ * The whole trail, newest last. Long trails keep the newest entries that fit Slack's limits and summarise
+ * the older ones by action, so the message never exceeds 50 blocks or the aggregate text budget.
+ */
+export function auditTrailMessage(entries: readonly AuditEntry[], verify: VerifyResult): SlackMessage {
+  const first = entries[0];
+  const title = first ? `Audit trail for job ${first.jobId} (${first.region})` : 'Audit trail';
+  const top: KnownBlock[] = [header(title), section(verificationLine(verify))];
+  if (entries.length === 0) {
+    const blocks = [...top, section('No audit entries were recorded for this job.')];
+    return { text: fallbackText(`${escapeMrkdwn(title)}: no entries.`), blocks };
+  }
+
+  // Walk back from the newest entry while the lines still fit; each line is at most ~900 characters.
+  const maxBlocks = SLACK_LIMITS.blocksPerMessage - top.length - 1;
+  const budget = MESSAGE_TEXT_BUDGET - blockTextLength(top) - 600;
+  const kept: string[] = [];
+  let used = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const line = auditEntryLine(entries[i] as AuditEntry);
+    if (used + line.length + 1 > budget) break;
+    kept.unshift(line);
+    used += line.length + 1;
+  }
+  let body = packLines(kept);
+  while (body.length > maxBlocks) {
+    kept.shift();
+    body = packLines(kept);
+  }
+  const omitted = entries.length - kept.length;
+  const blocks = [...top];
+  if (omitted > 0) blocks.push(context([olderSummary(entries.slice(0, omitted))]));
+  blocks.push(...body);
+
+  const status = verify.ok ? 'chain verified' : 'CHAIN VERIFICATION FAILED';
+  return {
+    text: fallbackText(`${escapeMrkdwn(title)}: ${plural(entries.length, 'entry', 'entries')}, ${status}.`),
+    blocks,
+  };
+}
+
+function olderSummary(older: readonly AuditEntry[]): string {
+  const counts = new Map<string, number>();
+  for (const entry of older) counts.set(entry.action, (counts.get(entry.action) ?? 0) + 1);
+  const byAction = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([action, count]) => `${escapeMrkdwn(truncate(action, 40))} ×${count}`)
+    .join(', ');
+  const firstEntry = older[0] as AuditEntry;
+  const lastEntry = older[older.length - 1] as AuditEntry;
+  return (
+    `${plural(older.length, 'older entry', 'older entries')} not shown ` +
+    `(${slackTime(firstEntry.time)} to ${slackTime(lastEntry.time)}): ${byAction}. ` +
+    `Use \`/cosjob audit ${userText(firstEntry.jobId, 64)}\` or the CLI for the full trail.`
+  );
+}
+
+function percentDone(job: Job): number | undefined {
+  const { totalTasks, succeededTasks, failedTasks } = job.progress;
+  if (totalTasks <= 0) return undefined;
+  // Floor, so a running job never shows 100% before COS says it finished.
+  return Math.min(100, Math.floor(((succeededTasks + failedTasks) / totalTasks) * 100));
+}
+
+export function progressReply(job: Job): SlackMessage {
+  const percent = percentDone(job);
+  const done = percent === undefined ? 'no tasks counted yet' : `${percent}% done`;
+  const { succeededTasks, failedTasks } = job.progress;
+  const line =
+    `⏳ Job ${code(job.id, 64)} is *${userText(job.status, 40)}*: ${done} · ` +
+    `${succeededTasks.toLocaleString('en-US')} succeeded, ${failedTasks.toLocaleString('en-US')} failed` +
+    ` of ${plural(job.progress.totalTasks, 'task')}`;
+  return {
+    text: fallbackText(
+      `Job ${escapeMrkdwn(truncate(job.id, 64))} is ${escapeMrkdwn(truncate(job.status, 40))}: ${done}.`,
+    ),
+    blocks: [section(line)],
+  };
+}
+
+function finishedTitle(status: string): string {
+  switch (status) {
+    case 'Complete':
+      return '🏁 Complete';
+    case 'Failed':
+      return '❌ Failed';
+    case 'Cancelled':
+      return '🛑 Cancelled';
+    default:
+      return `🏁 Finished with status ${status}`;
+  }
+}
+
+/** Counters and every failure reason COS reported, as many as Slack's limits allow, saying how many more. */
+export function finishedSummary(job: Job): SlackMessage {
+  const title = finishedTitle(job.status);
+  const blocks: KnownBlock[] = [
+    section(
+      `*${userText(title, 80)}* · job ${code(job.id, 64)}${job.terminationDate ? ` · ${slackTime(job.terminationDate)}` : ''}\n` +
+        `*Tasks:* ${tasksText(job.progress)}` +
+        (job.statusUpdateReason ? `\n*COS says:* ${userText(job.statusUpdateReason, 300)}` : '') +
+        (job.progress.failedTasks > 0 && job.report?.enabled
+          ? `\nPer-object results are in the report: bucket ${code(job.report.bucket, 80)}, prefix ${code(job.report.prefix, 120)}.`
+          : ''),
+    ),
+  ];
+  const failures = job.failureReasons.filter((f) => f.code || f.reason);
+  if (failures.length > 0) {
+    const reserve = 2; // the "more" context line and slack for the header line
+    const maxBlocks = SLACK_LIMITS.blocksPerMessage - blocks.length - reserve;
+    const budget = MESSAGE_TEXT_BUDGET - blockTextLength(blocks) - 300;
+    const lines: string[] = [];
+    let used = 0;
+    for (const failure of failures) {
+      const line = `• ${failureLine(failure)}`;
+      if (used + line.length + 1 > budget) break;
+      lines.push(line);
+      used += line.length + 1;
+    }
+    let packed = packLines([`*Failure reasons (${failures.length}):*`, ...lines]);
+    while (packed.length > maxBlocks) {
+      lines.pop();
+      packed = packLines([`*Failure reasons (${failures.length}):*`, ...lines]);
+    }
+    blocks.push(...packed);
+    if (lines.length < failures.length) {
+      blocks.push(
+        context([
+          `…and ${plural(failures.length - lines.length, 'more failure reason')} not shown. ` +
+            `Run \`/cosjob status ${userText(job.id, 64)}\` or the CLI for the full list.`,
+        ]),
+      );
+    }
+  }
+  return {
+    text: fallbackText(
+      `Job ${escapeMrkdwn(truncate(job.id, 64))} finished: ${escapeMrkdwn(truncate(job.status, 40))}, ` +
+        `${job.progress.succeededTasks} succeeded, ${job.progress.failedTasks} failed of ${job.progress.totalTasks} tasks.`,
+    ),
+    blocks,
+  };
+}
+
+export function changedOutsideReply(status: string): SlackMessage {
+  const shown = userText(status, 40);
+  return {
+    text: fallbackText(`The job's status changed outside Slack to ${shown}.`),
+    blocks: [
+      section(
+        `↪️ The job's status changed outside Slack (console, API or another tool) to *${shown}*. ` +
+          'The approval buttons were removed; nothing was sent to COS from here.',
+      ),
+    ],
+  };
+}
+
+export interface ReminderInput {
+  approverUserIds: readonly string[];
+  approverUsergroupIds: readonly string[];
+  waitingMinutes: number;
+}
+
+export function waitingText(minutes: number): string {
+  const whole = Math.max(0, Math.floor(Number.isFinite(minutes) ? minutes : 0));
+  if (whole < 60) return plural(whole, 'minute');
+  const hours = Math.floor(whole / 60);
+  const rest = whole % 60;
+  return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;
+}
+
+export function reminderReply(input: ReminderInput): SlackMessage {
+  const mentions = [
+    ...input.approverUserIds.slice(0, 30).map(mentionUser),
+    ...input.approverUsergroupIds.slice(0, 10).map(mentionUsergroup),
+  ];
+  const who = mentions.length > 0 ? `${mentions.join(' ')} ` : '';
+  const waited = waitingText(input.waitingMinutes);
+  return {
+    text: fallbackText(`Reminder: this COS batch job has waited ${waited} for approval.`),
+    blocks: [
+      section(`🔔 ${who}this job has been waiting ${waited} for a decision. Approve or cancel it above.`),
+    ],
+  };
+}
+
+export function expiredReply(hours: number): SlackMessage {
+  const window = hoursText(hours);
+  return {
+    text: fallbackText(`No decision within ${window}; the approval request expired.`),
+    blocks: [
+      section(
+        `⌛ No decision within ${window}: this approval request has expired and its buttons were removed. ` +
+          'Use `/cosjob status &lt;JobId&gt;` to see where the job stands now.',
+      ),
+    ],
+  };
+}
