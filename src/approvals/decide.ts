@@ -147,12 +147,6 @@ function describeError(error: unknown): CosErrorLike {
   return { message: String(error) };
 }
 
-/** The status a job shows once the requested change has taken effect. */
-export function statusShowsApplied(requested: RequestedJobStatus, status: JobStatus): boolean {
-  if (requested === 'Cancelled') return status === 'Cancelling' || status === 'Cancelled';
-  return !['Suspended', 'New', 'Preparing', 'Cancelling', 'Cancelled'].includes(status);
-}
-
 function sourceLabel(source: DecisionSource): string {
   switch (source) {
     case 'slack-button':

@@ -1,8 +1,8 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
-import type { CosJobsApi } from '../cos/model.js';
+import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
 import type { Logger } from '../logger.js';
-import { type Intent, type StoredDecision, statusShowsApplied } from './decide.js';
+import type { Intent, StoredDecision } from './decide.js';
 import type { EngineKeys } from './keys.js';
 import type { RedisClient } from './ports.js';
 
@@ -70,7 +70,17 @@ export class Reconciler {
         }
         status = 'NoSuchJob';
       }
-      const applied = statusShowsApplied(intent.requested, status);
+      const verdict =
+        status === 'NoSuchJob' ? 'not_applied' : statusUpdateTookEffect(intent.requested, status);
+      if (verdict === 'unknown') {
+        report.stillUnknown += 1;
+        this.o.logger.warn('reconciler cannot interpret the job status; leaving the intent for an operator', {
+          jobId: intent.jobId,
+          status,
+        });
+        continue;
+      }
+      const applied = verdict === 'applied';
       await this.o.audit.append({
         entryId: `reconciled:${intentId}`,
         actor: intent.actor,

@@ -175,3 +175,34 @@ export interface CosJobsApi {
     reason?: string,
   ): Promise<StatusUpdateOutcome>;
 }
+
+/**
+ * Which states show that a requested change took effect, used when the UpdateJobStatus call itself
+ * failed ambiguously and the job was read back.
+ *
+ * - Ready (approve): applied once the job is past Suspended and not being cancelled (Ready, Active,
+ *   Pausing, Paused, Completing, Complete, Failing, Failed). Still New/Preparing/Suspended, or
+ *   Cancelling/Cancelled (someone cancelled it), means the approval did not take.
+ * - Cancelled: applied when Cancelling or Cancelled. Any other status means it did not take; asking
+ *   again is harmless (COS refuses a second cancel with InvalidRequest at worst).
+ * - A status cosjob does not know is 'unknown': better to ask a person than to guess.
+ */
+export function statusUpdateTookEffect(
+  requested: RequestedJobStatus,
+  observed: JobStatus,
+): 'applied' | 'not_applied' | 'unknown' {
+  if (!isKnownJobStatus(observed)) return 'unknown';
+  if (requested === 'Cancelled') {
+    return observed === 'Cancelling' || observed === 'Cancelled' ? 'applied' : 'not_applied';
+  }
+  switch (observed) {
+    case 'New':
+    case 'Preparing':
+    case 'Suspended':
+    case 'Cancelling':
+    case 'Cancelled':
+      return 'not_applied';
+    default:
+      return 'applied';
+  }
+}

@@ -9,7 +9,10 @@ import {
 } from '../../src/cos/signing.js';
 
 // Published vectors: ../shared/reference/cos-batch-jobs.md section 8.8.
-const DOC = { secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q', secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz' };
+const DOC = {
+  secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
+  secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',
+};
 
 const uploadHeaders = {
   Date: 'Thu, 16 May 2019 06:45:51 GMT',
@@ -29,7 +32,9 @@ describe('COS request signing', () => {
       { start: 1557989151, end: 1557996351 },
     );
     expect(parts.signKey).toBe('eb2519b498b02ac213cb1f3d1a3d27a3b3c9bc5f');
-    expect(parts.headerList).toBe('content-length;content-md5;content-type;date;host;x-cos-acl;x-cos-grant-read');
+    expect(parts.headerList).toBe(
+      'content-length;content-md5;content-type;date;host;x-cos-acl;x-cos-grant-read',
+    );
     expect(parts.httpString.split('\n')[3]).toBe(
       'content-length=13&content-md5=mQ%2FfVh815F3k6TAUm8m0eg%3D%3D&content-type=text%2Fplain&date=Thu%2C%2016%20May%202019%2006%3A45%3A51%20GMT&host=examplebucket-1250000000.cos.ap-beijing.myqcloud.com&x-cos-acl=private&x-cos-grant-read=uin%3D%22100000000011%22',
     );

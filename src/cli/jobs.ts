@@ -1,0 +1,247 @@
+/** `cosjob jobs list` and `cosjob jobs describe`: read-only views of COS batch jobs. */
+import { type CosConfig, loadCosConfig } from '../config.js';
+import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
+import { CosError } from '../cos/errors.js';
+import type { Job, JobSummary, KnownJobStatus } from '../cos/model.js';
+import { validateJobId, validateJobStatusFilter } from '../cos/validation.js';
+import { createLogger, silentLogger } from '../logger.js';
+import { booleanFlag, stringFlag, UsageError } from './args.js';
+import {
+  type CliCommand,
+  type CommandContext,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  reportFailure,
+  writeLine,
+} from './command.js';
+import { cell, keyValues, table } from './format.js';
+
+interface Session {
+  config: CosConfig;
+  clients: Map<string, CosJobsClient>;
+  regions: string[];
+}
+
+/** Loads configuration, checks --region against COS_REGIONS, and builds the clients. */
+function openSession(context: CommandContext): Session {
+  const config = loadCosConfig(context.env);
+  const region = stringFlag(context.args, 'region');
+  if (region !== undefined && !config.regions.includes(region)) {
+    throw new UsageError(
+      `--region ${JSON.stringify(cell(region, 40))} is not one of the configured regions (COS_REGIONS): ${config.regions.join(', ')}.`,
+    );
+  }
+  const logger = booleanFlag(context.args, 'verbose')
+    ? createLogger({ level: 'debug', write: (line) => writeLine(context.io.stderr, line) })
+    : silentLogger;
+  const regions = region === undefined ? config.regions : [region];
+  return { config, clients: createCosClients({ ...config, regions }, { logger }), regions };
+}
+
+async function withSession(
+  context: CommandContext,
+  run: (session: Session) => Promise<number>,
+): Promise<number> {
+  let session: Session;
+  try {
+    session = openSession(context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      writeLine(context.io.stderr, `cosjob: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    return reportFailure(context.io, error);
+  }
+  try {
+    return await run(session);
+  } finally {
+    await closeCosClients(session.clients);
+  }
+}
+
+function progressText(progress: JobSummary['progress']): string {
+  return `${progress.succeededTasks}/${progress.failedTasks}/${progress.totalTasks}`;
+}
+
+const listCommand: CliCommand = {
+  path: ['jobs', 'list'],
+  summary: 'List batch jobs in every configured region, or one.',
+  usage: 'cosjob jobs list [--region R] [--status S] [--json]',
+  flags: { region: 'string', status: 'string', json: 'boolean' },
+  async run(context) {
+    const statusText = stringFlag(context.args, 'status');
+    let status: KnownJobStatus | undefined;
+    try {
+      status = statusText === undefined ? undefined : validateJobStatusFilter(statusText);
+    } catch (error) {
+      return reportFailure(context.io, error);
+    }
+    if (context.args.positionals.length > 0) {
+      writeLine(
+        context.io.stderr,
+        `cosjob: unexpected argument ${JSON.stringify(cell(context.args.positionals[0]!, 40))}.`,
+      );
+      return EXIT_USAGE;
+    }
+    return withSession(context, async ({ clients, regions }) => {
+      const found: (JobSummary & { region: string })[] = [];
+      let failed = false;
+      for (const region of regions) {
+        try {
+          for await (const job of clients.get(region)!.listAllJobs(status === undefined ? {} : { status })) {
+            found.push({ region, ...job });
+          }
+        } catch (error) {
+          failed = true;
+          reportFailure(context.io, error, `listing jobs in ${region} failed`);
+        }
+      }
+      if (booleanFlag(context.args, 'json')) {
+        writeLine(context.io.stdout, JSON.stringify(found, null, 2));
+      } else if (found.length === 0) {
+        writeLine(
+          context.io.stdout,
+          `No jobs${status === undefined ? '' : ` with status ${status}`} in ${regions.join(', ')}.`,
+        );
+      } else {
+        writeLine(
+          context.io.stdout,
+          table(
+            [
+              'REGION',
+              'JOB ID',
+              'STATUS',
+              'PRIORITY',
+              'OPERATION',
+              'TASKS OK/FAILED/TOTAL',
+              'CREATED',
+              'DESCRIPTION',
+            ],
+            found.map((job) => [
+              job.region,
+              job.id,
+              cell(job.status, 20),
+              String(job.priority),
+              cell(job.operation, 28),
+              progressText(job.progress),
+              cell(job.creationTime ?? '-', 24),
+              cell(job.description, 50),
+            ]),
+          ),
+        );
+        writeLine(context.io.stdout, `${found.length} job${found.length === 1 ? '' : 's'}.`);
+      }
+      return failed ? EXIT_FAILURE : EXIT_OK;
+    });
+  },
+};
+
+function describeText(region: string, job: Job): string {
+  const operation = job.operation;
+  const parameters = Object.entries(operation.parameters).map(
+    ([key, value]) => [`  ${key}`, cell(value, 100)] as const,
+  );
+  const lines = [
+    `Job ${job.id} (${region})`,
+    keyValues([
+      ['Status', cell(job.status, 30)],
+      ['Priority', String(job.priority)],
+      ['Description', job.description === '' ? undefined : cell(job.description, 256)],
+      [
+        'Operation',
+        `${cell(operation.rawKind || 'unknown', 40)}${operation.destructive ? ' (DESTRUCTIVE: deletes data)' : ''}`,
+      ],
+      ...parameters,
+      [
+        'Progress',
+        `${job.progress.succeededTasks} succeeded, ${job.progress.failedTasks} failed, of ${job.progress.totalTasks} tasks`,
+      ],
+      ['Confirmation', job.confirmationRequired ? 'required' : 'not required'],
+      ['Created', job.creationTime],
+      ['Terminated', job.terminationDate],
+      ['Suspended since', job.suspendedDate],
+      ['Suspended cause', job.suspendedCause === undefined ? undefined : cell(job.suspendedCause, 200)],
+      ['Status reason', job.statusUpdateReason === undefined ? undefined : cell(job.statusUpdateReason, 256)],
+      [
+        'Manifest',
+        job.manifest === undefined
+          ? undefined
+          : `${cell(job.manifest.location.objectArn, 120)} (${job.manifest.format}, ETag ${cell(job.manifest.location.etag, 80)})`,
+      ],
+      [
+        'Report',
+        job.report === undefined
+          ? undefined
+          : job.report.enabled
+            ? `${cell(job.report.bucket, 120)}/${cell(job.report.prefix, 60)} (${job.report.reportScope})`
+            : 'disabled',
+      ],
+      ['Role', job.roleArn === undefined ? undefined : cell(job.roleArn, 120)],
+    ]),
+  ];
+  if (job.failureReasons.length > 0) {
+    lines.push('  Failures:');
+    for (const failure of job.failureReasons) {
+      lines.push(`    - ${cell(failure.code || '(no code)', 60)}: ${cell(failure.reason, 200)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const describeCommand: CliCommand = {
+  path: ['jobs', 'describe'],
+  summary: 'Show one job in full. Without --region, every configured region is searched.',
+  usage: 'cosjob jobs describe <JobId> [--region R] [--json]',
+  flags: { region: 'string', json: 'boolean' },
+  async run(context) {
+    const [jobIdText, ...extra] = context.args.positionals;
+    if (jobIdText === undefined) {
+      writeLine(context.io.stderr, 'cosjob: jobs describe needs a JobId.');
+      writeLine(context.io.stderr, `usage: ${describeCommand.usage}`);
+      return EXIT_USAGE;
+    }
+    if (extra.length > 0) {
+      writeLine(context.io.stderr, `cosjob: unexpected argument ${JSON.stringify(cell(extra[0]!, 40))}.`);
+      return EXIT_USAGE;
+    }
+    let jobId: string;
+    try {
+      jobId = validateJobId(jobIdText);
+    } catch (error) {
+      return reportFailure(context.io, error);
+    }
+    return withSession(context, async ({ clients, regions }) => {
+      const misses: CosError[] = [];
+      for (const region of regions) {
+        try {
+          const job = await clients.get(region)!.describeJob(jobId);
+          writeLine(
+            context.io.stdout,
+            booleanFlag(context.args, 'json')
+              ? JSON.stringify({ region, ...job }, null, 2)
+              : describeText(region, job),
+          );
+          return EXIT_OK;
+        } catch (error) {
+          // Searching several regions: a miss in one is expected, anything else is reported.
+          if (error instanceof CosError && error.code === 'NoSuchJob' && regions.length > 1) {
+            misses.push(error);
+            continue;
+          }
+          return reportFailure(context.io, error, `describing ${jobId} in ${region} failed`);
+        }
+      }
+      writeLine(context.io.stderr, `cosjob: job ${jobId} was not found in any configured region:`);
+      misses.forEach((miss, index) => {
+        writeLine(
+          context.io.stderr,
+          `  ${regions[index]}: COS error ${miss.code} (HTTP ${miss.httpStatus ?? '?'}), request id ${miss.requestId ?? '(none)'}`,
+        );
+      });
+      return EXIT_FAILURE;
+    });
+  },
+};
+
+export const jobsCommands: readonly CliCommand[] = [listCommand, describeCommand];

@@ -1,0 +1,604 @@
+import { describe, expect, it } from 'vitest';
+import { CosError, CosValidationError } from '../../src/cos/errors.js';
+import type { CreateJobInput } from '../../src/cos/model.js';
+import {
+  buildCreateJobRequest,
+  decodeXmlText,
+  MAX_RESPONSE_BYTES,
+  parseCosError,
+  parseCreateJob,
+  parseDescribeJob,
+  parseListJobs,
+  parseUpdateJobPriority,
+  parseUpdateJobStatus,
+  parseXmlDocument,
+  readLimitedText,
+} from '../../src/cos/xml.js';
+
+// The DescribeJob sample from the COS docs (cos-batch-jobs.md 2.2), with three failure reasons.
+const DESCRIBE_SAMPLE = `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeJobResult>
+  <Job>
+    <ConfirmationRequired>true</ConfirmationRequired>
+    <CreationTime>2019-12-19T18:00:30Z</CreationTime>
+    <Description>  example job, keep my spaces  </Description>
+    <FailureReasons>
+      <JobFailure><FailureCode>ManifestNotFound</FailureCode><FailureReason>no manifest</FailureReason></JobFailure>
+      <JobFailure><FailureCode/><FailureReason/></JobFailure>
+      <JobFailure><FailureCode>AccessDenied</FailureCode><FailureReason>role &amp; policy</FailureReason></JobFailure>
+      <JobFailure><FailureCode></FailureCode><FailureReason>reason without a code</FailureReason></JobFailure>
+    </FailureReasons>
+    <JobId>53dc6228-c50b-46f7-8ad7-65e7159f1aae</JobId>
+    <Manifest>
+      <Location>
+        <ETag>&quot;15150651828fa9cdcb8fd34f6ad4b3c9&quot;</ETag>
+        <ObjectArn>qcs::cos:ap-chengdu:uid/1250000000:sourcebucket-1250000000/manifests/batch.csv</ObjectArn>
+      </Location>
+      <Spec>
+        <Fields><member>Bucket</member></Fields>
+        <Format>COSBatchOperations_CSV_V1</Format>
+      </Spec>
+    </Manifest>
+    <Operation>
+      <COSPutObjectCopy>
+        <TargetResource>qcs::cos:ap-chengdu:uid/1250000000:destinationbucket-1250000000</TargetResource>
+        <NewObjectMetadata><UserMetadata><member><Key>team</Key><Value>data</Value></member></UserMetadata></NewObjectMetadata>
+      </COSPutObjectCopy>
+    </Operation>
+    <Priority>10</Priority>
+    <ProgressSummary>
+      <NumberOfTasksFailed>0</NumberOfTasksFailed>
+      <NumberOfTasksSucceeded>10</NumberOfTasksSucceeded>
+      <TotalNumberOfTasks>10</TotalNumberOfTasks>
+    </ProgressSummary>
+    <Report>
+      <Bucket>qcs::cos:ap-chengdu:uid/1250000000:reportbucket-1250000000</Bucket>
+      <Enabled>true</Enabled>
+      <Format>Report_CSV_V1</Format>
+      <Prefix>job-result</Prefix>
+      <ReportScope>AllTasks</ReportScope>
+    </Report>
+    <RoleArn>qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole</RoleArn>
+    <Status>Suspended</Status>
+    <StatusUpdateReason>Job complete</StatusUpdateReason>
+    <SuspendedCause>waiting for confirmation</SuspendedCause>
+    <SuspendedDate>2019-12-19T18:00:31Z</SuspendedDate>
+    <TerminationDate>2019-12-19T18:00:32Z</TerminationDate>
+  </Job>
+</DescribeJobResult>`;
+
+function member(id: string, extra = ''): string {
+  return `<member><CreationTime>2019-12-19T18:00:30Z</CreationTime><Description>d-${id}</Description><JobId>${id}</JobId><Operation>COSPutObjectCopy</Operation><Priority>10</Priority><ProgressSummary><NumberOfTasksFailed>1</NumberOfTasksFailed><NumberOfTasksSucceeded>2</NumberOfTasksSucceeded><TotalNumberOfTasks>3</TotalNumberOfTasks></ProgressSummary><Status>Active</Status>${extra}</member>`;
+}
+
+function describeWith(jobInner: string): string {
+  return `<DescribeJobResult><Job><JobId>j1</JobId><Status>Active</Status><Priority>1</Priority>${jobInner}</Job></DescribeJobResult>`;
+}
+
+function expectInvalidResponse(run: () => unknown, message: RegExp): CosError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CosError);
+    const cosError = error as CosError;
+    expect(cosError.code).toBe('InvalidResponse');
+    expect(cosError.message).toMatch(message);
+    return cosError;
+  }
+  throw new Error('expected an InvalidResponse CosError');
+}
+
+describe('parseDescribeJob', () => {
+  it('maps the documented sample to the typed model', () => {
+    const job = parseDescribeJob(DESCRIBE_SAMPLE);
+    expect(job).toMatchObject({
+      id: '53dc6228-c50b-46f7-8ad7-65e7159f1aae',
+      status: 'Suspended',
+      priority: 10,
+      description: '  example job, keep my spaces  ',
+      creationTime: '2019-12-19T18:00:30Z',
+      terminationDate: '2019-12-19T18:00:32Z',
+      confirmationRequired: true,
+      roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
+      progress: { totalTasks: 10, succeededTasks: 10, failedTasks: 0 },
+      statusUpdateReason: 'Job complete',
+      suspendedCause: 'waiting for confirmation',
+      suspendedDate: '2019-12-19T18:00:31Z',
+    });
+    expect(job.manifest).toEqual({
+      location: {
+        objectArn: 'qcs::cos:ap-chengdu:uid/1250000000:sourcebucket-1250000000/manifests/batch.csv',
+        etag: '"15150651828fa9cdcb8fd34f6ad4b3c9"',
+      },
+      format: 'COSBatchOperations_CSV_V1',
+      fields: ['Bucket'],
+    });
+    expect(job.report).toEqual({
+      bucket: 'qcs::cos:ap-chengdu:uid/1250000000:reportbucket-1250000000',
+      enabled: true,
+      format: 'Report_CSV_V1',
+      prefix: 'job-result',
+      reportScope: 'AllTasks',
+    });
+  });
+
+  it('keeps every failure reason and skips entries whose code and reason are both empty', () => {
+    expect(parseDescribeJob(DESCRIBE_SAMPLE).failureReasons).toEqual([
+      { code: 'ManifestNotFound', reason: 'no manifest' },
+      { code: 'AccessDenied', reason: 'role & policy' },
+      { code: '', reason: 'reason without a code' },
+    ]);
+    const single = parseDescribeJob(
+      describeWith(
+        '<FailureReasons><JobFailure><FailureCode>X</FailureCode><FailureReason>y</FailureReason></JobFailure></FailureReasons>',
+      ),
+    );
+    expect(single.failureReasons).toEqual([{ code: 'X', reason: 'y' }]);
+    const emptyOnly = parseDescribeJob(
+      describeWith(
+        '<FailureReasons><JobFailure><FailureCode/><FailureReason/></JobFailure></FailureReasons>',
+      ),
+    );
+    expect(emptyOnly.failureReasons).toEqual([]);
+  });
+
+  it('flattens operation parameters, single-member lists included', () => {
+    const operation = parseDescribeJob(DESCRIBE_SAMPLE).operation;
+    expect(operation).toEqual({
+      kind: 'COSPutObjectCopy',
+      rawKind: 'COSPutObjectCopy',
+      destructive: false,
+      parameters: {
+        TargetResource: 'qcs::cos:ap-chengdu:uid/1250000000:destinationbucket-1250000000',
+        'NewObjectMetadata.UserMetadata.member[0].Key': 'team',
+        'NewObjectMetadata.UserMetadata.member[0].Value': 'data',
+      },
+    });
+  });
+
+  it('marks deletes destructive, including unknown operations whose name contains Delete', () => {
+    const del = parseDescribeJob(describeWith('<Operation><COSDeleteObject></COSDeleteObject></Operation>'));
+    expect(del.operation).toMatchObject({ kind: 'COSDeleteObject', destructive: true, parameters: {} });
+    const unknownDelete = parseDescribeJob(
+      describeWith(
+        '<Operation><COSBatchDeleteVersions><Mode>all</Mode></COSBatchDeleteVersions></Operation>',
+      ),
+    );
+    expect(unknownDelete.operation).toEqual({
+      kind: 'unknown',
+      rawKind: 'COSBatchDeleteVersions',
+      destructive: true,
+      parameters: { Mode: 'all' },
+    });
+    const tagging = parseDescribeJob(
+      describeWith(
+        '<Operation><COSPutObjectTagging><TagSet><COSTag><Key>a</Key><Value>1</Value></COSTag></TagSet></COSPutObjectTagging></Operation>',
+      ),
+    );
+    expect(tagging.operation).toMatchObject({
+      kind: 'COSPutObjectTagging',
+      destructive: false,
+      parameters: { 'TagSet.COSTag[0].Key': 'a', 'TagSet.COSTag[0].Value': '1' },
+    });
+    const none = parseDescribeJob(describeWith(''));
+    expect(none.operation).toEqual({ kind: 'unknown', rawKind: '', destructive: false, parameters: {} });
+  });
+
+  it('tolerates unknown elements and unknown statuses, and omits optional fields COS did not send', () => {
+    const job = parseDescribeJob(
+      '<DescribeJobResult><RequestExtra>1</RequestExtra><Job><JobId>j1</JobId><Status>Archiving</Status><NewThing><Deep>x</Deep></NewThing></Job></DescribeJobResult>',
+    );
+    expect(job.status).toBe('Archiving');
+    expect(job.priority).toBe(0);
+    expect(job.confirmationRequired).toBe(false);
+    expect(job.failureReasons).toEqual([]);
+    expect(job.progress).toEqual({ totalTasks: 0, succeededTasks: 0, failedTasks: 0 });
+    for (const key of [
+      'manifest',
+      'report',
+      'roleArn',
+      'creationTime',
+      'statusUpdateReason',
+      'suspendedDate',
+    ]) {
+      expect(job).not.toHaveProperty(key);
+    }
+  });
+
+  it('keeps numeric-looking text as strings and types numbers explicitly', () => {
+    const job = parseDescribeJob(
+      describeWith(
+        '<Description>006</Description><StatusUpdateReason>1e5</StatusUpdateReason><SuspendedCause>0x2f</SuspendedCause>',
+      ),
+    );
+    expect(job.description).toBe('006');
+    expect(job.statusUpdateReason).toBe('1e5');
+    expect(job.suspendedCause).toBe('0x2f');
+    expect(job.priority).toBe(1);
+    expect(parseDescribeJob(describeWith('<Description>true</Description>')).description).toBe('true');
+  });
+
+  it('refuses malformed numbers and missing identity fields with a clear error', () => {
+    expectInvalidResponse(
+      () =>
+        parseDescribeJob(
+          '<DescribeJobResult><Job><JobId>j</JobId><Status>Active</Status><Priority>high</Priority></Job></DescribeJobResult>',
+        ),
+      /Priority.*whole number/,
+    );
+    expectInvalidResponse(
+      () => parseDescribeJob('<DescribeJobResult><Job><Status>Active</Status></Job></DescribeJobResult>'),
+      /no <JobId>/,
+    );
+    expectInvalidResponse(() => parseDescribeJob('<DescribeJobResult></DescribeJobResult>'), /no <Job>/);
+    expectInvalidResponse(
+      () => parseDescribeJob('<ListJobsResult/>'),
+      /Expected a <DescribeJobResult>.*ListJobsResult/,
+    );
+  });
+});
+
+describe('parseListJobs', () => {
+  it('returns a single member as a one-element list', () => {
+    const page = parseListJobs(
+      `<ListJobsResult><Jobs>${member('only')}</Jobs><NextToken>only</NextToken></ListJobsResult>`,
+    );
+    expect(page.jobs).toHaveLength(1);
+    expect(page.jobs[0]).toEqual({
+      id: 'only',
+      status: 'Active',
+      priority: 10,
+      description: 'd-only',
+      creationTime: '2019-12-19T18:00:30Z',
+      operation: 'COSPutObjectCopy',
+      progress: { totalTasks: 3, succeededTasks: 2, failedTasks: 1 },
+    });
+    expect(page.nextToken).toBe('only');
+  });
+
+  it('keeps member order for several members', () => {
+    const page = parseListJobs(
+      `<ListJobsResult><Jobs>${member('a')}${member('b')}${member('c')}</Jobs></ListJobsResult>`,
+    );
+    expect(page.jobs.map((job) => job.id)).toEqual(['a', 'b', 'c']);
+    expect(page).not.toHaveProperty('nextToken');
+  });
+
+  it.each([
+    ['missing <Jobs>', '<ListJobsResult><NextToken></NextToken></ListJobsResult>'],
+    ['<Jobs/>', '<ListJobsResult><Jobs/><NextToken/></ListJobsResult>'],
+    ['<Jobs></Jobs>', '<ListJobsResult><Jobs></Jobs></ListJobsResult>'],
+    [
+      'whitespace-only <Jobs>',
+      '<ListJobsResult>\n  <Jobs>\n  </Jobs>\n  <NextToken>\n</NextToken>\n</ListJobsResult>',
+    ],
+    ['an empty root', '<ListJobsResult/>'],
+  ])('treats %s as an empty page', (_name, xml) => {
+    const page = parseListJobs(xml);
+    expect(page.jobs).toEqual([]);
+    expect(page.nextToken).toBeUndefined();
+  });
+
+  it('tolerates unknown elements such as AutoManifestStatus and keeps numeric-looking tokens as strings', () => {
+    const page = parseListJobs(
+      `<ListJobsResult><Unknown>x</Unknown><Jobs>${member('006', '<ProgressSummary2/>').replace(
+        '<TotalNumberOfTasks>',
+        '<AutoManifestStatus>done</AutoManifestStatus><TotalNumberOfTasks>',
+      )}</Jobs><NextToken>1e5</NextToken></ListJobsResult>`,
+    );
+    expect(page.jobs[0]?.id).toBe('006');
+    expect(page.jobs[0]?.progress.totalTasks).toBe(3);
+    expect(page.nextToken).toBe('1e5');
+    expect(typeof page.nextToken).toBe('string');
+    const hex = parseListJobs('<ListJobsResult><Jobs/><NextToken>0x2f</NextToken></ListJobsResult>');
+    expect(hex.nextToken).toBe('0x2f');
+  });
+});
+
+describe('other success bodies', () => {
+  it('parses UpdateJobStatus, CreateJob and UpdateJobPriority results', () => {
+    expect(
+      parseUpdateJobStatus(
+        '<UpdateJobStatusResult><JobId>j1</JobId><Status>Ready</Status><StatusUpdateReason>ok &lt;3</StatusUpdateReason></UpdateJobStatusResult>',
+      ),
+    ).toEqual({ jobId: 'j1', status: 'Ready', statusUpdateReason: 'ok <3' });
+    expect(
+      parseUpdateJobStatus(
+        '<UpdateJobStatusResult><JobId>j1</JobId><Status>Cancelled</Status></UpdateJobStatusResult>',
+      ),
+    ).toEqual({
+      jobId: 'j1',
+      status: 'Cancelled',
+    });
+    expect(parseCreateJob('<CreateJobResult><JobId>007</JobId></CreateJobResult>')).toBe('007');
+    expect(
+      parseUpdateJobPriority(
+        '<UpdateJobPriorityResult><JobId>j1</JobId><Priority>42</Priority></UpdateJobPriorityResult>',
+      ),
+    ).toEqual({
+      jobId: 'j1',
+      priority: 42,
+    });
+  });
+});
+
+describe('entities', () => {
+  it('decodes the five predefined entities once (no double decoding)', () => {
+    expect(decodeXmlText('&quot;etag&quot; &amp; &lt;b&gt; &apos;q&apos;')).toBe(`"etag" & <b> 'q'`);
+    expect(decodeXmlText('&amp;lt;')).toBe('&lt;');
+    expect(decodeXmlText('&amp;amp;')).toBe('&amp;');
+  });
+
+  it('decodes valid numeric references and leaves invalid ones as written', () => {
+    expect(decodeXmlText('&#65;&#x4E2D;&#x1F600;')).toBe('A中😀');
+    expect(decodeXmlText('&#0;')).toBe('&#0;');
+    expect(decodeXmlText('&#xD800;')).toBe('&#xD800;');
+    expect(decodeXmlText('&#x110000;')).toBe('&#x110000;');
+    expect(decodeXmlText('&#99999999;')).toBe('&#99999999;');
+  });
+
+  it('leaves unknown named entities and HTML entities as text', () => {
+    expect(decodeXmlText('&nbsp;&copy;&lol9;')).toBe('&nbsp;&copy;&lol9;');
+    const job = parseDescribeJob(describeWith('<Description>&lol9; &nbsp;</Description>'));
+    expect(job.description).toBe('&lol9; &nbsp;');
+  });
+
+  it('refuses a billion-laughs payload without expanding anything', () => {
+    const lols = Array.from({ length: 9 }, (_, i) => {
+      const prev = i === 0 ? 'lol' : `&lol${i};`.repeat(10);
+      return `<!ENTITY lol${i + 1} "${prev}">`;
+    }).join('\n');
+    const payload = `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n${lols}\n]>\n<DescribeJobResult><Job><JobId>j</JobId><Status>Active</Status><Description>&lol9;</Description></Job></DescribeJobResult>`;
+    const error = expectInvalidResponse(() => parseDescribeJob(payload), /DTD or markup declaration/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('refuses external-entity payloads, in any case spelling', () => {
+    const xxe = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><ListJobsResult><NextToken>&xxe;</NextToken></ListJobsResult>`;
+    expectInvalidResponse(() => parseListJobs(xxe), /DTD/);
+    expectInvalidResponse(() => parseListJobs(xxe.replace('DOCTYPE', 'doctype')), /DTD/);
+    expectInvalidResponse(() => parseListJobs('<!ENTITY x "y"><ListJobsResult/>'), /DTD/);
+  });
+
+  it('keeps CDATA content literal (no entity decoding inside it)', () => {
+    const job = parseDescribeJob(
+      describeWith('<Description><![CDATA[a &amp; <b>]]> tail &amp;</Description>'),
+    );
+    expect(job.description).toBe('a &amp; <b> tail &');
+  });
+
+  it('ignores comments and the XML declaration', () => {
+    const job = parseDescribeJob(
+      `<?xml version="1.0"?><!-- hello --><DescribeJobResult><Job><!-- x --><JobId>j</JobId><Status>New</Status></Job></DescribeJobResult>`,
+    );
+    expect(job.id).toBe('j');
+  });
+});
+
+describe('bodies that are not COS XML', () => {
+  it('reports truncated XML as InvalidResponse with the position', () => {
+    const truncated = DESCRIBE_SAMPLE.slice(0, DESCRIBE_SAMPLE.length / 2);
+    expectInvalidResponse(() => parseDescribeJob(truncated), /not well-formed XML/);
+  });
+
+  it('reports HTML and plain text as InvalidResponse with the start of the body', () => {
+    const html =
+      '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+    const error = expectInvalidResponse(() => parseListJobs(html), /not well-formed XML/);
+    expect(error.message).toContain('502 Bad Gateway');
+    expectInvalidResponse(() => parseListJobs('upstream connect error'), /not well-formed XML/);
+    expectInvalidResponse(() => parseListJobs(''), /empty/);
+    expectInvalidResponse(
+      () => parseListJobs('<html><body>ok</body></html>'),
+      /Expected a <ListJobsResult>.*html/,
+    );
+  });
+
+  it('refuses an oversize body before parsing', () => {
+    const huge = `<ListJobsResult><Jobs>${member('x').repeat(Math.ceil(MAX_RESPONSE_BYTES / 300))}</Jobs></ListJobsResult>`;
+    expect(huge.length).toBeGreaterThan(MAX_RESPONSE_BYTES);
+    expectInvalidResponse(() => parseListJobs(huge), /larger than/);
+  });
+
+  it('stops reading a streamed body as soon as it exceeds the limit', async () => {
+    let pulled = 0;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield new Uint8Array(64 * 1024);
+      }
+    }
+    await expect(readLimitedText(chunks())).rejects.toMatchObject({ code: 'InvalidResponse' });
+    expect(pulled).toBe(17); // 16 chunks are exactly 1 MiB; the 17th crosses the limit
+    expect(
+      await readLimitedText(
+        (async function* () {
+          yield Buffer.from('<a>');
+          yield '中</a>';
+        })(),
+      ),
+    ).toBe('<a>中</a>');
+  });
+
+  it('rejects absurd nesting instead of recursing without bound', () => {
+    const deep = `${'<a>'.repeat(200)}x${'</a>'.repeat(200)}`;
+    expectInvalidResponse(() => parseXmlDocument(deep), /could not be parsed/);
+  });
+});
+
+describe('parseCosError', () => {
+  it('maps a COS <Error> body and prefers its request id', () => {
+    const error = parseCosError(
+      '<?xml version="1.0" encoding="utf-8"?><Error><Code>NoSuchJob</Code><Message>The specified job does not exist</Message><Resource>/jobs/x</Resource><RequestId>body-id</RequestId><TraceId>trace-1</TraceId></Error>',
+      404,
+      { 'x-cos-request-id': 'header-id' },
+      'DescribeJob',
+    );
+    expect(error).toMatchObject({
+      code: 'NoSuchJob',
+      message: 'The specified job does not exist',
+      httpStatus: 404,
+      requestId: 'body-id',
+      traceId: 'trace-1',
+      resource: '/jobs/x',
+      api: 'DescribeJob',
+      retryable: false,
+    });
+    expect(error.explanation).toMatch(/no job with this id/);
+  });
+
+  it('falls back to the x-cos-request-id and x-cos-trace-id headers', () => {
+    const error = parseCosError(
+      '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+      503,
+      {
+        'x-cos-request-id': 'NjQ-header',
+        'x-cos-trace-id': 'trace-h',
+      },
+    );
+    expect(error).toMatchObject({
+      code: 'SlowDown',
+      requestId: 'NjQ-header',
+      traceId: 'trace-h',
+      retryable: true,
+    });
+  });
+
+  it('turns HTML, empty and truncated error bodies into InvalidResponse with status and body start', () => {
+    const html = parseCosError('<html><body><h1>502 Bad Gateway</h1></body></html>', 502, {}, 'ListJobs');
+    expect(html).toMatchObject({ code: 'InvalidResponse', httpStatus: 502, retryable: true });
+    expect(html.message).toMatch(/HTTP 502.*502 Bad Gateway/);
+    const empty = parseCosError('', 503, { 'x-cos-request-id': 'r1' });
+    expect(empty).toMatchObject({ code: 'InvalidResponse', httpStatus: 503, requestId: 'r1' });
+    expect(empty.message).toMatch(/empty body/);
+    const truncated = parseCosError('<Error><Code>NoSuchJob</Co', 404, {});
+    expect(truncated).toMatchObject({ code: 'InvalidResponse', httpStatus: 404, retryable: false });
+    const notError = parseCosError('<Other><Code>X</Code></Other>', 400, {});
+    expect(notError.code).toBe('InvalidResponse');
+  });
+
+  it('never echoes signature material a server puts in its message', () => {
+    const error = parseCosError(
+      '<Error><Code>SignatureDoesNotMatch</Code><Message>bad: q-sign-algorithm=sha1&amp;q-ak=AKIDx&amp;q-sign-time=1;2&amp;q-key-time=1;2&amp;q-header-list=host&amp;q-url-param-list=&amp;q-signature=0123456789abcdef0123456789abcdef01234567 StringToSign sha1\n1557989151;1557996351\n8b2751e77f43a0995d6e9eb9477f4b685cca4172</Message></Error>',
+      403,
+      {},
+    );
+    expect(error.code).toBe('SignatureDoesNotMatch');
+    expect(error.message).not.toContain('0123456789abcdef0123456789abcdef01234567');
+    expect(error.message).not.toContain('8b2751e77f43a0995d6e9eb9477f4b685cca4172');
+    expect(error.message).toContain('[authorization redacted]');
+  });
+});
+
+describe('buildCreateJobRequest', () => {
+  const input: CreateJobInput = {
+    clientRequestToken: 'token-1',
+    confirmationRequired: true,
+    description: `a <b> & "c" 'd' 中文`,
+    priority: 10,
+    roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
+    manifest: {
+      objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:src-1250000000/m.csv',
+      etag: '"abc123"',
+    },
+    operation: {
+      kind: 'COSPutObjectCopy',
+      targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:dst-1250000000',
+      storageClass: 'STANDARD_IA',
+      extra: { MetadataDirective: 'Copy', 'NewObjectMetadata.CacheControl': 'max-age=60' },
+    },
+    report: {
+      bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:rep-1250000000',
+      enabled: true,
+      prefix: 'r/',
+      reportScope: 'FailedTasksOnly',
+    },
+  };
+
+  it('builds well-formed XML that round-trips through the parser with escaping intact', () => {
+    const xml = buildCreateJobRequest(input);
+    expect(xml).toContain('<Description>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; 中文</Description>');
+    expect(xml).toContain('<ETag>&quot;abc123&quot;</ETag>');
+    const document = parseXmlDocument(xml) as { CreateJobRequest: Record<string, unknown> };
+    const request = document.CreateJobRequest;
+    expect(request.Description).toBe(input.description);
+    expect(request.ConfirmationRequired).toBe('true');
+    expect(request.Priority).toBe('10');
+    expect(request.Manifest).toEqual({
+      Location: { ETag: '"abc123"', ObjectArn: input.manifest.objectArn },
+      Spec: { Fields: { member: ['Bucket', 'Key'] }, Format: 'COSBatchOperations_CSV_V1' },
+    });
+    expect(request.Operation).toEqual({
+      COSPutObjectCopy: {
+        TargetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:dst-1250000000',
+        StorageClass: 'STANDARD_IA',
+        MetadataDirective: 'Copy',
+        NewObjectMetadata: { CacheControl: 'max-age=60' },
+      },
+    });
+    expect(request.Report).toEqual({
+      Bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:rep-1250000000',
+      Enabled: 'true',
+      Format: 'Report_CSV_V1',
+      Prefix: 'r/',
+      ReportScope: 'FailedTasksOnly',
+    });
+  });
+
+  it('builds the other operation kinds', () => {
+    const restore = buildCreateJobRequest({
+      ...input,
+      operation: { kind: 'COSInitiateRestoreObject', expirationInDays: 7, jobTier: 'Bulk' },
+    });
+    expect(restore).toContain(
+      '<COSInitiateRestoreObject><ExpirationInDays>7</ExpirationInDays><JobTier>Bulk</JobTier></COSInitiateRestoreObject>',
+    );
+    const del = buildCreateJobRequest({
+      ...input,
+      operation: { kind: 'COSDeleteObject' },
+      report: undefined,
+    });
+    expect(del).toContain('<Operation><COSDeleteObject></COSDeleteObject></Operation>');
+    expect(del).not.toContain('<Report>');
+    const tags = buildCreateJobRequest({
+      ...input,
+      operation: { kind: 'COSPutObjectTagging', tags: [{ key: 'k&', value: 'v' }] },
+    });
+    expect(tags).toContain('<COSTag><Key>k&amp;</Key><Value>v</Value></COSTag>');
+  });
+
+  it('refuses input COS would reject or XML cannot carry', () => {
+    const bad: [string, CreateJobInput][] = [
+      ['clientRequestToken', { ...input, clientRequestToken: '' }],
+      ['clientRequestToken', { ...input, clientRequestToken: 'x'.repeat(65) }],
+      ['description', { ...input, description: '中'.repeat(86) }],
+      ['description', { ...input, description: 'bell\u0007' }],
+      ['priority', { ...input, priority: -1 }],
+      [
+        'operation.expirationInDays',
+        { ...input, operation: { kind: 'COSInitiateRestoreObject', expirationInDays: 0, jobTier: 'Bulk' } },
+      ],
+      [
+        'operation.extra',
+        { ...input, operation: { kind: 'COSPutObjectCopy', targetResource: 't', extra: { 'a><b': 'x' } } },
+      ],
+      [
+        'operation.extra',
+        {
+          ...input,
+          operation: { kind: 'COSPutObjectCopy', targetResource: 't', extra: { TargetResource: 'x' } },
+        },
+      ],
+    ];
+    for (const [field, value] of bad) {
+      let caught: unknown;
+      try {
+        buildCreateJobRequest(value);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, field).toBeInstanceOf(CosValidationError);
+      expect((caught as CosValidationError).field).toBe(field);
+    }
+  });
+});
