@@ -105,7 +105,8 @@ export class JobWatcher {
     });
 
     const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
-    const tracked = await this.followTracked(redeliver);
+    const announcedNow = new Set(regions.flatMap((r) => r.announced.map((id) => `${r.region}|${id}`)));
+    const tracked = await this.followTracked(redeliver, announcedNow);
     return { leader: true, regions, tracked };
   }
 
@@ -154,7 +155,11 @@ export class JobWatcher {
     return report;
   }
 
-  private async followTracked(redeliver: boolean): Promise<number> {
+  /**
+   * `redeliver`: this replica just became leader, so cards a previous leader announced but never posted
+   * are offered again (jobs announced in this very poll are not).
+   */
+  private async followTracked(redeliver: boolean, announcedNow: ReadonlySet<string>): Promise<number> {
     const members = await this.o.records.tracked();
     const inFlight = new Set((await this.o.reconciler.pendingIntents()).map((i) => `${i.region}|${i.jobId}`));
     for (const member of members) {
@@ -165,7 +170,7 @@ export class JobWatcher {
       const healthy = (this.health.get(ref.region)?.nextAttemptAt ?? 0) <= this.o.clock.now();
       if (!healthy) continue;
       try {
-        await this.follow(client, ref.jobId, inFlight.has(member), redeliver);
+        await this.follow(client, ref.jobId, inFlight.has(member), redeliver && !announcedNow.has(member));
       } catch (error) {
         this.o.logger.warn('could not follow a tracked job', { region: ref.region, jobId: ref.jobId, error });
       }
@@ -341,6 +346,8 @@ export class JobWatcher {
 /** Errors that say the region (or our credentials) is unwell, not that one job is odd. */
 function isRegionWideError(error: unknown): boolean {
   const e = error as { code?: unknown; httpStatus?: unknown; retryable?: unknown };
+  // A body that does not parse is about that job's answer, even when reading it again might help.
+  if (e.code === 'InvalidResponse') return false;
   if (e.retryable === true) return true;
   if (
     typeof e.code === 'string' &&

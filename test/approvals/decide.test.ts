@@ -381,10 +381,9 @@ describe('decide', () => {
       source: 'slack-button',
     });
     expect(second).toMatchObject({ kind: 'approved' });
-    expect((second as Extract<DecisionOutcome, { kind: 'approved' | 'cancelled' }>).approverIds.sort()).toEqual([
-      'UALICE',
-      'UBOB',
-    ]);
+    expect(
+      (second as Extract<DecisionOutcome, { kind: 'approved' | 'cancelled' }>).approverIds.sort(),
+    ).toEqual(['UALICE', 'UBOB']);
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
     expect((await fx.audit.history(REGION, jobId)).map((e) => e.action)).toEqual([
       'approve_vote',
