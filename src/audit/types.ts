@@ -66,6 +66,11 @@ export interface AuditEntry
 
 export type AuditScope = { kind: 'global' } | { kind: 'job'; region: string; jobId: string };
 
+/**
+ * `seq` and `afterSeq` are positions in the chain being verified: the global seq for `{ kind: 'global' }`,
+ * the job's jobSeq for `{ kind: 'job' }`. `malformed.streamId` is the unreadable entry's stream id, or the
+ * head key's name when the head record itself is unreadable.
+ */
 export type VerifyProblem =
   | { kind: 'edited'; seq: number; streamId: string; detail: string }
   | { kind: 'inserted'; seq: number; streamId: string; detail: string }
@@ -75,6 +80,7 @@ export type VerifyProblem =
 
 export interface VerifyResult {
   ok: boolean;
+  /** Entries verified intact (before the problem, when there is one). */
   entries: number;
   headHash?: string;
   /** The first problem found, walking from the oldest entry. */

@@ -1,0 +1,166 @@
+/**
+ * Every Redis key cosjob uses, in one place.
+ *
+ * Layout (prefix `cosjob` shown):
+ *
+ *   {cosjob:audit}:log                         stream  global audit chain
+ *   {cosjob:audit}:head                        hash    global head: seq, hash, streamId, timeMs
+ *   {cosjob:audit}:job:<region>:<jobId>        stream  one job's audit chain
+ *   {cosjob:audit}:jobhead:<region>:<jobId>    hash    that job's head: seq, hash, streamId
+ *   {cosjob:audit}:ids                         hash    entryId → stream id (makes appends idempotent)
+ *   {cosjob:job:<region>:<jobId>}:<name>       engine  claim, votes, record, decision…
+ *   cosjob:<name>[:<part>]                     plain   leader leases, seen sets, …
+ *
+ * Why the braces: on Redis Cluster a script may only touch keys in one hash slot, and the slot is
+ * computed from the text between the first `{` and the next `}`. The audit append script writes the
+ * global stream, a job stream and both heads together, so every audit key carries the same tag; the
+ * engine's per-job keys share a per-job tag. Plain keys are never used together in one script.
+ *
+ * ACL patterns must match the literal key text, braces included: `~{cosjob:audit}:*`, not `~cosjob:audit*`
+ * (see acl.ts).
+ *
+ * Adding a key is one line: a method that calls `auditKey`, `jobKey` or `plainKey`.
+ */
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** COS regions look like `ap-guangzhou`; anything with braces or colons would break tags or parsing. */
+const REGION_PATTERN = /^[a-z0-9-]{1,40}$/;
+/** COS JobIds are UUIDs in practice, documented as 1–64 bytes. */
+const JOB_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export class InvalidKeyPartError extends Error {
+  constructor(what: string, expected: string) {
+    super(`cannot build a Redis key: ${what} must be ${expected}`);
+    this.name = 'InvalidKeyPartError';
+  }
+}
+
+function checked(value: string, pattern: RegExp, what: string, expected: string): string {
+  if (!pattern.test(value)) throw new InvalidKeyPartError(what, expected);
+  return value;
+}
+
+function region(value: string): string {
+  return checked(value, REGION_PATTERN, 'the region', 'a COS region such as ap-guangzhou');
+}
+
+function jobId(value: string): string {
+  return checked(value, JOB_ID_PATTERN, 'the JobId', '1–64 letters, digits, dots, dashes or underscores');
+}
+
+function name(value: string): string {
+  return checked(value, NAME_PATTERN, 'the key name', '1–64 letters, digits, dots, dashes or underscores');
+}
+
+export class KeySpace {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = checked(
+      prefix,
+      PREFIX_PATTERN,
+      'the key prefix (REDIS_KEY_PREFIX)',
+      '1–64 letters, digits or _ . : -',
+    );
+  }
+
+  // ---- building blocks ----
+
+  /** The hash tag shared by every audit key, e.g. `{cosjob:audit}`. */
+  get auditTag(): string {
+    return `{${this.prefix}:audit}`;
+  }
+
+  /** The hash tag shared by one job's engine keys, e.g. `{cosjob:job:ap-guangzhou:<id>}`. */
+  jobTag(jobRegion: string, id: string): string {
+    return `{${this.prefix}:job:${region(jobRegion)}:${jobId(id)}}`;
+  }
+
+  private auditKey(...parts: string[]): string {
+    return [this.auditTag, ...parts].join(':');
+  }
+
+  private jobKey(jobRegion: string, id: string, keyName: string): string {
+    return `${this.jobTag(jobRegion, id)}:${keyName}`;
+  }
+
+  private plainKey(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  // ---- audit trail (one hash tag) ----
+
+  /** Stream: the global chain, every entry in one total order. */
+  auditLog(): string {
+    return this.auditKey('log');
+  }
+  /** Hash: the global head (seq, hash, streamId, timeMs), written with every append. */
+  auditHead(): string {
+    return this.auditKey('head');
+  }
+  /** Stream: one job's chain; its entries carry the same stream ids as in the global stream. */
+  auditJobStream(jobRegion: string, id: string): string {
+    return this.auditKey('job', region(jobRegion), jobId(id));
+  }
+  /** Hash: one job's head (seq, hash, streamId). */
+  auditJobHead(jobRegion: string, id: string): string {
+    return this.auditKey('jobhead', region(jobRegion), jobId(id));
+  }
+  /** Hash: entryId → global stream id, so a retried append finds the entry it already wrote. */
+  auditEntryIds(): string {
+    return this.auditKey('ids');
+  }
+
+  // ---- approval engine, per job (one hash tag per job) ----
+
+  jobClaim(jobRegion: string, id: string): string {
+    return this.jobKey(jobRegion, id, 'claim');
+  }
+  jobVotes(jobRegion: string, id: string): string {
+    return this.jobKey(jobRegion, id, 'votes');
+  }
+  jobRecord(jobRegion: string, id: string): string {
+    return this.jobKey(jobRegion, id, 'record');
+  }
+  jobDecision(jobRegion: string, id: string): string {
+    return this.jobKey(jobRegion, id, 'decision');
+  }
+
+  // ---- plain keys ----
+
+  /** String with expiry: the lease of the instance that runs `<name>` (e.g. the COS poller). */
+  leader(leaseName: string): string {
+    return this.plainKey('leader', name(leaseName));
+  }
+  /** Jobs already announced in a region. */
+  seen(jobRegion: string): string {
+    return this.plainKey('seen', region(jobRegion));
+  }
+
+  // ---- patterns ----
+
+  /**
+   * Glob patterns covering every key above, for ACL rules and for SCAN in tests. Brace characters are
+   * literal in Redis globs, so `{cosjob:audit}:*` matches exactly the audit keys.
+   */
+  patterns(): { audit: string; jobs: string; plain: string } {
+    return {
+      audit: `${this.auditTag}:*`,
+      jobs: `{${this.prefix}:job:*`,
+      plain: `${this.prefix}:*`,
+    };
+  }
+}
+
+/**
+ * The part of a key Redis Cluster hashes: the text between the first `{` and the next `}` when it is
+ * non-empty, otherwise the whole key. Keys with the same hash-tag text always share a slot.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}

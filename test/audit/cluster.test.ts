@@ -1,0 +1,102 @@
+/**
+ * Redis Cluster: a one-node cluster owning all 16384 slots is a real cluster as far as clients are
+ * concerned (MOVED routing, CROSSSLOT checks), which is what the hash tags must satisfy.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisAuditTrail } from '../../src/audit/trail.js';
+import { silentLogger } from '../../src/logger.js';
+import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
+import { KeySpace } from '../../src/redis/keys.js';
+import { LuaScript } from '../../src/redis/script.js';
+import {
+  EXTERNAL_SERVER_SKIP_REASON,
+  redisTestsUseExternalServer,
+  startRedisServer,
+  type TestRedisServer,
+} from '../helpers/redis.js';
+import { entry, JOB_A, JOB_B, REGION, SteppingClock } from './support.js';
+
+const external = redisTestsUseExternalServer();
+
+describe('on Redis Cluster', () => {
+  let server: TestRedisServer | undefined;
+  let cluster: RedisClient | undefined;
+
+  beforeAll(async () => {
+    if (external) return;
+    server = await startRedisServer({
+      // Without an announced address a lone node reports an empty IP in CLUSTER SLOTS.
+      extraArgs: [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-announce-ip',
+        '127.0.0.1',
+      ],
+    });
+    const admin = new Redis(server.url, { protocol: 2 });
+    try {
+      await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+      // The node turns its state to ok asynchronously; a bounded wait, not a timing assertion.
+      for (let i = 0; i < 400; i += 1) {
+        if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      admin.disconnect();
+    }
+    cluster = createRedis(
+      {
+        url: 'redis://127.0.0.1',
+        keyPrefix: 'cosjob',
+        clusterNodes: [{ host: '127.0.0.1', port: server.port }],
+      },
+      { role: 'decision', logger: silentLogger },
+    );
+    await waitForReady(cluster, 10_000);
+  });
+  afterAll(async () => {
+    if (cluster) await closeRedis(cluster);
+    await server?.stop();
+  });
+  beforeEach((ctx) => ctx.skip(external, EXTERNAL_SERVER_SKIP_REASON));
+
+  it('connects as a Cluster client', () => {
+    expect(cluster!.isCluster).toBe(true);
+  });
+
+  it('appends, reads and verifies: every audit key of a script shares one slot', async () => {
+    const keys = new KeySpace('cluster-audit');
+    const trail = new RedisAuditTrail(cluster!, {
+      keys,
+      clock: new SteppingClock(),
+      waitForAof: { timeoutMs: 100 },
+    });
+    const first = await trail.append(entry(JOB_A));
+    await trail.append(entry(JOB_B));
+    const third = await trail.append(entry(JOB_A, { action: 'approved' }));
+    expect(await trail.append(entry(JOB_A, { entryId: first.entryId }))).toEqual(first);
+    expect(await trail.history(REGION, JOB_A)).toEqual([first, third]);
+    expect(await trail.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 3 });
+    expect(await trail.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({
+      ok: true,
+      entries: 2,
+    });
+  });
+
+  it('would refuse the same script over keys without a shared tag (why the tags exist)', async () => {
+    const script = new LuaScript(
+      'two-keys',
+      "redis.call('SET', KEYS[1], 1); return redis.call('SET', KEYS[2], 1)",
+    );
+    await expect(script.run(cluster!, ['cosjob:audit:log', 'cosjob:audit:head'], [])).rejects.toThrow(
+      /CROSSSLOT/,
+    );
+    const keys = new KeySpace('cosjob');
+    await expect(
+      script.run(cluster!, [keys.jobClaim(REGION, JOB_A), keys.jobVotes(REGION, JOB_A)], []),
+    ).resolves.toBe('OK');
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { hashTagOf, InvalidKeyPartError, KeySpace } from '../../src/redis/keys.js';
+
+const REGION = 'ap-guangzhou';
+const JOB = '53dc6228-c50b-46f7-8ad7-65e7159f1aae';
+
+/** Redis Cluster's CRC16 (XMODEM) of the hash-tag text, modulo 16384. */
+function clusterSlot(key: string): number {
+  let crc = 0;
+  for (const byte of Buffer.from(hashTagOf(key), 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit += 1) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc % 16384;
+}
+
+describe('KeySpace', () => {
+  const keys = new KeySpace('cosjob');
+
+  it('names audit keys under one hash tag', () => {
+    expect(keys.auditLog()).toBe('{cosjob:audit}:log');
+    expect(keys.auditHead()).toBe('{cosjob:audit}:head');
+    expect(keys.auditEntryIds()).toBe('{cosjob:audit}:ids');
+    expect(keys.auditJobStream(REGION, JOB)).toBe(`{cosjob:audit}:job:${REGION}:${JOB}`);
+    expect(keys.auditJobHead(REGION, JOB)).toBe(`{cosjob:audit}:jobhead:${REGION}:${JOB}`);
+  });
+
+  it('names per-job engine keys under a per-job tag', () => {
+    const tag = `{cosjob:job:${REGION}:${JOB}}`;
+    expect(keys.jobClaim(REGION, JOB)).toBe(`${tag}:claim`);
+    expect(keys.jobVotes(REGION, JOB)).toBe(`${tag}:votes`);
+    expect(keys.jobRecord(REGION, JOB)).toBe(`${tag}:record`);
+    expect(keys.jobDecision(REGION, JOB)).toBe(`${tag}:decision`);
+  });
+
+  it('names plain keys under the prefix', () => {
+    expect(keys.leader('cos-poller')).toBe('cosjob:leader:cos-poller');
+    expect(keys.seen(REGION)).toBe(`cosjob:seen:${REGION}`);
+  });
+
+  it('puts every audit key in one cluster slot, and a job\u2019s engine keys in one slot', () => {
+    const audit = [
+      keys.auditLog(),
+      keys.auditHead(),
+      keys.auditEntryIds(),
+      keys.auditJobStream(REGION, JOB),
+      keys.auditJobHead('eu-frankfurt', 'other-job'),
+    ].map(clusterSlot);
+    expect(new Set(audit).size).toBe(1);
+    const job = [keys.jobClaim(REGION, JOB), keys.jobVotes(REGION, JOB), keys.jobDecision(REGION, JOB)].map(
+      clusterSlot,
+    );
+    expect(new Set(job).size).toBe(1);
+    // Different jobs spread over the cluster instead of piling onto one slot.
+    const manyJobs = new Set(
+      Array.from({ length: 50 }, (_, i) => clusterSlot(keys.jobClaim(REGION, `job-${i}`))),
+    );
+    expect(manyJobs.size).toBeGreaterThan(40);
+  });
+
+  it('matches the published CRC16 test vector for slots', () => {
+    // From the Redis Cluster specification: "123456789" → 0x31C3 (12739).
+    expect(clusterSlot('123456789')).toBe(12739);
+    expect(hashTagOf('{user1000}.following')).toBe('user1000');
+    expect(hashTagOf('foo{}{bar}')).toBe('foo{}{bar}');
+    expect(hashTagOf('foo{{bar}}zap')).toBe('{bar');
+  });
+
+  it('namespaces by prefix', () => {
+    const other = new KeySpace('staging:cosjob');
+    expect(other.auditLog()).toBe('{staging:cosjob:audit}:log');
+    expect(other.leader('x')).toBe('staging:cosjob:leader:x');
+    expect(other.patterns()).toEqual({
+      audit: '{staging:cosjob:audit}:*',
+      jobs: '{staging:cosjob:job:*',
+      plain: 'staging:cosjob:*',
+    });
+  });
+
+  it('refuses key parts that would break tags or patterns, saying what is expected', () => {
+    expect(() => new KeySpace('')).toThrow(InvalidKeyPartError);
+    expect(() => new KeySpace('a{b}')).toThrow(/REDIS_KEY_PREFIX/);
+    expect(() => keys.auditJobStream('ap-guangzhou}', JOB)).toThrow(/region/);
+    expect(() => keys.jobClaim(REGION, 'a:b')).toThrow(/JobId/);
+    expect(() => keys.jobClaim(REGION, 'x'.repeat(65))).toThrow(/JobId/);
+    expect(() => keys.leader('a b')).toThrow(/key name/);
+  });
+});
