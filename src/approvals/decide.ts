@@ -10,8 +10,8 @@ import {
 } from '../cos/model.js';
 import { truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
+import type { KeySpace } from '../redis/keys.js';
 import { differencesFromShown, type JobRecords } from './job-records.js';
-import type { EngineKeys } from './keys.js';
 import type { ApprovalPolicy } from './policy.js';
 import type { EngineEvents, RedisClient } from './ports.js';
 
@@ -98,7 +98,7 @@ export interface StoredDecision {
 
 export interface DecisionServiceOptions {
   redis: RedisClient;
-  keys: EngineKeys;
+  keys: KeySpace;
   audit: AuditTrail;
   records: JobRecords;
   policy: ApprovalPolicy;
@@ -281,8 +281,8 @@ export class DecisionService {
       const [added, count] = (await redis.eval(
         VOTE_SCRIPT,
         2,
-        keys.votes(region, jobId),
-        keys.decision(region, jobId),
+        keys.jobVotes(region, jobId),
+        keys.jobDecision(region, jobId),
         request.actor.id,
       )) as [number, number];
       if (added === -1) return this.decideAsApprover(request, client);
@@ -300,10 +300,10 @@ export class DecisionService {
           this.entry(request, { action: 'approve_vote', outcome: `${count} of ${this.o.requiredApprovals}` }),
         );
       } catch (error) {
-        await redis.srem(keys.votes(region, jobId), request.actor.id).catch(() => undefined);
+        await redis.srem(keys.jobVotes(region, jobId), request.actor.id).catch(() => undefined);
         throw error;
       }
-      approverIds = await redis.smembers(keys.votes(region, jobId));
+      approverIds = await redis.smembers(keys.jobVotes(region, jobId));
       if (count < this.o.requiredApprovals) {
         return {
           kind: 'vote_recorded',
@@ -325,7 +325,7 @@ export class DecisionService {
       action: request.action,
       at: new Date(this.o.clock.now()).toISOString(),
     });
-    const claimed = await redis.set(keys.claim(region, jobId), claimValue, 'PX', this.claimTtlMs, 'NX');
+    const claimed = await redis.set(keys.jobClaim(region, jobId), claimValue, 'PX', this.claimTtlMs, 'NX');
     if (claimed !== 'OK') {
       const holder = await this.claimHolder(region, jobId);
       return {
@@ -339,7 +339,7 @@ export class DecisionService {
     }
 
     const release = () =>
-      redis.eval(RELEASE_IF_OWNER, 1, keys.claim(region, jobId), intentId).catch(() => undefined);
+      redis.eval(RELEASE_IF_OWNER, 1, keys.jobClaim(region, jobId), intentId).catch(() => undefined);
     try {
       const decidedMeanwhile = await this.getDecision(region, jobId);
       if (decidedMeanwhile) {
@@ -453,8 +453,8 @@ export class DecisionService {
             ...(outcome.result.requestId ? { cosRequestId: outcome.result.requestId } : {}),
           }),
         );
-        await redis.set(keys.decision(region, jobId), JSON.stringify(decision));
-        await redis.del(keys.votes(region, jobId));
+        await redis.set(keys.jobDecision(region, jobId), JSON.stringify(decision));
+        await redis.del(keys.jobVotes(region, jobId));
         await redis.hdel(keys.intents(), intentId);
         await release();
       } catch (error) {
@@ -554,19 +554,19 @@ export class DecisionService {
   }
 
   async getDecision(region: string, jobId: string): Promise<StoredDecision | undefined> {
-    const raw = await this.o.redis.get(this.o.keys.decision(region, jobId));
+    const raw = await this.o.redis.get(this.o.keys.jobDecision(region, jobId));
     return raw ? (JSON.parse(raw) as StoredDecision) : undefined;
   }
 
   async votes(region: string, jobId: string): Promise<string[]> {
-    return this.o.redis.smembers(this.o.keys.votes(region, jobId));
+    return this.o.redis.smembers(this.o.keys.jobVotes(region, jobId));
   }
 
   private async claimHolder(
     region: string,
     jobId: string,
   ): Promise<{ actor: AuditActor; action: DecisionAction } | undefined> {
-    const raw = await this.o.redis.get(this.o.keys.claim(region, jobId));
+    const raw = await this.o.redis.get(this.o.keys.jobClaim(region, jobId));
     if (!raw) return undefined;
     try {
       const parsed = JSON.parse(raw) as { actor: AuditActor; action: DecisionAction };

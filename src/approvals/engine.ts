@@ -2,9 +2,9 @@ import type { AuditActor, AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import type { CosJobsApi } from '../cos/model.js';
 import type { Logger } from '../logger.js';
+import { KeySpace } from '../redis/keys.js';
 import { type DecisionRequest, DecisionService } from './decide.js';
 import { JobRecords } from './job-records.js';
-import { EngineKeys } from './keys.js';
 import { LeaderLease } from './leader.js';
 import { ApprovalPolicy } from './policy.js';
 import { type ApproverDirectory, EngineEvents, type RedisClient, SYSTEM_ACTOR } from './ports.js';
@@ -48,7 +48,7 @@ export class ApprovalEngine {
   readonly requiredApprovals: number;
 
   constructor(private readonly o: EngineOptions) {
-    const keys = new EngineKeys(o.keyPrefix);
+    const keys = new KeySpace(o.keyPrefix);
     this.audit = o.audit;
     this.clients = o.clients;
     this.requiredApprovals = o.requiredApprovals;

@@ -1,5 +1,5 @@
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
-import type { EngineKeys } from './keys.js';
+import type { KeySpace } from '../redis/keys.js';
 import { trackedMember } from './keys.js';
 import type { RedisClient } from './ports.js';
 
@@ -68,7 +68,7 @@ return 1`;
 export class JobRecords {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: EngineKeys,
+    private readonly keys: KeySpace,
   ) {}
 
   /** Returns true when this call created the record (the job is new to cosjob). */

@@ -1,10 +1,9 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { AuditActor } from '../audit/types.js';
 import type { Job, JobFailure, JobProgress, JobStatus } from '../cos/model.js';
 import type { Logger } from '../logger.js';
 
 /** Either a single Redis or a Cluster: the engine only uses commands both offer, with keys in one slot. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient } from '../redis/connection.js';
 
 /** Resolves Slack user-group membership; the Slack layer implements it with usergroups.users.list. */
 export interface ApproverDirectory {

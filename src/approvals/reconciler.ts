@@ -2,8 +2,8 @@ import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
 import type { Logger } from '../logger.js';
+import type { KeySpace } from '../redis/keys.js';
 import type { Intent, StoredDecision } from './decide.js';
-import type { EngineKeys } from './keys.js';
 import type { RedisClient } from './ports.js';
 
 export interface ReconcileReport {
@@ -15,7 +15,7 @@ export interface ReconcileReport {
 
 export interface ReconcilerOptions {
   redis: RedisClient;
-  keys: EngineKeys;
+  keys: KeySpace;
   audit: AuditTrail;
   clients: ReadonlyMap<string, CosJobsApi>;
   clock: Clock;
@@ -102,14 +102,14 @@ export class Reconciler {
           at: new Date(now).toISOString(),
           cosStatus: status,
         };
-        await redis.set(keys.decision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
-        await redis.del(keys.votes(intent.region, intent.jobId));
+        await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
+        await redis.del(keys.jobVotes(intent.region, intent.jobId));
         report.applied += 1;
       } else {
         report.notApplied += 1;
       }
       await redis.hdel(keys.intents(), intentId);
-      await redis.eval(RELEASE_IF_OWNER, 1, keys.claim(intent.region, intent.jobId), intentId);
+      await redis.eval(RELEASE_IF_OWNER, 1, keys.jobClaim(intent.region, intent.jobId), intentId);
     }
     return report;
   }

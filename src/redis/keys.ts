@@ -133,9 +133,13 @@ export class KeySpace {
   leader(leaseName: string): string {
     return this.plainKey('leader', name(leaseName));
   }
-  /** Jobs already announced in a region. */
-  seen(jobRegion: string): string {
-    return this.plainKey('seen', region(jobRegion));
+  /** Hash: intent id → an act whose result is not recorded yet (the reconciler settles these). */
+  intents(): string {
+    return this.plainKey('intents');
+  }
+  /** Set: `region|jobId` of jobs cosjob announced and follows until they finish. */
+  tracked(): string {
+    return this.plainKey('tracked');
   }
 
   // ---- patterns ----

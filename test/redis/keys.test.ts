@@ -37,7 +37,8 @@ describe('KeySpace', () => {
 
   it('names plain keys under the prefix', () => {
     expect(keys.leader('cos-poller')).toBe('cosjob:leader:cos-poller');
-    expect(keys.seen(REGION)).toBe(`cosjob:seen:${REGION}`);
+    expect(keys.intents()).toBe('cosjob:intents');
+    expect(keys.tracked()).toBe('cosjob:tracked');
   });
 
   it('puts every audit key in one cluster slot, and a job\u2019s engine keys in one slot', () => {
