@@ -6,13 +6,14 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Env } from '../config.js';
 import { type FlagSpec, parseArgs, UsageError } from './args.js';
+import { auditCommands } from './audit.js';
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE, reportFailure, writeLine } from './command.js';
 import { jobsCommands } from './jobs.js';
 
 export type { CliCommand, CliIo } from './command.js';
 
 /** Every subcommand. Later groups (e.g. `cosjob audit …`) are appended here. */
-export const COMMANDS: readonly CliCommand[] = [...jobsCommands];
+export const COMMANDS: readonly CliCommand[] = [...jobsCommands, ...auditCommands];
 
 const GLOBAL_FLAGS: FlagSpec = { help: 'boolean', verbose: 'boolean' };
 
@@ -22,12 +23,16 @@ const ENVIRONMENT_HELP = `Configuration comes from the environment:
   COS_APPID                       numeric APPID, e.g. 1250000000
   COS_UIN                         numeric account UIN, e.g. 100000000001
   COS_REGIONS                     comma-separated regions, e.g. ap-guangzhou,ap-shanghai
-  COS_ENDPOINT                    optional origin override, e.g. http://127.0.0.1:9800 (emulator)`;
+  COS_ENDPOINT                    optional origin override, e.g. http://127.0.0.1:9800 (emulator)
+For audit, approve and cancel also:
+  REDIS_URL, REDIS_KEY_PREFIX     the bot's Redis (default redis://127.0.0.1:6379, prefix cosjob)
+  AUDIT_HMAC_KEY                  the bot's audit key, when it uses one
+  APPROVER_USER_IDS               who may approve or cancel (as for the bot)`;
 
 function helpText(commands: readonly CliCommand[]): string {
   const width = Math.max(...commands.map((command) => command.usage.length));
   return [
-    'cosjob: inspect Tencent COS Batch Operations jobs.',
+    'cosjob: inspect Tencent COS Batch Operations jobs, act on them, and check the audit trail.',
     '',
     'Commands:',
     ...commands.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`),

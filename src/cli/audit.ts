@@ -1,0 +1,302 @@
+/**
+ * `cosjob audit …` and `cosjob approve|cancel …`: the audit trail and decisions from a terminal, through the
+ * same engine (and the same policy, claims and audit) as Slack.
+ */
+import { ApprovalEngine } from '../approvals/engine.js';
+import { RedisAuditTrail } from '../audit/trail.js';
+import type { AuditEntry, VerifyResult } from '../audit/types.js';
+import { systemClock } from '../clock.js';
+import { EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config.js';
+import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
+import { validateJobId } from '../cos/validation.js';
+import { silentLogger } from '../logger.js';
+import { closeRedis, createRedis, type RedisClient, waitForReady } from '../redis/connection.js';
+import { KeySpace } from '../redis/keys.js';
+import { booleanFlag, stringFlag, UsageError } from './args.js';
+import {
+  type CliCommand,
+  type CommandContext,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  reportFailure,
+  writeLine,
+} from './command.js';
+import { cell, table } from './format.js';
+
+interface AuditSession {
+  redis: RedisClient;
+  audit: RedisAuditTrail;
+  regions: string[];
+  close(): Promise<void>;
+}
+
+async function openAudit(context: CommandContext): Promise<AuditSession> {
+  const reader = new EnvReader(context.env);
+  const redisConfig = readRedisConfig(reader);
+  const regionsText = context.env.COS_REGIONS ?? '';
+  const approvals = { auditHmacKey: reader.optional('AUDIT_HMAC_KEY') };
+  reader.throwIfProblems();
+  const redis = createRedis(redisConfig, {
+    role: 'background',
+    logger: silentLogger,
+    lazy: true,
+    connectionName: 'cosjob-cli',
+  });
+  try {
+    await waitForReady(redis, 5_000);
+  } catch (error) {
+    await closeRedis(redis);
+    throw error;
+  }
+  const audit = new RedisAuditTrail(redis, {
+    keys: new KeySpace(redisConfig.keyPrefix),
+    clock: systemClock,
+    ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
+  });
+  return {
+    redis,
+    audit,
+    regions: regionsText
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+    close: () => closeRedis(redis),
+  };
+}
+
+function jobArgs(context: CommandContext, regions: readonly string[]): { jobId: string; region: string } {
+  const [jobId, ...extra] = context.args.positionals;
+  if (jobId === undefined) throw new UsageError('Name the JobId.');
+  if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(cell(extra[0]!, 40))}.`);
+  validateJobId(jobId);
+  const region = stringFlag(context.args, 'region') ?? (regions.length === 1 ? regions[0] : undefined);
+  if (region === undefined)
+    throw new UsageError('Add --region R (COS_REGIONS names several regions, or none).');
+  return { jobId, region };
+}
+
+function entryRows(entries: readonly AuditEntry[]): string[][] {
+  return entries.map((e) => [
+    String(e.seq),
+    e.time,
+    cell(`${e.actor.name} (${e.actor.id})`, 40),
+    e.action,
+    cell(e.outcome ?? '', 30),
+    cell(e.cosStatus ?? '', 12),
+    cell(e.reason ?? '', 60),
+  ]);
+}
+
+function verifyLine(scope: string, result: VerifyResult): string {
+  if (result.ok)
+    return `✔ ${scope}: ${result.entries} entries, chain intact (head ${result.headHash?.slice(0, 16) ?? 'none'}…)`;
+  const problem = result.problem!;
+  return `✘ ${scope}: ${problem.kind} — ${problem.detail} (${result.entries} intact entries before it)`;
+}
+
+async function withAudit(
+  context: CommandContext,
+  run: (session: AuditSession) => Promise<number>,
+): Promise<number> {
+  let session: AuditSession;
+  try {
+    session = await openAudit(context);
+  } catch (error) {
+    return reportFailure(context.io, error, 'cannot reach the audit store');
+  }
+  try {
+    return await run(session);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      writeLine(context.io.stderr, `cosjob: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    return reportFailure(context.io, error);
+  } finally {
+    await session.close();
+  }
+}
+
+const showCommand: CliCommand = {
+  path: ['audit', 'show'],
+  summary: "Print a job's audit trail and verify its chain.",
+  usage: 'cosjob audit show <JobId> [--region R] [--json]',
+  flags: { region: 'string', json: 'boolean' },
+  run: (context) =>
+    withAudit(context, async ({ audit, regions }) => {
+      const { jobId, region } = jobArgs(context, regions);
+      const [entries, verify] = await Promise.all([
+        audit.history(region, jobId),
+        audit.verify({ kind: 'job', region, jobId }),
+      ]);
+      if (booleanFlag(context.args, 'json')) {
+        writeLine(context.io.stdout, JSON.stringify({ region, jobId, entries, verify }, null, 2));
+      } else {
+        writeLine(
+          context.io.stdout,
+          table(['seq', 'time', 'actor', 'action', 'outcome', 'COS', 'reason'], entryRows(entries)),
+        );
+        writeLine(context.io.stdout, verifyLine(`job ${jobId}`, verify));
+      }
+      return verify.ok ? EXIT_OK : EXIT_FAILURE;
+    }),
+};
+
+const verifyCommand: CliCommand = {
+  path: ['audit', 'verify'],
+  summary:
+    "Verify the whole audit chain (or one job's); exit 1 and name the first problem if it was tampered with.",
+  usage: 'cosjob audit verify [<JobId> [--region R]]',
+  flags: { region: 'string' },
+  run: (context) =>
+    withAudit(context, async ({ audit, regions }) => {
+      if (context.args.positionals.length > 0) {
+        const { jobId, region } = jobArgs(context, regions);
+        const result = await audit.verify({ kind: 'job', region, jobId });
+        writeLine(context.io.stdout, verifyLine(`job ${jobId}`, result));
+        return result.ok ? EXIT_OK : EXIT_FAILURE;
+      }
+      const result = await audit.verify({ kind: 'global' });
+      writeLine(context.io.stdout, verifyLine('global chain', result));
+      return result.ok ? EXIT_OK : EXIT_FAILURE;
+    }),
+};
+
+function parseTime(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--${name} must be an ISO-8601 time (e.g. 2026-11-01T00:00:00Z) or epoch milliseconds.`,
+    );
+  return ms;
+}
+
+const exportCommand: CliCommand = {
+  path: ['audit', 'export'],
+  summary: 'Write audit entries in a time range as JSON lines (for archiving or a SIEM).',
+  usage: 'cosjob audit export [--from TIME] [--to TIME]',
+  flags: { from: 'string', to: 'string' },
+  run: (context) =>
+    withAudit(context, async ({ audit }) => {
+      const from = parseTime('from', stringFlag(context.args, 'from'), 0);
+      const to = parseTime('to', stringFlag(context.args, 'to'), Date.now() + 1);
+      if (to <= from) throw new UsageError('--to must be later than --from.');
+      const entries = await audit.range(from, to);
+      for (const entry of entries) writeLine(context.io.stdout, JSON.stringify(entry));
+      writeLine(context.io.stderr, `${entries.length} entries.`);
+      return EXIT_OK;
+    }),
+};
+
+function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
+  return {
+    path: [action],
+    summary:
+      action === 'approve'
+        ? 'Approve a Suspended job (confirm it to COS) as an approver, through the same checks and audit as Slack.'
+        : 'Cancel a job as an approver, with a reason, through the same checks and audit as Slack.',
+    usage: `cosjob ${action} <JobId> --as <SlackUserId> [--name "Display Name"] ${action === 'cancel' ? '--reason TEXT' : '[--reason TEXT]'} [--region R]`,
+    flags: { as: 'string', name: 'string', reason: 'string', region: 'string' },
+    run: async (context) => {
+      const reader = new EnvReader(context.env);
+      const cos = readCosConfig(reader);
+      const redisConfig = readRedisConfig(reader);
+      const approvals = readApprovalConfig(reader);
+      try {
+        reader.throwIfProblems();
+      } catch (error) {
+        return reportFailure(context.io, error);
+      }
+      const actorId = stringFlag(context.args, 'as');
+      if (actorId === undefined || !/^[UW][A-Z0-9]{2,}$/.test(actorId)) {
+        writeLine(
+          context.io.stderr,
+          'cosjob: --as needs the Slack user id you act as (e.g. U0123ABCD); it must be an approver.',
+        );
+        return EXIT_USAGE;
+      }
+      let target: { jobId: string; region: string };
+      try {
+        target = jobArgs(context, cos.regions);
+      } catch (error) {
+        if (error instanceof UsageError) {
+          writeLine(context.io.stderr, `cosjob: ${error.message}`);
+          return EXIT_USAGE;
+        }
+        return reportFailure(context.io, error);
+      }
+      if (!cos.regions.includes(target.region)) {
+        writeLine(
+          context.io.stderr,
+          `cosjob: --region ${cell(target.region, 40)} is not in COS_REGIONS (${cos.regions.join(', ')}).`,
+        );
+        return EXIT_USAGE;
+      }
+      const redis = createRedis(redisConfig, {
+        role: 'decision',
+        logger: silentLogger,
+        lazy: true,
+        connectionName: 'cosjob-cli',
+      });
+      const clients: Map<string, CosJobsClient> = createCosClients(cos, { logger: silentLogger });
+      try {
+        await waitForReady(redis, 5_000);
+        const audit = new RedisAuditTrail(redis, {
+          keys: new KeySpace(redisConfig.keyPrefix),
+          clock: systemClock,
+          ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
+        });
+        const engine = new ApprovalEngine({
+          redis,
+          audit,
+          clients,
+          keyPrefix: redisConfig.keyPrefix,
+          approverUserIds: approvals.approverUserIds,
+          approverUsergroupIds: [],
+          requiredApprovals: approvals.requiredApprovals,
+          requireCancelReason: approvals.requireCancelReason,
+          pollIntervalMs: 60_000,
+          clock: systemClock,
+          logger: silentLogger,
+        });
+        const reason = stringFlag(context.args, 'reason');
+        const outcome = await engine.decide({
+          ...target,
+          action,
+          actor: { id: actorId, name: stringFlag(context.args, 'name') ?? actorId },
+          ...(reason !== undefined ? { reason } : {}),
+          source: 'cli',
+        });
+        const out =
+          outcome.kind === 'refused' || outcome.kind === 'failed' ? context.io.stderr : context.io.stdout;
+        writeLine(out, `${outcome.kind}: ${outcome.message}`);
+        if (outcome.kind === 'failed' && (outcome.cosCode || outcome.requestId)) {
+          writeLine(
+            out,
+            `  COS code: ${outcome.cosCode ?? '(none)'}, request id: ${outcome.requestId ?? '(none)'}`,
+          );
+        }
+        if (outcome.kind === 'refused')
+          return outcome.code === 'invalid_input' || outcome.code === 'reason_required'
+            ? EXIT_USAGE
+            : EXIT_FAILURE;
+        return outcome.kind === 'failed' ? EXIT_FAILURE : EXIT_OK;
+      } catch (error) {
+        return reportFailure(context.io, error);
+      } finally {
+        await closeCosClients(clients);
+        await closeRedis(redis);
+      }
+    },
+  };
+}
+
+export const auditCommands: readonly CliCommand[] = [
+  showCommand,
+  verifyCommand,
+  exportCommand,
+  decisionCommand('approve'),
+  decisionCommand('cancel'),
+];

@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { type CosFixture, startCosFixture, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
+import { useRedis } from '../helpers/redis.js';
+
+const redisCtx = useRedis();
+let cos: CosFixture;
+
+beforeEach(async () => {
+  cos = await startCosFixture({ regions: ['ap-guangzhou'] });
+});
+afterEach(async () => {
+  await cos.close();
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    COS_SECRET_ID: TEST_ACCOUNT.secretId,
+    COS_SECRET_KEY: TEST_ACCOUNT.secretKey,
+    COS_APPID: TEST_ACCOUNT.appId,
+    COS_UIN: TEST_ACCOUNT.uin,
+    COS_REGIONS: 'ap-guangzhou',
+    COS_ENDPOINT: cos.emulator.url,
+    REDIS_URL: redisCtx.url,
+    REDIS_KEY_PREFIX: redisCtx.keyPrefix,
+    APPROVER_USER_IDS: 'UOPS1,UOPS2',
+    AUDIT_HMAC_KEY: 'cli-test-hmac-key-0123456789abcdef',
+    ...extra,
+  };
+}
+
+async function cli(argv: string[], environment = env()) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, environment, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('cosjob approve / cancel / audit', () => {
+  it('approves through the engine, then shows, verifies and exports the trail', async () => {
+    // The CLI's clock is the system clock; the emulator's is the fixture's, set to now.
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const approved = await cli([
+      'approve',
+      jobId,
+      '--as',
+      'UOPS1',
+      '--name',
+      'Ops One',
+      '--reason',
+      'change 42',
+    ]);
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^approved: /);
+    const job = cos.emulator.store.getJob('ap-guangzhou', jobId)!;
+    expect(job.status).toBe('Ready');
+    expect(job.statusUpdateReason).toBe('approved by Ops One (UOPS1) via cosjob CLI: change 42');
+
+    const shown = await cli(['audit', 'show', jobId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('approve_requested');
+    expect(shown.stdout).toContain('approved');
+    expect(shown.stdout).toMatch(/✔ job .*: 2 entries, chain intact/);
+
+    const json = JSON.parse((await cli(['audit', 'show', jobId, '--json'])).stdout) as {
+      entries: unknown[];
+      verify: { ok: boolean };
+    };
+    expect(json.entries).toHaveLength(2);
+    expect(json.verify.ok).toBe(true);
+
+    const exported = await cli(['audit', 'export', '--from', new Date(Date.now() - 60_000).toISOString()]);
+    expect(exported.code).toBe(0);
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { jobId: string; action: string });
+    expect(lines.map((l) => l.action)).toEqual(['approve_requested', 'approved']);
+
+    expect((await cli(['audit', 'verify'])).code).toBe(0);
+    // Without the bot's key the chain does not verify: someone with only Redis access cannot forge it.
+    const { AUDIT_HMAC_KEY: _key, ...keyless } = env();
+    expect((await cli(['audit', 'verify'], keyless)).code).toBe(1);
+  });
+
+  it('names a tampered entry and exits 1', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    await cli(['cancel', jobId, '--as', 'UOPS2', '--reason', 'duplicate']);
+    const raw = new Redis(redisCtx.url);
+    try {
+      const keys = await raw.keys(`{${redisCtx.keyPrefix}:audit}:log`);
+      const [first] = (await raw.xrange(keys[0]!, '-', '+', 'COUNT', 1)) as [string, string[]][];
+      await raw.xdel(keys[0]!, first![0]);
+    } finally {
+      raw.disconnect();
+    }
+    const verified = await cli(['audit', 'verify']);
+    expect(verified.code).toBe(1);
+    expect(verified.stdout).toMatch(/✘ global chain: (removed|inserted)/);
+  });
+
+  it('refuses a non-approver, a missing --as and a cancel without a reason, with exit codes', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const stranger = await cli(['approve', jobId, '--as', 'UNOBODY']);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/refused: .*not an approver/);
+    expect((await cli(['approve', jobId])).code).toBe(2);
+    const noReason = await cli(['cancel', jobId, '--as', 'UOPS1']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/reason is required/);
+    expect((await cli(['approve', '../etc', '--as', 'UOPS1'])).code).toBe(2);
+    expect(cos.emulator.store.getJob('ap-guangzhou', jobId)!.status).toBe('Suspended');
+    expect(cos.emulator.stats.statusUpdates).toHaveLength(0);
+    const missing = await cli(['approve', jobId, '--as', 'UOPS1'], {
+      ...env(),
+      APPROVER_USER_IDS: '',
+      COS_APPID: 'abc',
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/COS_APPID is malformed/);
+    expect(missing.stderr).toMatch(/APPROVER_USER_IDS and APPROVER_USERGROUP_IDS are both empty/);
+    expect(missing.stderr).not.toContain(TEST_ACCOUNT.secretKey);
+  });
+});
