@@ -29,6 +29,8 @@ export interface RuntimeOptions {
     progressIntervalMs?: number;
     reconcileGraceMs?: number;
     instanceId?: string;
+    /** Overrides REMIND_AFTER_MINUTES (tests and demos need less than a minute's granularity). */
+    remindAfterMs?: number;
   };
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
@@ -107,7 +109,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     audit,
     async stop() {
       await engine.stop();
-      await slack.poster.idle().catch(() => undefined);
+      // Give queued cards a moment to go out, but never let a Slack outage hang the shutdown.
+      await Promise.race([slack.poster.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await slack.stop();
       await closeCosClients(clients);
       await closeRedis(redis);

@@ -94,10 +94,12 @@ export class CardService {
 
   /** Re-renders the posted card; a no-op for jobs without one. Returns whether it updated. */
   async refresh(region: string, jobId: string, override?: CardPhase): Promise<boolean> {
-    const record = await this.o.engine.records.get(region, jobId);
-    if (!record?.card) return false;
-    const message = await this.render(record, override);
+    // The card is derived state: failing to re-render it (Redis or Slack unavailable) must not stop the
+    // decision or the answer to the person; the next refresh brings it up to date.
     try {
+      const record = await this.o.engine.records.get(region, jobId);
+      if (!record?.card) return false;
+      const message = await this.render(record, override);
       await this.o.client.chat.update({ channel: record.card.channel, ts: record.card.ts, ...message });
       return true;
     } catch (error) {
@@ -106,7 +108,12 @@ export class CardService {
     }
   }
 
+  /**
+   * Queues a reply in the job's thread. A job cosjob tracks but never announced (approved by a typed
+   * command before the watcher saw it) gets its card first, so its updates never land loose in the channel.
+   */
   reply(region: string, jobId: string, message: SlackMessage): void {
+    this.enqueueCard(region, jobId);
     this.o.poster.enqueue({
       kind: 'reply',
       threadTs: async () => (await this.o.engine.records.get(region, jobId))?.card?.ts,

@@ -40,10 +40,12 @@ export function parseCosjobCommand(text: string, configuredRegions: readonly str
   // `--region R` may appear anywhere; the rest keeps its spacing so a reason reads as typed.
   let region: string | undefined;
   let rest = text.trim();
-  const regionFlag = /(^|\s)--region(?:=|\s+)(\S*)/;
+  // A bare `--region` at the end is caught here too, so it is reported as missing its value rather
+  // than as an unknown option.
+  const regionFlag = /(^|\s)--region(?:=(\S*)|\s+(\S+)|(?=\s*$))/;
   const match = regionFlag.exec(rest);
   if (match) {
-    region = match[2] ?? '';
+    region = match[2] ?? match[3] ?? '';
     rest = `${rest.slice(0, match.index)} ${rest.slice(match.index + match[0].length)}`.trim();
     if (regionFlag.test(rest)) return fail('Give --region only once.');
     const problem = regionProblem(region);

@@ -70,7 +70,14 @@ export async function decideFromSlack(
 ): Promise<DecisionOutcome> {
   const { engine, cards } = deps;
   const verdict = await engine.policy.check(request.actor.id);
-  if (verdict.allowed) {
+  // A decided job (a redelivered click, a late second click) must not flash "in progress" again.
+  const alreadyDecided =
+    verdict.allowed &&
+    (await engine.decisions.getDecision(request.region, request.jobId).then(
+      (decision) => decision !== undefined,
+      () => false,
+    ));
+  if (verdict.allowed && !alreadyDecided) {
     await cards.refresh(request.region, request.jobId, {
       kind: 'in_progress',
       byUserId: request.actor.id,
@@ -80,9 +87,13 @@ export async function decideFromSlack(
   const { result: outcome, entries } = await withAuditEcho(engine.audit, request.region, request.jobId, () =>
     engine.decide(request),
   );
-  if (verdict.allowed) await cards.refresh(request.region, request.jobId);
+  // When another gesture holds the claim, it renders the card once it is done; rendering now would put
+  // the buttons back while that decision is still in flight.
+  const heldElsewhere = outcome.kind === 'refused' && outcome.code === 'busy';
+  if (verdict.allowed && !heldElsewhere) await cards.refresh(request.region, request.jobId);
   const record = await engine.records.get(request.region, request.jobId).catch(() => undefined);
-  if (record?.card) cards.echoAudit(request.region, request.jobId, entries);
+  // A tracked job without a card yet (a typed command came first) gets one before the echo.
+  if (record) cards.echoAudit(request.region, request.jobId, entries);
 
   const postedOnCard =
     (outcome.kind === 'approved' || outcome.kind === 'cancelled') &&

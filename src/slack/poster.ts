@@ -31,6 +31,8 @@ export interface ChannelPosterOptions {
   logger: Logger;
   minIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Wall-clock milliseconds for pacing (Slack's limit is in real time); injectable for tests. */
+  now?: () => number;
 }
 
 interface SlackErrorShape {
@@ -47,10 +49,34 @@ function certainlyNotPosted(error: SlackErrorShape): boolean {
 }
 
 /**
- * A FIFO queue per channel, paced to Slack's per-channel posting limit. Items are never dropped: a
- * failure keeps the item at the head and retries with back-off. A card is never posted twice: after an
- * ambiguous failure (the request may have reached Slack) the channel's recent history is searched for
- * the card's metadata before posting again.
+ * Slack refuses the message itself: sending it again can never succeed, and retrying it at the head of
+ * the queue would hold up every card and reply behind it.
+ */
+const UNPOSTABLE_MESSAGE_ERRORS = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'no_text',
+  'invalid_metadata_format',
+  'invalid_metadata_schema',
+  'metadata_too_large',
+]);
+
+function unpostable(error: SlackErrorShape): boolean {
+  return (
+    error.code === 'slack_webapi_platform_error' &&
+    error.data?.error !== undefined &&
+    UNPOSTABLE_MESSAGE_ERRORS.has(error.data.error)
+  );
+}
+
+/**
+ * A FIFO queue per channel, paced to Slack's per-channel posting limit. A failure keeps the item at the
+ * head and retries with back-off (channel problems such as not_in_channel included, so an admin can fix
+ * them without losing anything); only a message Slack refuses for its own content is dropped, with an
+ * error log. A card is never posted twice: after an ambiguous failure (the request may have reached
+ * Slack) the channel's recent history is searched for the card's metadata before posting again.
  */
 export class ChannelPoster {
   private readonly queue: PostItem[] = [];
@@ -59,12 +85,14 @@ export class ChannelPoster {
   private lastPostAt = 0;
   private readonly minInterval: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: ChannelPosterOptions) {
     this.minInterval = o.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
     this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref?.()));
+    this.now = o.now ?? Date.now;
   }
 
   get pending(): number {
@@ -80,14 +108,16 @@ export class ChannelPoster {
     this.drain();
   }
 
-  /** Resolves when everything queued so far has been posted. */
+  /** Resolves when everything queued so far has been posted, or the poster was stopped. */
   idle(): Promise<void> {
-    if (this.queue.length === 0 && !this.draining) return Promise.resolve();
+    if (this.stopped || (this.queue.length === 0 && !this.draining)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Stops sending (what is queued stays unsent) and releases anyone waiting for idle(). */
   stop(): void {
     this.stopped = true;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private drain(): void {
@@ -106,7 +136,7 @@ export class ChannelPoster {
     let ambiguous = false;
     while (this.queue.length > 0 && !this.stopped) {
       const item = this.queue[0]!;
-      const wait = this.lastPostAt + this.minInterval - Date.now();
+      const wait = this.lastPostAt + this.minInterval - this.now();
       if (wait > 0) await this.sleep(wait);
       try {
         await this.send(item, ambiguous);
@@ -115,8 +145,21 @@ export class ChannelPoster {
         failures = 0;
         ambiguous = false;
       } catch (error) {
-        failures += 1;
         const e = error as SlackErrorShape;
+        if (unpostable(e)) {
+          this.o.logger.error('Slack refused a message for its content; dropped it so the queue moves on', {
+            channel: this.o.channel,
+            kind: item.kind,
+            ...(item.kind === 'card' ? { region: item.region, jobId: item.jobId } : {}),
+            slackError: e.data?.error,
+          });
+          this.queue.shift();
+          if (item.kind === 'card') this.queuedCards.delete(item.key);
+          failures = 0;
+          ambiguous = false;
+          continue;
+        }
+        failures += 1;
         if (!certainlyNotPosted(e)) ambiguous = true;
         const retryAfterMs = e.retryAfter !== undefined ? e.retryAfter * 1000 : undefined;
         const backoff = retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 12));
@@ -137,7 +180,7 @@ export class ChannelPoster {
   private async send(item: PostItem, mayHavePosted: boolean): Promise<void> {
     if (item.kind === 'reply') {
       const threadTs = await item.threadTs();
-      this.lastPostAt = Date.now();
+      this.lastPostAt = this.now();
       if (threadTs === undefined) {
         // The card was never posted (e.g. the job was announced before a restart); post unthreaded.
         await this.o.client.chat.postMessage({ channel: this.o.channel, ...item.message });
@@ -159,7 +202,7 @@ export class ChannelPoster {
         return;
       }
     }
-    this.lastPostAt = Date.now();
+    this.lastPostAt = this.now();
     const result = await this.o.client.chat.postMessage({
       channel: this.o.channel,
       ...message,

@@ -22,7 +22,7 @@ type RegionLookup = { ok: true; region: string } | { ok: false; message: SlackMe
 /** `/cosjob`: the keyboard path to everything the buttons do. */
 export function registerCommands(app: App, ctx: ListenerContext): void {
   app.command('/cosjob', async ({ ack, command, respond, client }) => {
-    const parsed = parseCosjobCommand(command.text ?? '', ctx.regions);
+    const parsed = parseCosjobCommand(unescapeSlackText(command.text ?? ''), ctx.regions);
     if (!parsed.ok) {
       await ack({
         response_type: 'ephemeral',
@@ -202,6 +202,11 @@ async function resolveRegion(
       whatToDo: 'Add `--region R` to say which one.',
     }),
   };
+}
+
+/** Slack escapes &, < and > in command text; reasons reach COS as the person typed them. */
+export function unescapeSlackText(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
 function truncateForEcho(text: string | undefined): string {

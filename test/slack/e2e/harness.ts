@@ -1,0 +1,335 @@
+/**
+ * End-to-end harness: the production composition root (startRuntime) with a real Bolt HTTP receiver,
+ * the COS emulator, a real redis-server and the fake Slack Web API. Tests talk to cosjob only the way
+ * Slack and COS do: signed HTTP requests in, Web API calls and COS requests out.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
+import type { AppConfig } from '../../../src/config.js';
+import type { Job } from '../../../src/cos/model.js';
+import { createLogger } from '../../../src/logger.js';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
+import { type CosFixture, REGIONS, startCosFixture, TEST_ACCOUNT } from '../../helpers/cos-fixture.js';
+import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../helpers/fake-slack.js';
+import type { RedisTestContext } from '../../helpers/redis.js';
+import {
+  blockActionPayload,
+  postToBolt,
+  slashCommandBody,
+  viewSubmissionPayload,
+} from '../../helpers/slack-requests.js';
+
+export const SIGNING_SECRET = 'e2e-signing-secret-4f1c9a0b7d2e';
+export const BOT_TOKEN = 'xoxb-e2e-0000-test-token';
+export const CHANNEL = 'C0E2ECARDS';
+export const BOT = { botId: 'B0BOT', botUserId: 'U0BOT' };
+/** Approvers with the display names their clicks carry. */
+export const ALICE = { id: 'UALICE', name: 'alice' } as const;
+export const BOB = { id: 'UBOB', name: 'bob' } as const;
+export const MALLORY = { id: 'UMALLORY', name: 'mallory' } as const;
+export const APPROVER_IDS = [ALICE.id, BOB.id];
+export { REGIONS };
+
+export type SlackUser = { id: string; name: string };
+
+export interface E2EOptions {
+  regions?: readonly string[];
+  requiredApprovals?: number;
+  requireCancelReason?: boolean;
+  autoCancelAfterHours?: number;
+  postIntervalMs?: number;
+  engine?: RuntimeOptions['engine'];
+  /** Share another harness's emulator and fake Slack (a second replica). */
+  shareWith?: E2E;
+  /** Default: a fresh prefix from the Redis context (or the shared harness's prefix). */
+  keyPrefix?: string;
+}
+
+export interface CommandResult {
+  status: number;
+  /** The immediate (ack) answer Bolt wrote in the HTTP response, if any. */
+  ack: SlackAnswer | undefined;
+  /** What the listener sent later through the response_url. */
+  responses: SlackAnswer[];
+}
+
+export interface SlackAnswer {
+  text?: string;
+  blocks?: unknown[];
+  response_type?: string;
+}
+
+export class E2E {
+  private readonly ownsFixtures: boolean;
+  private runtimeStopped = false;
+
+  private constructor(
+    readonly cos: CosFixture,
+    readonly slack: FakeSlack,
+    readonly runtime: Runtime,
+    readonly config: AppConfig,
+    /** Every log line cosjob wrote (JSON, already redacted by the logger), for secrecy checks. */
+    readonly logLines: string[],
+    ownsFixtures: boolean,
+  ) {
+    this.ownsFixtures = ownsFixtures;
+  }
+
+  static async start(redis: RedisTestContext, options: E2EOptions = {}): Promise<E2E> {
+    const shared = options.shareWith;
+    const regions = options.regions ?? shared?.config.cos.regions ?? [...REGIONS];
+    const cos = shared?.cos ?? (await startCosFixture({ regions }));
+    const slack = shared?.slack ?? (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT }));
+    const config: AppConfig = {
+      cos: {
+        secretId: TEST_ACCOUNT.secretId,
+        secretKey: TEST_ACCOUNT.secretKey,
+        appId: TEST_ACCOUNT.appId,
+        uin: TEST_ACCOUNT.uin,
+        regions: [...regions],
+        endpoint: cos.emulator.url,
+      },
+      redis: {
+        url: redis.url,
+        keyPrefix: options.keyPrefix ?? shared?.config.redis.keyPrefix ?? redis.keyPrefix,
+      },
+      approvals: {
+        approverUserIds: [...APPROVER_IDS],
+        approverUsergroupIds: [],
+        requiredApprovals: options.requiredApprovals ?? 1,
+        requireCancelReason: options.requireCancelReason ?? true,
+      },
+      watcher: {
+        pollIntervalSeconds: 60,
+        ...(options.autoCancelAfterHours !== undefined
+          ? { autoCancelAfterHours: options.autoCancelAfterHours }
+          : {}),
+      },
+      slack: {
+        botToken: BOT_TOKEN,
+        channelId: CHANNEL,
+        signingSecret: SIGNING_SECRET,
+        port: 0,
+        apiUrl: slack.apiUrl,
+      },
+    };
+    const logLines: string[] = [];
+    let runtime: Runtime;
+    try {
+      runtime = await startRuntime({
+        config,
+        logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
+        clock: cos.clock,
+        cosOverrides: { timeouts: { deadlineMs: 3_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+        slack: { bot: BOT, processBeforeResponse: true, postIntervalMs: options.postIntervalMs ?? 0 },
+        engine: {
+          reconcileGraceMs: 0,
+          progressIntervalMs: 0,
+          instanceId: `e2e-${randomBytes(3).toString('hex')}`,
+          ...options.engine,
+        },
+        startWatcher: false,
+      });
+    } catch (error) {
+      if (!shared) {
+        await slack.close();
+        await cos.close();
+      }
+      throw error;
+    }
+    return new E2E(cos, slack, runtime, config, logLines, !shared);
+  }
+
+  get eventsUrl(): string {
+    return `http://127.0.0.1:${this.runtime.slack.port}/slack/events`;
+  }
+
+  /** One watcher pass, then everything it queued for Slack is posted. */
+  async poll(): Promise<void> {
+    await this.runtime.engine.watcher.pollOnce();
+    await this.settled();
+  }
+
+  /** Waits until the channel queue is empty (cards and thread replies posted). */
+  async settled(): Promise<void> {
+    await this.runtime.slack.poster.idle();
+  }
+
+  /** A Suspended job in the emulator, announced by one poll; returns its id and card. */
+  async pendingCard(
+    region: string = this.config.cos.regions[0]!,
+  ): Promise<{ jobId: string; card: StoredMessage }> {
+    const jobId = this.cos.createSuspendedJob(region);
+    await this.poll();
+    const card = this.cardFor(jobId);
+    if (!card) throw new Error(`no card was posted for ${jobId}`);
+    return { jobId, card };
+  }
+
+  /** The top-level message whose buttons point at this job (any region). */
+  cardFor(jobId: string): StoredMessage | undefined {
+    return this.slack.messages(CHANNEL).find((m) => JSON.stringify(m.blocks ?? []).includes(`|${jobId}"`));
+  }
+
+  cards(): StoredMessage[] {
+    return this.slack.messages(CHANNEL);
+  }
+
+  thread(card: StoredMessage): StoredMessage[] {
+    return this.slack.thread(CHANNEL, card.ts);
+  }
+
+  /** A button click on a message, signed; resolves with the HTTP response after the listeners finished. */
+  click(
+    actionId: string,
+    ref: { region?: string; jobId: string },
+    user: SlackUser,
+    options: { messageTs?: string; extraHeaders?: Record<string, string>; value?: string } = {},
+  ): Promise<Response> {
+    const payload = this.clickPayload(actionId, ref, user, options);
+    return this.deliver(payload, options.extraHeaders);
+  }
+
+  /** The block_actions payload Slack sends for a click on this job's card. */
+  clickPayload(
+    actionId: string,
+    ref: { region?: string; jobId: string },
+    user: SlackUser,
+    options: { messageTs?: string; value?: string } = {},
+  ): Record<string, unknown> {
+    const region = ref.region ?? this.config.cos.regions[0]!;
+    const messageTs = options.messageTs ?? this.cardFor(ref.jobId)?.ts ?? '1700000000.000100';
+    return blockActionPayload({
+      actionId,
+      value: options.value ?? `${region}|${ref.jobId}`,
+      userId: user.id,
+      userName: user.name,
+      channelId: CHANNEL,
+      messageTs,
+      responseUrl: this.slack.responseUrl(`click-${randomBytes(4).toString('hex')}`),
+    });
+  }
+
+  /** Signs and delivers an interactivity payload (the same bytes each time it is called). */
+  deliver(payload: Record<string, unknown>, extraHeaders?: Record<string, string>): Promise<Response> {
+    return postToBolt(this.eventsUrl, SIGNING_SECRET, payload, {
+      kind: 'payload',
+      ...(extraHeaders ? { extraHeaders } : {}),
+    });
+  }
+
+  /** Submits the cancel modal with `reason` (null: the optional input left empty). */
+  submitCancel(privateMetadata: string, reason: string | null, user: SlackUser): Promise<Response> {
+    const payload = viewSubmissionPayload({
+      callbackId: 'cosjob_cancel_reason',
+      privateMetadata,
+      values: { reason_block: { reason_input: reason } },
+      userId: user.id,
+      userName: user.name,
+    });
+    return postToBolt(this.eventsUrl, SIGNING_SECRET, payload, { kind: 'payload' });
+  }
+
+  /** Types `/cosjob <text>`: the ack body and the response_url answers that followed. */
+  async command(text: string, user: SlackUser, channelId = CHANNEL): Promise<CommandResult> {
+    const responseId = `cmd-${randomBytes(4).toString('hex')}`;
+    const body = slashCommandBody({
+      text,
+      userId: user.id,
+      userName: user.name,
+      channelId,
+      responseUrl: this.slack.responseUrl(responseId),
+    });
+    const response = await postToBolt(this.eventsUrl, SIGNING_SECRET, body, { kind: 'form' });
+    const raw = await response.text();
+    let ack: SlackAnswer | undefined;
+    if (raw !== '') {
+      try {
+        ack = JSON.parse(raw) as SlackAnswer;
+      } catch {
+        ack = { text: raw };
+      }
+    }
+    await this.settled();
+    return {
+      status: response.status,
+      ack,
+      responses: this.slack.responses(responseId).map((r) => r.body as SlackAnswer),
+    };
+  }
+
+  async auditActions(jobId: string, region: string = this.config.cos.regions[0]!): Promise<AuditAction[]> {
+    return (await this.auditEntries(jobId, region)).map((e) => e.action);
+  }
+
+  auditEntries(jobId: string, region: string = this.config.cos.regions[0]!): Promise<AuditEntry[]> {
+    return this.runtime.audit.history(region, jobId);
+  }
+
+  job(jobId: string, region: string = this.config.cos.regions[0]!): Job {
+    const job = this.cos.emulator.store.getJob(region, jobId);
+    if (!job) throw new Error(`the emulator has no job ${jobId} in ${region}`);
+    return job;
+  }
+
+  statusUpdates(jobId?: string) {
+    return this.cos.emulator.stats.statusUpdates.filter((u) => jobId === undefined || u.jobId === jobId);
+  }
+
+  /** Stops this replica (its lease is released) but leaves shared fixtures running. */
+  async stopRuntime(): Promise<void> {
+    if (this.runtimeStopped) return;
+    this.runtimeStopped = true;
+    await this.runtime.stop();
+  }
+
+  async close(): Promise<void> {
+    await this.stopRuntime();
+    if (this.ownsFixtures) {
+      await this.slack.close();
+      await this.cos.close();
+    }
+  }
+}
+
+/** All text of a message or answer: its fallback text and every string inside its blocks. */
+export function textOf(message: { text?: string; blocks?: unknown[] } | undefined): string {
+  if (!message) return '';
+  const parts: string[] = [message.text ?? ''];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(message.blocks ?? []);
+  return parts.join('\n');
+}
+
+/** The action ids of the buttons on a message. */
+export function buttonsOf(message: { blocks?: unknown[] } | undefined): string[] {
+  const ids: string[] = [];
+  for (const block of (message?.blocks ?? []) as { type?: string; elements?: { action_id?: string }[] }[]) {
+    if (block.type !== 'actions') continue;
+    for (const element of block.elements ?? []) if (element.action_id) ids.push(element.action_id);
+  }
+  return ids;
+}
+
+/** The header text of a card. */
+export function titleOf(message: { blocks?: unknown[] } | undefined): string {
+  const header = (message?.blocks ?? []).find(
+    (b): b is { type: 'header'; text: { text: string } } => (b as { type?: string }).type === 'header',
+  );
+  return header?.text.text ?? '';
+}
+
+/** The chat.update calls that rewrote the message `ts`, oldest first (their blocks as sent). */
+export function updatesOf(slack: FakeSlack, ts: string): { text?: string; blocks?: unknown[] }[] {
+  return slack
+    .callsTo('chat.update')
+    .filter((c) => c.params.ts === ts && c.status === 200)
+    .map((c) => ({
+      ...(typeof c.params.text === 'string' ? { text: c.params.text } : {}),
+      ...(Array.isArray(c.params.blocks) ? { blocks: c.params.blocks } : {}),
+    }));
+}
