@@ -159,7 +159,9 @@ export class EnvReader {
     try {
       const parsed = new URL(value);
       if (!protocols.includes(parsed.protocol)) {
-        this.problems.push(`${name} is malformed: expected a URL starting with ${protocols.join(' or ')}//`);
+        this.problems.push(
+          `${name} is malformed: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+        );
         return undefined;
       }
       return value;

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAppConfig, loadCosConfig } from '../../src/config.js';
+
+const SECRET = 'super-secret-cos-key-value-1234567890';
+const BOT = 'xoxb-1111-2222-abcdefABCDEF';
+
+const valid = {
+  COS_SECRET_ID: 'AKIDexample',
+  COS_SECRET_KEY: SECRET,
+  COS_APPID: '1250000000',
+  COS_UIN: '100000000001',
+  COS_REGIONS: 'ap-guangzhou, ap-shanghai,ap-guangzhou',
+  SLACK_BOT_TOKEN: BOT,
+  SLACK_CHANNEL_ID: 'C0123ABCD',
+  SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
+  APPROVER_USER_IDS: 'U0ALICE,U0BOB',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('reads a valid environment with defaults', () => {
+    const config = loadAppConfig(valid);
+    expect(config.cos.regions).toEqual(['ap-guangzhou', 'ap-shanghai']);
+    expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'cosjob' });
+    expect(config.approvals).toMatchObject({ requiredApprovals: 1, requireCancelReason: true });
+    expect(config.watcher).toEqual({ pollIntervalSeconds: 15 });
+    expect(config.slack).toMatchObject({ port: 3000, appToken: 'xapp-1-A1-123-abc' });
+  });
+
+  it('reports every problem at once, by name, never echoing a value', () => {
+    const problems = problemsOf({
+      COS_SECRET_KEY: SECRET,
+      COS_APPID: SECRET,
+      COS_REGIONS: 'ap-guangzhou,Not A Region',
+      SLACK_BOT_TOKEN: SECRET,
+      SLACK_CHANNEL_ID: 'general',
+      REQUIRED_APPROVALS: '0',
+      POLL_INTERVAL_SECONDS: 'soon',
+      REDIS_URL: 'http://localhost',
+      REQUIRE_CANCEL_REASON: 'maybe',
+      AUDIT_HMAC_KEY: 'k3y!x',
+    });
+    const text = problems.join('\n');
+    for (const name of [
+      'COS_SECRET_ID is missing',
+      'COS_APPID is malformed',
+      'COS_UIN is missing',
+      'COS_REGIONS is malformed',
+      'SLACK_BOT_TOKEN is malformed',
+      'SLACK_CHANNEL_ID is malformed',
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed',
+      'APPROVER_USER_IDS and APPROVER_USERGROUP_IDS are both empty',
+      'REQUIRED_APPROVALS is malformed',
+      'POLL_INTERVAL_SECONDS is malformed',
+      'REDIS_URL is malformed',
+      'REQUIRE_CANCEL_REASON is malformed',
+      'AUDIT_HMAC_KEY is too short',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('k3y!x');
+    expect(text).toContain('starting with redis:// or rediss://');
+  });
+
+  it('accepts HTTP mode, Sentinel and Cluster settings, and refuses both at once', () => {
+    const { SLACK_APP_TOKEN: _app, ...http } = valid;
+    expect(loadAppConfig({ ...http, SLACK_SIGNING_SECRET: 'abc', PORT: '8080' }).slack).toMatchObject({
+      port: 8080,
+      signingSecret: 'abc',
+    });
+    expect(
+      loadAppConfig({ ...valid, REDIS_SENTINELS: 'h1:26379,[::1]:26380', REDIS_SENTINEL_NAME: 'mymaster' })
+        .redis.sentinels,
+    ).toEqual([
+      { host: 'h1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ]);
+    expect(
+      problemsOf({ ...valid, REDIS_SENTINELS: 'h1:26379', REDIS_CLUSTER_NODES: 'h2:7000' }).join('\n'),
+    ).toMatch(/REDIS_SENTINEL_NAME is missing[\s\S]*both set/);
+    expect(problemsOf({ ...valid, REDIS_CLUSTER_NODES: 'h2:99999' }).join('\n')).toContain(
+      'REDIS_CLUSTER_NODES is malformed',
+    );
+  });
+
+  it('loads the COS part alone for the CLI', () => {
+    expect(loadCosConfig({ ...valid, COS_ENDPOINT: 'http://127.0.0.1:9800' }).endpoint).toBe(
+      'http://127.0.0.1:9800',
+    );
+    expect(() => loadCosConfig({ ...valid, COS_REGIONS: ' , ' })).toThrow(/COS_REGIONS is empty/);
+  });
+});
