@@ -1,30 +1,8 @@
 /** Approve from a card: the happy path, refusals, double clicks and redelivered requests. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { useRedis } from '../../helpers/redis.js';
-import {
-  ALICE,
-  BOB,
-  buttonsOf,
-  E2E,
-  type E2EOptions,
-  MALLORY,
-  textOf,
-  titleOf,
-  updatesOf,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, BOB, buttonsOf, MALLORY, textOf, titleOf, updatesOf, useE2E } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start } = useE2E();
 
 describe('Approve button', () => {
   it('starts the job in COS, shows progress then the approved card, and echoes the audit in the thread', async () => {

@@ -1,30 +1,18 @@
 /** Cancel from a card: the reason modal, its byte limit and required reason, and the cancelled card. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { useRedis } from '../../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
 import {
   ALICE,
   buttonsOf,
   CHANNEL,
-  E2E,
-  type E2EOptions,
+  type E2E,
   REGIONS,
   textOf,
   titleOf,
   updatesOf,
+  useE2E,
 } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start } = useE2E();
 
 /** Clicks Cancel and returns the modal Slack was asked to open. */
 async function openCancelModal(e2e: E2E, jobId: string) {

@@ -1,20 +1,8 @@
 /** Cards appear once per job (across polls and replicas) and the audit button answers in the thread. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { useRedis } from '../../helpers/redis.js';
-import { ALICE, buttonsOf, CHANNEL, E2E, type E2EOptions, REGIONS, textOf, titleOf } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, buttonsOf, CHANNEL, REGIONS, textOf, titleOf, useE2E } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start } = useE2E();
 
 describe('job cards', () => {
   it('posts a pending job once, with Approve and Cancel, and records the card and a posted entry', async () => {

@@ -1,20 +1,9 @@
 /** When COS or Redis fails during a click, the person is told what happened and the card tells the truth. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { redisTestsUseExternalServer, useRedis } from '../../helpers/redis.js';
-import { ALICE, buttonsOf, CHANNEL, E2E, type E2EOptions, textOf, titleOf } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { redisTestsUseExternalServer } from '../../helpers/redis.js';
+import { ALICE, buttonsOf, CHANNEL, textOf, titleOf, useE2E } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start, redis } = useE2E();
 
 describe('failures during a decision', () => {
   it('COS fails the update without applying it: the card is pending again and the clicker learns why', async () => {

@@ -4,6 +4,7 @@
  * Slack and COS do: signed HTTP requests in, Web API calls and COS requests out.
  */
 import { randomBytes } from 'node:crypto';
+import { afterEach } from 'vitest';
 import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
 import type { AppConfig } from '../../../src/config.js';
 import type { Job } from '../../../src/cos/model.js';
@@ -11,7 +12,7 @@ import { createLogger } from '../../../src/logger.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
 import { type CosFixture, REGIONS, startCosFixture, TEST_ACCOUNT } from '../../helpers/cos-fixture.js';
 import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../helpers/fake-slack.js';
-import type { RedisTestContext } from '../../helpers/redis.js';
+import { type RedisTestContext, useRedis } from '../../helpers/redis.js';
 import {
   blockActionPayload,
   postToBolt,
@@ -332,4 +333,24 @@ export function updatesOf(slack: FakeSlack, ts: string): { text?: string; blocks
       ...(typeof c.params.text === 'string' ? { text: c.params.text } : {}),
       ...(Array.isArray(c.params.blocks) ? { blocks: c.params.blocks } : {}),
     }));
+}
+
+/**
+ * One redis-server for the test file, and a `start` that builds a stack and closes it after each test.
+ * Returns the Redis context too, for tests that kill or restart the server.
+ */
+export function useE2E(): { start: (options?: E2EOptions) => Promise<E2E>; redis: RedisTestContext } {
+  const redis = useRedis();
+  const harnesses: E2E[] = [];
+  afterEach(async () => {
+    for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
+  });
+  return {
+    redis,
+    start: async (options: E2EOptions = {}) => {
+      const e2e = await E2E.start(redis, options);
+      harnesses.push(e2e);
+      return e2e;
+    },
+  };
 }

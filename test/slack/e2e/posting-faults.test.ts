@@ -3,22 +3,10 @@
  * channel history, and in every case the card appears exactly once and its ts is recorded.
  * These tests wait through the poster's real back-off (Retry-After 1 s; 2 s after a 500).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { useRedis } from '../../helpers/redis.js';
-import { ALICE, CHANNEL, E2E, type E2EOptions, REGIONS, textOf } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, CHANNEL, type E2E, REGIONS, textOf, useE2E } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start } = useE2E();
 
 function topLevelPosts(e2e: E2E) {
   return e2e.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined);

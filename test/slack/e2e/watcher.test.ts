@@ -1,20 +1,8 @@
 /** What the watcher sees reaches the card and its thread: progress, the end, outside changes, reminders, expiry. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { useRedis } from '../../helpers/redis.js';
-import { ALICE, buttonsOf, E2E, type E2EOptions, REGIONS, textOf, titleOf } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, buttonsOf, type E2E, REGIONS, textOf, titleOf, useE2E } from './harness.js';
 
-const redis = useRedis();
-const harnesses: E2E[] = [];
-
-async function start(options: E2EOptions = {}): Promise<E2E> {
-  const e2e = await E2E.start(redis, options);
-  harnesses.push(e2e);
-  return e2e;
-}
-
-afterEach(async () => {
-  for (const e2e of harnesses.splice(0).reverse()) await e2e.close();
-});
+const { start } = useE2E();
 
 /** Moves the emulator's clock and jobs forward and polls until `done` (at most `rounds` polls). */
 async function runUntil(e2e: E2E, done: () => boolean, stepMs = 5_000, rounds = 200): Promise<void> {
