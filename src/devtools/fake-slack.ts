@@ -3,7 +3,8 @@
  * A fake Slack Web API on 127.0.0.1:<ephemeral port>, for tests that run the real WebClient and Bolt
  * against it (`clientOptions.slackApiUrl = fake.apiUrl`). It keeps the messages the bot posted, threads and
  * views, records every call, injects faults per method, and rejects what real Slack would reject
- * (missing token, unknown message, expired or reused trigger_id, Block Kit limits exceeded).
+ * (missing token, unknown message, expired or reused trigger_id, Block Kit limits exceeded). With
+ * `enableSocketMode` it also answers Socket Mode's `apps.connections.open` (see fake-socket-mode.ts).
  *
  * Platform errors are HTTP 200 with `{ ok: false, error }`, as Slack does; only injected faults use 429/500.
  */
@@ -103,6 +104,14 @@ export interface ResponseUrlPost {
   receivedAt: number;
 }
 
+/** What `apps.connections.open` needs to answer (see FakeSlack#enableSocketMode). */
+export interface SocketModeEndpoint {
+  /** The only token accepted for apps.connections.open. */
+  appToken: string;
+  /** A fresh WebSocket URL for each call (Slack's carry a single-use ticket). */
+  issueUrl: () => string;
+}
+
 export interface FakeSlackUser {
   id: string;
   name: string;
@@ -156,6 +165,7 @@ export class FakeSlack {
   readonly #usedTriggers = new Set<string>();
   readonly #waiters = new Set<() => void>();
   readonly #baseSeconds: number;
+  #socketMode: SocketModeEndpoint | undefined;
   #tsCounter = 0;
   #viewCounter = 0;
   #closed = false;
@@ -213,6 +223,18 @@ export class FakeSlack {
     const id = `${this.#baseSeconds}.${this.#issuedTriggers.size + 1}.${randomBytes(6).toString('hex')}`;
     this.#issuedTriggers.set(id, this.#clock.now());
     return id;
+  }
+
+  /**
+   * Serves `apps.connections.open`: only `appToken` (an `xapp-` app-level token, as a Bearer header) gets
+   * `{ ok: true, url: issueUrl() }`. A bot or user token gets `not_allowed_token_type`, as on Slack, and so
+   * does the app token on any other method. FakeSocketMode (fake-socket-mode.ts) calls this for you.
+   */
+  enableSocketMode(endpoint: SocketModeEndpoint): void {
+    if (!endpoint.appToken.startsWith('xapp-')) {
+      throw new Error('enableSocketMode: appToken must be an app-level token (it starts with xapp-)');
+    }
+    this.#socketMode = endpoint;
   }
 
   /** The next `times` calls to `method` (or `response_url`) fail this way instead of being served. */
@@ -354,6 +376,10 @@ export class FakeSlack {
       if (fault && !isAfterEffect(fault)) reply = faultReply(fault);
       else if (parsed.error) reply = ok200({ ok: false, error: parsed.error });
       else if (token === undefined) reply = ok200({ ok: false, error: 'not_authed' });
+      else if (method === 'apps.connections.open') {
+        const served = ok200(this.#connectionsOpen(token));
+        reply = fault ? faultReply(fault) : served;
+      } else if (token.startsWith('xapp-')) reply = ok200({ ok: false, error: 'not_allowed_token_type' });
       else if (this.#options.expectedToken !== undefined && token !== this.#options.expectedToken) {
         reply = ok200({ ok: false, error: 'invalid_auth' });
       } else {
@@ -413,6 +439,13 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Socket Mode's handshake: an app-level token buys a single-use WebSocket URL. */
+  #connectionsOpen(token: string): Record<string, unknown> {
+    if (!token.startsWith('xapp-')) return { ok: false, error: 'not_allowed_token_type' };
+    if (!this.#socketMode || token !== this.#socketMode.appToken) return { ok: false, error: 'invalid_auth' };
+    return { ok: true, url: this.#socketMode.issueUrl() };
   }
 
   get #teamId(): string {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
 import type { SlackConfig } from '../config.js';
@@ -37,6 +37,18 @@ export interface RunningSlackApp {
   /** The HTTP port in HTTP mode. */
   port?: number;
   stop(): Promise<void>;
+}
+
+const SOCKET_CLOSE_WAIT_MS = 3_000;
+
+async function untilOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([promise.catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 /** Bolt and the Web API log through cosjob's logger, which masks tokens and secrets. */
@@ -93,8 +105,18 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     convoStore: false as const,
     ...(o.bot ? { botId: o.bot.botId, botUserId: o.bot.botUserId } : { deferInitialization: true }),
   };
-  const app = slack.appToken
-    ? new App({ ...common, socketMode: true, appToken: slack.appToken })
+  // Built here rather than by Bolt so stop() can wait for the WebSocket close handshake: Bolt's stop()
+  // returns before it, and main.ts exits right after, which Slack sees as a dropped connection.
+  const socketReceiver = slack.appToken
+    ? new SocketModeReceiver({
+        appToken: slack.appToken,
+        logger: slackLoggerFrom(logger),
+        // Its own options object: SocketModeClient writes defaults into the one it is given.
+        installerOptions: { clientOptions: interactiveClientOptions(slack, logger) },
+      })
+    : undefined;
+  const app = socketReceiver
+    ? new App({ ...common, socketMode: true, appToken: slack.appToken, receiver: socketReceiver })
     : new App({
         ...common,
         signingSecret: slack.signingSecret ?? '',
@@ -162,7 +184,13 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     async stop() {
       unsubscribe();
       poster.stop();
-      await app.stop().catch(() => undefined);
+      if (socketReceiver) {
+        // Resolves once the socket is closed; bounded because a peer that never answers the close frame
+        // would hold it for the client's own 30 s timeout.
+        await untilOrAfter(socketReceiver.client.disconnect(), SOCKET_CLOSE_WAIT_MS);
+      } else {
+        await app.stop().catch(() => undefined);
+      }
     },
   };
 }
