@@ -9,7 +9,8 @@ export interface Logger {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEY = /secret|token|password|authorization|signature|hmac|credential|key$/i;
+const SECRET_KEY =
+  /secret|token|password|passwd|authorization|signature|hmac|credential|api_?key|private_?key/i;
 const SECRET_VALUE = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|q-signature=[0-9a-f]+)/g;
 
 /** Registered secret values (from the configuration) are masked wherever they appear. */

@@ -454,6 +454,10 @@ export class DecisionService {
           }),
         );
         await redis.set(keys.jobDecision(region, jobId), JSON.stringify(decision));
+        // The card renders from the recorded job; show the status COS now reports, not the one it was posted with.
+        if (await this.o.records.exists(region, jobId)) {
+          await this.o.records.update(region, jobId, { job: JSON.stringify({ ...job, status: cosStatus }) });
+        }
         await redis.del(keys.jobVotes(region, jobId));
         await redis.hdel(keys.intents(), intentId);
         await release();

@@ -59,6 +59,8 @@ describe('decide', () => {
     expect(job.status).toBe('Ready');
     expect(job.statusUpdateReason).toBe('approved by Alice (UALICE) via Slack: looks right');
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
+    // The card renders from the record: it must show the status COS reports after the decision.
+    expect((await fx.engine.records.get(REGION, jobId))?.job.status).toBe('Ready');
 
     const history = await fx.audit.history(REGION, jobId);
     expect(history.map((e) => [e.action, e.outcome])).toEqual([

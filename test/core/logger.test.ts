@@ -37,3 +37,14 @@ describe('logger', () => {
     expect(redactText('nothing secret')).toBe('nothing secret');
   });
 });
+
+describe('logger field names', () => {
+  it('keeps ordinary fields such as a Redis key name readable', () => {
+    expect(redact({ key: 'cosjob:leader:watcher', secretKey: 'x', hmacKey: 'y', apiKey: 'z' })).toEqual({
+      key: 'cosjob:leader:watcher',
+      secretKey: '[redacted]',
+      hmacKey: '[redacted]',
+      apiKey: '[redacted]',
+    });
+  });
+});
