@@ -11,7 +11,7 @@ import {
 import { truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
-import { differencesFromShown, type JobRecords } from './job-records.js';
+import { CorruptRecordError, differencesFromShown, type JobRecords } from './job-records.js';
 import type { ApprovalPolicy } from './policy.js';
 import type { EngineEvents, RedisClient } from './ports.js';
 
@@ -210,6 +210,14 @@ export class DecisionService {
       return await this.decideAsApprover(request, client);
     } catch (error) {
       // Any store failure before COS was called ends here: nothing was sent to COS.
+      if (error instanceof CorruptRecordError) {
+        this.o.logger.error('decision stopped: damaged job record', { error, jobId: request.jobId });
+        return {
+          kind: 'failed',
+          code: 'store_unavailable',
+          message: `${error.message} Nothing was sent to COS.`,
+        };
+      }
       this.o.logger.warn('decision stopped: store unavailable', { error, jobId: request.jobId });
       return {
         kind: 'failed',
@@ -559,7 +567,20 @@ export class DecisionService {
 
   async getDecision(region: string, jobId: string): Promise<StoredDecision | undefined> {
     const raw = await this.o.redis.get(this.o.keys.jobDecision(region, jobId));
-    return raw ? (JSON.parse(raw) as StoredDecision) : undefined;
+    if (!raw) return undefined;
+    try {
+      const parsed = JSON.parse(raw) as StoredDecision;
+      if (typeof parsed.action === 'string' && typeof parsed.actor?.id === 'string') return parsed;
+    } catch {
+      // fall through: a damaged record still means the job was decided
+    }
+    return {
+      action: 'approve',
+      actor: { id: 'unknown', name: 'unknown (damaged record)' },
+      approverIds: [],
+      at: '',
+      cosStatus: '',
+    };
   }
 
   async votes(region: string, jobId: string): Promise<string[]> {

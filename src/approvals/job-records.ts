@@ -58,6 +58,35 @@ export function differencesFromShown(shown: ShownSnapshot, job: Job): string[] {
   return changes;
 }
 
+export class CorruptRecordError extends Error {
+  constructor(region: string, jobId: string, field: string) {
+    super(
+      `cosjob's Redis record for job ${jobId} in ${region} is damaged (field "${field}"); an operator should inspect it.`,
+    );
+    this.name = 'CorruptRecordError';
+  }
+}
+
+/** Records come back from Redis, which anyone with access can edit: check the shape before trusting it. */
+function parseStored<T>(
+  text: string,
+  field: string,
+  region: string,
+  jobId: string,
+  looksRight: (value: Record<string, unknown>) => boolean,
+): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CorruptRecordError(region, jobId, field);
+  }
+  if (value === null || typeof value !== 'object' || !looksRight(value as Record<string, unknown>)) {
+    throw new CorruptRecordError(region, jobId, field);
+  }
+  return value as T;
+}
+
 // Creates the record only if absent, in one step, so a crash never leaves half a record and two
 // replicas never both announce the same job.
 const CREATE_IF_ABSENT = `
@@ -105,17 +134,37 @@ export class JobRecords {
 
   async get(region: string, jobId: string): Promise<JobRecord | undefined> {
     const raw = await this.redis.hgetall(this.keys.jobRecord(region, jobId));
-    if (!raw || !raw.jobId || !raw.shown || !raw.job) return undefined;
+    if (!raw?.jobId || !raw.shown || !raw.job) return undefined;
     const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
     const record: JobRecord = {
       region: raw.region ?? region,
       jobId: raw.jobId,
-      shown: JSON.parse(raw.shown) as ShownSnapshot,
-      job: JSON.parse(raw.job) as Job,
+      shown: parseStored<ShownSnapshot>(
+        raw.shown,
+        'shown',
+        region,
+        jobId,
+        (v) => typeof v.manifestEtag === 'string',
+      ),
+      job: parseStored<Job>(
+        raw.job,
+        'job',
+        region,
+        jobId,
+        (v) => typeof v.id === 'string' && typeof v.status === 'string',
+      ),
       firstSeenAt: Number(raw.firstSeenAt ?? 0),
       lastStatus: raw.lastStatus ?? 'Suspended',
     };
-    if (raw.lastProgress) record.lastProgress = JSON.parse(raw.lastProgress) as JobProgress;
+    if (raw.lastProgress) {
+      record.lastProgress = parseStored<JobProgress>(
+        raw.lastProgress,
+        'lastProgress',
+        region,
+        jobId,
+        (v) => typeof v.totalTasks === 'number',
+      );
+    }
     const lastProgressAt = num(raw.lastProgressAt);
     if (lastProgressAt !== undefined) record.lastProgressAt = lastProgressAt;
     if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };

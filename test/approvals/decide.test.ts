@@ -85,6 +85,22 @@ describe('decide', () => {
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
   });
 
+  it('treats a damaged job record in Redis as a stop, not as data', async () => {
+    const fx = await engine();
+    const jobId = await announcedJob(fx);
+    await fx.redis.hset(`{${redisCtx.keyPrefix}:job:${REGION}:${jobId}}:record`, 'job', '{not json');
+    const outcome = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slack-button',
+    });
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable' });
+    expect(outcome.message).toMatch(/record for job .* is damaged.*Nothing was sent to COS/);
+    expect(statusUpdatesFor(jobId)).toHaveLength(0);
+  });
+
   it('cuts the COS reason to 256 bytes on a character boundary', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
