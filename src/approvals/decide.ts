@@ -27,6 +27,8 @@ export interface DecisionRequest {
   source: DecisionSource;
   /** Buttons point at a job cosjob announced: anything else is refused as unknown or foreign. */
   requireAnnouncedJob?: boolean;
+  /** Where the gesture physically came from, kept in the audit (e.g. the OS user and host of a CLI call). */
+  origin?: string;
 }
 
 export type RefusalCode =
@@ -609,7 +611,7 @@ export class DecisionService {
       actor: request.actor,
       region: request.region,
       jobId: request.jobId,
-      source: request.source,
+      source: request.origin ? `${request.source} (${request.origin})` : request.source,
       ...(request.reason ? { reason: request.reason } : {}),
       ...fields,
     };
