@@ -149,6 +149,14 @@ function describeError(error: unknown): CosErrorLike {
   return { message: String(error) };
 }
 
+/**
+ * A decision stands against later attempts, except that a job approved by mistake can still be cancelled
+ * while it has not finished (COS accepts Cancelled on a running job).
+ */
+function decisionBlocks(decision: StoredDecision, action: DecisionAction): boolean {
+  return !(decision.action === 'approve' && action === 'cancel');
+}
+
 function sourceLabel(source: DecisionSource): string {
   switch (source) {
     case 'slack-button':
@@ -263,13 +271,13 @@ export class DecisionService {
     const { redis, keys } = this.o;
 
     const existing = await this.getDecision(region, jobId);
-    if (existing) {
-      return {
+    if (existing && decisionBlocks(existing, request.action)) {
+      return this.refuseAudited(request, {
         kind: 'refused',
         code: 'already_decided',
         heldBy: existing.actor,
         message: `This job was already ${existing.action === 'approve' ? 'approved' : 'cancelled'} by ${existing.actor.name} at ${existing.at}.`,
-      };
+      });
     }
     const record = await this.o.records.get(region, jobId);
     if (!record && request.requireAnnouncedJob) {
@@ -296,22 +304,28 @@ export class DecisionService {
         request.actor.id,
       )) as [number, number];
       if (added === -1) return this.decideAsApprover(request, client);
-      if (added === 0) {
-        return {
+      if (added === 0 && count < this.o.requiredApprovals) {
+        return this.refuseAudited(request, {
           kind: 'refused',
           code: 'already_voted',
           votes: count,
           required: this.o.requiredApprovals,
           message: `You already approved this job (${count} of ${this.o.requiredApprovals} approvals). Another approver needs to approve it.`,
-        };
+        });
       }
-      try {
-        await this.o.audit.append(
-          this.entry(request, { action: 'approve_vote', outcome: `${count} of ${this.o.requiredApprovals}` }),
-        );
-      } catch (error) {
-        await redis.srem(keys.jobVotes(region, jobId), request.actor.id).catch(() => undefined);
-        throw error;
+      // A repeated vote when enough votes are in (an earlier final attempt failed) retries the approval.
+      if (added === 1) {
+        try {
+          await this.o.audit.append(
+            this.entry(request, {
+              action: 'approve_vote',
+              outcome: `${count} of ${this.o.requiredApprovals}`,
+            }),
+          );
+        } catch (error) {
+          await redis.srem(keys.jobVotes(region, jobId), request.actor.id).catch(() => undefined);
+          throw error;
+        }
       }
       approverIds = await redis.smembers(keys.jobVotes(region, jobId));
       if (count < this.o.requiredApprovals) {
@@ -338,28 +352,28 @@ export class DecisionService {
     const claimed = await redis.set(keys.jobClaim(region, jobId), claimValue, 'PX', this.claimTtlMs, 'NX');
     if (claimed !== 'OK') {
       const holder = await this.claimHolder(region, jobId);
-      return {
+      return this.refuseAudited(request, {
         kind: 'refused',
         code: 'busy',
         ...(holder ? { heldBy: holder.actor } : {}),
         message: holder
           ? `${holder.actor.name} is already ${holder.action === 'approve' ? 'approving' : 'cancelling'} this job.`
           : 'Someone is already acting on this job.',
-      };
+      });
     }
 
     const release = () =>
       redis.eval(RELEASE_IF_OWNER, 1, keys.jobClaim(region, jobId), intentId).catch(() => undefined);
     try {
       const decidedMeanwhile = await this.getDecision(region, jobId);
-      if (decidedMeanwhile) {
+      if (decidedMeanwhile && decisionBlocks(decidedMeanwhile, request.action)) {
         await release();
-        return {
+        return this.refuseAudited(request, {
           kind: 'refused',
           code: 'already_decided',
           heldBy: decidedMeanwhile.actor,
           message: `This job was already ${decidedMeanwhile.action === 'approve' ? 'approved' : 'cancelled'} by ${decidedMeanwhile.actor.name}.`,
-        };
+        });
       }
       return await this.act(request, client, intentId, approverIds, release);
     } catch (error) {
@@ -433,7 +447,8 @@ export class DecisionService {
         }),
       );
     } catch (error) {
-      await redis.hdel(keys.intents(), intentId).catch(() => undefined);
+      // The entry may have been written before the failure: the intent stays, and the reconciler records
+      // that COS was never called, so no intent is left without a result.
       throw error;
     }
 
@@ -585,6 +600,11 @@ export class DecisionService {
     };
   }
 
+  /** Whether an act on the job is in flight (its claim is held). */
+  async isClaimed(region: string, jobId: string): Promise<boolean> {
+    return (await this.o.redis.exists(this.o.keys.jobClaim(region, jobId))) === 1;
+  }
+
   async votes(region: string, jobId: string): Promise<string[]> {
     return this.o.redis.smembers(this.o.keys.jobVotes(region, jobId));
   }
@@ -601,6 +621,19 @@ export class DecisionService {
     } catch {
       return undefined;
     }
+  }
+
+  /** Refusals of a well-formed attempt by an approver are audited too (best effort). */
+  private async refuseAudited(
+    request: DecisionRequest,
+    refusal: Extract<DecisionOutcome, { kind: 'refused' }>,
+  ): Promise<DecisionOutcome> {
+    await this.tryAudit(request, {
+      action: 'denied',
+      outcome: 'refused',
+      reason: `${refusal.code}: ${refusal.message}`,
+    });
+    return refusal;
   }
 
   private entry(

@@ -24,6 +24,8 @@ export interface JobRecord {
   lastProgressAt?: number;
   card?: { channel: string; ts: string };
   lastRemindedAt?: number;
+  /** When job_pending was emitted for it (absent for a job recorded by a typed command first). */
+  announcedAt?: number;
   changedOutsideAt?: number;
   finishedAt?: number;
   expiredAt?: number;
@@ -118,13 +120,21 @@ export class JobRecords {
       'lastProgress',
       JSON.stringify(job.progress),
     ];
+    // Tracked first: a crash in between leaves a member without a record (followTracked drops it), never a
+    // record nobody follows. The two keys live in different slots, so one script cannot write both.
+    const member = trackedMember(region, job.id);
+    const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
+    if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
     const created = await this.redis.eval(
       CREATE_IF_ABSENT,
       1,
       this.keys.jobRecord(region, job.id),
       ...fields,
     );
-    if (created === 1) await this.redis.sadd(this.keys.tracked(), trackedMember(region, job.id));
+    if (created !== 1 && !wasTracked) {
+      // The record already existed (perhaps finished and no longer followed): leave the set as it was.
+      await this.redis.srem(this.keys.tracked(), member);
+    }
     return created === 1;
   }
 
@@ -170,6 +180,8 @@ export class JobRecords {
     if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };
     const lastRemindedAt = num(raw.lastRemindedAt);
     if (lastRemindedAt !== undefined) record.lastRemindedAt = lastRemindedAt;
+    const announcedAt = num(raw.announcedAt);
+    if (announcedAt !== undefined) record.announcedAt = announcedAt;
     const changedOutsideAt = num(raw.changedOutsideAt);
     if (changedOutsideAt !== undefined) record.changedOutsideAt = changedOutsideAt;
     const finishedAt = num(raw.finishedAt);

@@ -8,6 +8,8 @@ import type { RedisClient } from './ports.js';
 
 export interface ReconcileReport {
   examined: number;
+  /** Intents left alone because their claim is still held (the act may still be in flight). */
+  inFlight: number;
   applied: number;
   notApplied: number;
   stillUnknown: number;
@@ -37,7 +39,7 @@ export class Reconciler {
   /** Intents younger than `minAgeMs` may still be in flight in another process and are left alone. */
   async reconcile(minAgeMs: number): Promise<ReconcileReport> {
     const { redis, keys } = this.o;
-    const report: ReconcileReport = { examined: 0, applied: 0, notApplied: 0, stillUnknown: 0 };
+    const report: ReconcileReport = { examined: 0, inFlight: 0, applied: 0, notApplied: 0, stillUnknown: 0 };
     const raw = await redis.hgetall(keys.intents());
     const now = this.o.clock.now();
     for (const [intentId, text] of Object.entries(raw ?? {})) {
@@ -49,6 +51,13 @@ export class Reconciler {
         continue;
       }
       if (now - intent.startedAt < minAgeMs) continue;
+      // The claim outlives the whole act: while it still names this intent, the decision may be in flight
+      // in another process (a rolling deploy, a slow COS call), and settling it now would race it.
+      const claim = await redis.get(keys.jobClaim(intent.region, intent.jobId));
+      if (claim?.includes(intentId)) {
+        report.inFlight += 1;
+        continue;
+      }
       report.examined += 1;
       const client = this.o.clients.get(intent.region);
       if (!client) {
@@ -94,15 +103,19 @@ export class Reconciler {
         reason: `${intent.action} requested at ${new Date(intent.startedAt).toISOString()}; COS now shows ${status}`,
       });
       if (applied) {
+        const voters =
+          intent.action === 'approve' ? await redis.smembers(keys.jobVotes(intent.region, intent.jobId)) : [];
         const decision: StoredDecision = {
           action: intent.action,
           actor: intent.actor,
           ...(intent.reason ? { reason: intent.reason } : {}),
-          approverIds: [intent.actor.id],
+          approverIds: voters.length > 0 ? voters : [intent.actor.id],
           at: new Date(now).toISOString(),
           cosStatus: status,
         };
-        await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
+        if (intent.action === 'cancel')
+          await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision));
+        else await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
         await redis.del(keys.jobVotes(intent.region, intent.jobId));
         report.applied += 1;
       } else {

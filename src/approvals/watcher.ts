@@ -49,6 +49,7 @@ interface RegionHealth {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
  * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
@@ -116,11 +117,14 @@ export class JobWatcher {
     const health = this.health.get(client.region) ?? { failures: 0, nextAttemptAt: 0 };
     if (health.nextAttemptAt > now) return { ...report, skipped: 'backoff' };
     try {
-      for await (const summary of client.listAllJobs({ status: 'Suspended' })) {
+      // Pages of 100: only waiting jobs are listed, and a smaller page parses in a few milliseconds.
+      for await (const summary of client.listAllJobs({ status: 'Suspended', maxResults: 100 })) {
         if (summary.status !== 'Suspended') continue;
-        if (await this.o.records.exists(client.region, summary.id)) continue;
         let job: Job;
         try {
+          if (!SAFE_JOB_ID.test(summary.id))
+            throw new Error('the JobId has characters cosjob does not accept');
+          if (await this.o.records.exists(client.region, summary.id)) continue;
           job = await client.describeJob(summary.id);
         } catch (error) {
           if (isRegionWideError(error)) throw error;
@@ -136,6 +140,7 @@ export class JobWatcher {
         if (job.status !== 'Suspended') continue;
         if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now())) {
           report.announced.push(job.id);
+          await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
           await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
         }
       }
@@ -203,12 +208,26 @@ export class JobWatcher {
     }
     const now = this.o.clock.now();
 
-    if (redeliver && !record.card && job.status === 'Suspended') {
-      await this.o.events.emit('job_pending', { region, job, redelivery: true });
+    if (!record.card && job.status === 'Suspended') {
+      if (record.announcedAt === undefined) {
+        // Recorded by a typed command or the CLI before the watcher saw it: announce it now, once.
+        if (await this.o.records.markOnce(region, jobId, 'announcedAt', now)) {
+          await this.o.events.emit('job_pending', { region, job, redelivery: false });
+        }
+      } else if (redeliver) {
+        await this.o.events.emit('job_pending', { region, job, redelivery: true });
+      }
     }
 
     const decided = (await this.o.decisions.getDecision(region, jobId)) !== undefined;
-    if (record.lastStatus === 'Suspended' && job.status !== 'Suspended' && !decided && !decisionInFlight) {
+    if (
+      record.lastStatus === 'Suspended' &&
+      job.status !== 'Suspended' &&
+      !decided &&
+      !decisionInFlight &&
+      // A decision that started after this poll read the intents holds the job's claim until it is recorded.
+      !(await this.o.decisions.isClaimed(region, jobId))
+    ) {
       if (await this.o.records.markOnce(region, jobId, 'changedOutsideAt', now)) {
         await this.o.audit.append({
           entryId: `changed_outside:${region}:${jobId}`,
@@ -250,8 +269,7 @@ export class JobWatcher {
       return;
     }
 
-    if (job.status === 'Suspended' && !decisionInFlight)
-      await this.remindOrExpire(region, jobId, record, now);
+    if (job.status === 'Suspended' && !decisionInFlight) await this.remindOrExpire(region, job, record, now);
   }
 
   private async reportProgress(region: string, job: Job, record: JobRecord, now: number): Promise<void> {
@@ -273,6 +291,8 @@ export class JobWatcher {
     });
     if (statusChanged) {
       await this.o.audit.append({
+        // Deterministic, so two overlapping leaders record the transition once.
+        entryId: `status:${region}:${job.id}:${record.lastStatus}:${job.status}`,
         actor: SYSTEM_ACTOR,
         action: 'status_changed',
         region,
@@ -287,8 +307,12 @@ export class JobWatcher {
     }
   }
 
-  private async remindOrExpire(region: string, jobId: string, record: JobRecord, now: number): Promise<void> {
-    const waitingMs = now - record.firstSeenAt;
+  private async remindOrExpire(region: string, job: Job, record: JobRecord, now: number): Promise<void> {
+    const jobId = job.id;
+    // Waiting counts from when COS suspended the job when it says so, else from when cosjob first saw it.
+    const suspendedAt = job.suspendedDate ? Date.parse(job.suspendedDate) : Number.NaN;
+    const waitingMs =
+      now - (Number.isFinite(suspendedAt) ? Math.min(suspendedAt, record.firstSeenAt) : record.firstSeenAt);
     const { autoCancelAfterMs, remindAfterMs } = this.o;
     if (autoCancelAfterMs !== undefined && waitingMs >= autoCancelAfterMs && record.expiredAt === undefined) {
       const hours = Math.round(autoCancelAfterMs / 3_600_000);
@@ -322,11 +346,14 @@ export class JobWatcher {
       return;
     }
     if (remindAfterMs === undefined || waitingMs < remindAfterMs) return;
-    const sinceLast = now - (record.lastRemindedAt ?? record.firstSeenAt);
-    if (sinceLast < remindAfterMs) return;
+    // One reminder per interval, claimed with HSETNX so overlapping leaders remind once; intervals missed
+    // while cosjob was down collapse into one reminder.
+    const interval = Math.floor(waitingMs / remindAfterMs);
+    if (!(await this.o.records.markOnce(region, jobId, `reminded:${interval}`, now))) return;
     await this.o.records.update(region, jobId, { lastRemindedAt: now });
     const waitingMinutes = Math.floor(waitingMs / 60_000);
     await this.o.audit.append({
+      entryId: `reminded:${region}:${jobId}:${interval}`,
       actor: SYSTEM_ACTOR,
       action: 'reminded',
       region,

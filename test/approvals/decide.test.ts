@@ -334,6 +334,10 @@ describe('decide', () => {
     for (const jobId of jobs) expect(statusUpdatesFor(jobId)).toHaveLength(1);
     const winners = outcomes.filter((o) => o.kind === 'approved' || o.kind === 'cancelled');
     expect(winners).toHaveLength(10);
+    let denied = 0;
+    for (const jobId of jobs)
+      denied += (await fx.audit.history(REGION, jobId)).filter((e) => e.action === 'denied').length;
+    expect(denied).toBe(outcomes.filter((o) => o.kind === 'refused').length);
     expect(
       outcomes
         .filter((o) => o.kind === 'refused')
@@ -403,8 +407,10 @@ describe('decide', () => {
       (second as Extract<DecisionOutcome, { kind: 'approved' | 'cancelled' }>).approverIds.sort(),
     ).toEqual(['UALICE', 'UBOB']);
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
+    // The repeated vote is refused and that refusal is audited too.
     expect((await fx.audit.history(REGION, jobId)).map((e) => e.action)).toEqual([
       'approve_vote',
+      'denied',
       'approve_vote',
       'approve_requested',
       'approved',
@@ -428,6 +434,107 @@ describe('decide', () => {
     });
     expect(cancel.kind).toBe('cancelled');
     expect(statusUpdatesFor(other).map((u) => u.requested)).toEqual(['Cancelled']);
+  });
+
+  it('N of M: when the final attempt fails, a voter can retry instead of being stuck at "already voted"', async () => {
+    const fx = await engine({ requiredApprovals: 2 });
+    const jobId = await announcedJob(fx);
+    await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slack-button',
+    });
+    cos.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 4 });
+    const failed = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UBOB'),
+      source: 'slack-button',
+    });
+    expect(failed).toMatchObject({ kind: 'failed', code: 'cos_error' });
+    const retried = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slack-button',
+    });
+    expect(retried).toMatchObject({ kind: 'approved' });
+    expect(statusUpdatesFor(jobId)).toHaveLength(1);
+  });
+
+  it('a job approved by mistake can still be cancelled while it runs', async () => {
+    const fx = await engine();
+    const jobId = await announcedJob(fx);
+    expect(
+      (
+        await fx.engine.decide({
+          region: REGION,
+          jobId,
+          action: 'approve',
+          actor: actor('UALICE'),
+          source: 'slack-button',
+        })
+      ).kind,
+    ).toBe('approved');
+    const cancel = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'cancel',
+      actor: actor('UBOB'),
+      reason: 'wrong manifest',
+      source: 'slash-command',
+    });
+    expect(cancel).toMatchObject({ kind: 'cancelled' });
+    expect(statusUpdatesFor(jobId).map((u) => u.requested)).toEqual(['Ready', 'Cancelled']);
+    expect(await fx.engine.decisions.getDecision(REGION, jobId)).toMatchObject({
+      action: 'cancel',
+      actor: { id: 'UBOB' },
+    });
+    // A second approval after that is refused.
+    expect(
+      await fx.engine.decide({
+        region: REGION,
+        jobId,
+        action: 'approve',
+        actor: actor('UCAROL'),
+        source: 'cli',
+      }),
+    ).toMatchObject({
+      kind: 'refused',
+      code: 'already_decided',
+    });
+  });
+
+  it('a replica starting up leaves another replica’s decision in flight alone', async () => {
+    const a = await engine({ instanceId: 'a' });
+    const jobId = await announcedJob(a);
+    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'latency', latencyMs: 400, times: 1 });
+    const deciding = a.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slack-button',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const b = await engine({ instanceId: 'b' });
+    expect(await b.engine.reconciler.reconcile(0)).toMatchObject({ examined: 0, inFlight: 1 });
+    const cancel = await b.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'cancel',
+      actor: actor('UBOB'),
+      reason: 'race',
+      source: 'slack-modal',
+    });
+    expect(cancel).toMatchObject({ kind: 'refused', code: 'busy' });
+    expect(await deciding).toMatchObject({ kind: 'approved' });
+    expect(statusUpdatesFor(jobId).map((u) => u.requested)).toEqual(['Ready']);
+    expect((await a.audit.history(REGION, jobId)).map((e) => e.action)).not.toContain('reconciled');
   });
 
   it('an ambiguous COS failure is reconciled with DescribeJob, never sent twice', async () => {
@@ -503,7 +610,7 @@ describe('decide', () => {
   it.skipIf(redisTestsUseExternalServer())(
     'Redis dies between the COS call and its result: reconciled after restart',
     async () => {
-      const fx = await engine();
+      const fx = await engine({ claimTtlMs: 300 });
       const jobId = await announcedJob(fx);
       cos.emulator.setHook(async ({ api }) => {
         if (api === 'UpdateJobStatus') await redisCtx.server!.kill('SIGKILL');
@@ -521,6 +628,14 @@ describe('decide', () => {
 
       await redisCtx.server!.restart();
       const recovered = await engine();
+      // While the claim still names the intent, the act may be in flight elsewhere: it is left alone.
+      const claimKey = `{${redisCtx.keyPrefix}:job:${REGION}:${jobId}}:claim`;
+      if ((await recovered.redis.exists(claimKey)) === 1) {
+        expect(await recovered.engine.reconciler.reconcile(0)).toMatchObject({ examined: 0, inFlight: 1 });
+      }
+      for (let i = 0; i < 100 && (await recovered.redis.exists(claimKey)) === 1; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const report = await recovered.engine.reconciler.reconcile(0);
       expect(report).toMatchObject({ examined: 1, applied: 1 });
       const history = await recovered.audit.history(REGION, jobId);

@@ -135,6 +135,48 @@ describe('job watcher', () => {
     expect(actions.at(-1)).toBe('finished');
   });
 
+  it('does not call a status change "outside" while a decision holds the job’s claim', async () => {
+    const fx = await engine();
+    const seen = record(fx);
+    const jobId = cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    const claimKey = `{${redisCtx.keyPrefix}:job:${REGION}:${jobId}}:claim`;
+    await fx.redis.set(
+      claimKey,
+      JSON.stringify({ intentId: 'in-flight', actor: actor('UALICE'), action: 'approve' }),
+      'PX',
+      60_000,
+    );
+    cos.emulator.store.setStatus(REGION, jobId, 'Ready');
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_changed_outside).toHaveLength(0);
+    await fx.redis.del(claimKey);
+    cos.emulator.store.setStatus(REGION, jobId, 'Suspended');
+    await fx.engine.watcher.pollOnce();
+    cos.emulator.store.setStatus(REGION, jobId, 'Ready');
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([jobId]);
+  });
+
+  it('announces a job first recorded by a typed command whose approval failed', async () => {
+    const fx = await engine();
+    const seen = record(fx);
+    await fx.engine.watcher.pollOnce();
+    const jobId = cos.createSuspendedJob(REGION);
+    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
+    const outcome = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'approve',
+      actor: actor('UALICE'),
+      source: 'slash-command',
+    });
+    expect(outcome.kind).toBe('failed');
+    await fx.engine.watcher.pollOnce();
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_pending.map((e) => [e.job.id, e.redelivery])).toEqual([[jobId, false]]);
+  });
+
   it('reports failures with every failure reason', async () => {
     const fx = await engine();
     const seen = record(fx);
