@@ -191,13 +191,57 @@ export class EnvReader {
   }
 }
 
-export function readCosConfig(reader: EnvReader): CosConfig {
-  const secretId = reader.required(
-    'COS_SECRET_ID',
-    'the SecretId of a CAM key allowed cos:ListJobs, cos:DescribeJob and cos:UpdateJobStatus',
+// Credentials go into a signed header: printable ASCII only, no spaces. Same limits as the COS client.
+const CREDENTIAL_FORMATS = {
+  COS_SECRET_ID: { pattern: /^[\x21-\x7e]{1,128}$/, max: 128 },
+  COS_SECRET_KEY: { pattern: /^[\x21-\x7e]{1,256}$/, max: 256 },
+  COS_SECURITY_TOKEN: { pattern: /^[\x21-\x7e]{1,8192}$/, max: 8192 },
+} as const;
+
+/**
+ * A credential must be printable ASCII without spaces. A space or control character inside it (a
+ * copy-paste across lines, a stray quote) would only fail much later as a signature mismatch, so it is
+ * reported here by name; the value is never echoed, not even in part.
+ */
+function credential(
+  reader: EnvReader,
+  name: keyof typeof CREDENTIAL_FORMATS,
+  required: boolean,
+  hint: string,
+): string | undefined {
+  const value = required ? reader.required(name, hint) : reader.optional(name);
+  if (value === undefined || value === '') return value;
+  const { pattern, max } = CREDENTIAL_FORMATS[name];
+  if (pattern.test(value)) return value;
+  reader.problems.push(
+    `${name} is malformed: ${credentialProblem(value, max)}; copy it again from the CAM console (printable ASCII, no spaces)`,
   );
-  const secretKey = reader.required('COS_SECRET_KEY', 'the SecretKey that goes with COS_SECRET_ID');
-  const securityToken = reader.optional('COS_SECURITY_TOKEN');
+  return undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** What is wrong, in words that never quote the value. */
+function credentialProblem(value: string, max: number): string {
+  if (/[ \t\r\n]/.test(value)) return 'it contains a space, tab or line break';
+  if (CONTROL_CHARACTER.test(value)) return 'it contains a control character';
+  if (/[^\x21-\x7e]/.test(value))
+    return 'it contains a character outside printable ASCII (a typographic quote or dash?)';
+  return `it is longer than ${max} characters`;
+}
+
+export function readCosConfig(reader: EnvReader): CosConfig {
+  const secretId =
+    credential(
+      reader,
+      'COS_SECRET_ID',
+      true,
+      'the SecretId of a CAM key allowed cos:ListJobs, cos:DescribeJob and cos:UpdateJobStatus',
+    ) ?? '';
+  const secretKey =
+    credential(reader, 'COS_SECRET_KEY', true, 'the SecretKey that goes with COS_SECRET_ID') ?? '';
+  const securityToken = credential(reader, 'COS_SECURITY_TOKEN', false, '');
   const appId =
     reader.matching(
       'COS_APPID',

@@ -201,13 +201,16 @@ export class DecisionService {
       };
     }
 
-    // 1. Policy.
-    const verdict = await this.o.policy.check(request.actor.id);
+    // 1. Policy. Only the watcher itself acts as `system`; anything else claiming to be it is refused.
+    const verdict =
+      request.actor.id === 'system' && request.source !== 'watcher'
+        ? ({ allowed: false, reason: 'only cosjob itself acts as "system".' } as const)
+        : await this.o.policy.check(request.actor.id);
     if (!verdict.allowed) {
       await this.tryAudit(request, {
         action: 'denied',
         outcome: 'refused',
-        reason: `not an approver: ${request.action}`,
+        reason: `${request.action} refused: ${verdict.reason}`,
       });
       return {
         kind: 'refused',
@@ -542,7 +545,7 @@ export class DecisionService {
     return this.cosFailure(
       'result_unknown',
       e,
-      'COS did not confirm the change and the job could not be re-read. cosjob will check the job again shortly and post what happened; do not retry yet.',
+      'COS did not confirm the change, and it may still take effect. cosjob will check the job again shortly and post what happened; do not retry yet.',
     );
   }
 

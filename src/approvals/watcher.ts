@@ -118,7 +118,12 @@ export class JobWatcher {
     if (health.nextAttemptAt > now) return { ...report, skipped: 'backoff' };
     try {
       // Pages of 100: only waiting jobs are listed, and a smaller page parses in a few milliseconds.
-      for await (const summary of client.listAllJobs({ status: 'Suspended', maxResults: 100 })) {
+      const listing = client.listAllJobs({
+        status: 'Suspended',
+        maxResults: 100,
+        onBadMember: (bad) => report.badJobs.push(bad.jobId ?? `member #${bad.index} of page ${bad.page}`),
+      });
+      for await (const summary of listing) {
         if (summary.status !== 'Suspended') continue;
         let job: Job;
         try {

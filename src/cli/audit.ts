@@ -2,14 +2,16 @@
  * `cosjob audit …` and `cosjob approve|cancel …`: the audit trail and decisions from a terminal, through the
  * same engine (and the same policy, claims and audit) as Slack.
  */
+import { hostname, userInfo } from 'node:os';
 import { ApprovalEngine } from '../approvals/engine.js';
+import type { ApproverDirectory } from '../approvals/ports.js';
 import { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
 import { systemClock } from '../clock.js';
-import { EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config.js';
+import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
 import { validateJobId } from '../cos/validation.js';
-import { silentLogger } from '../logger.js';
+import { registerSecret, silentLogger } from '../logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from '../redis/connection.js';
 import { KeySpace } from '../redis/keys.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';
@@ -28,6 +30,8 @@ interface AuditSession {
   redis: RedisClient;
   audit: RedisAuditTrail;
   regions: string[];
+  /** Whether AUDIT_HMAC_KEY was given: without it a keyed chain reads as edited. */
+  keyed: boolean;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ async function openAudit(context: CommandContext): Promise<AuditSession> {
       .split(',')
       .map((r) => r.trim())
       .filter(Boolean),
+    keyed: approvals.auditHmacKey !== undefined,
     close: () => closeRedis(redis),
   };
 }
@@ -95,6 +100,22 @@ function verifyLine(scope: string, result: VerifyResult): string {
   return `✘ ${scope}: ${problem.kind} — ${problem.detail} (${result.entries} intact entries before it)`;
 }
 
+export const MISSING_KEY_HINT = 'hint: if the bot runs with AUDIT_HMAC_KEY, set the same key here';
+
+/**
+ * A chain written with AUDIT_HMAC_KEY and checked without it fails as "edited" at its first entry, which
+ * looks like tampering. Without a key that is the likelier explanation, so say so.
+ */
+function verifyHint(session: AuditSession, result: VerifyResult): string | undefined {
+  return !session.keyed && result.problem?.kind === 'edited' ? MISSING_KEY_HINT : undefined;
+}
+
+function writeVerify(context: CommandContext, session: AuditSession, scope: string, result: VerifyResult) {
+  writeLine(context.io.stdout, verifyLine(scope, result));
+  const hint = verifyHint(session, result);
+  if (hint !== undefined) writeLine(context.io.stdout, hint);
+}
+
 async function withAudit(
   context: CommandContext,
   run: (session: AuditSession) => Promise<number>,
@@ -124,20 +145,29 @@ const showCommand: CliCommand = {
   usage: 'cosjob audit show <JobId> [--region R] [--json]',
   flags: { region: 'string', json: 'boolean' },
   run: (context) =>
-    withAudit(context, async ({ audit, regions }) => {
+    withAudit(context, async (session) => {
+      const { audit, regions } = session;
       const { jobId, region } = jobArgs(context, regions);
       const [entries, verify] = await Promise.all([
         audit.history(region, jobId),
         audit.verify({ kind: 'job', region, jobId }),
       ]);
       if (booleanFlag(context.args, 'json')) {
-        writeLine(context.io.stdout, JSON.stringify({ region, jobId, entries, verify }, null, 2));
+        const hint = verifyHint(session, verify);
+        writeLine(
+          context.io.stdout,
+          JSON.stringify(
+            { region, jobId, entries, verify, ...(hint === undefined ? {} : { hint }) },
+            null,
+            2,
+          ),
+        );
       } else {
         writeLine(
           context.io.stdout,
           table(['seq', 'time', 'actor', 'action', 'outcome', 'COS', 'reason'], entryRows(entries)),
         );
-        writeLine(context.io.stdout, verifyLine(`job ${jobId}`, verify));
+        writeVerify(context, session, `job ${jobId}`, verify);
       }
       return verify.ok ? EXIT_OK : EXIT_FAILURE;
     }),
@@ -150,15 +180,16 @@ const verifyCommand: CliCommand = {
   usage: 'cosjob audit verify [<JobId> [--region R]]',
   flags: { region: 'string' },
   run: (context) =>
-    withAudit(context, async ({ audit, regions }) => {
+    withAudit(context, async (session) => {
+      const { audit, regions } = session;
       if (context.args.positionals.length > 0) {
         const { jobId, region } = jobArgs(context, regions);
         const result = await audit.verify({ kind: 'job', region, jobId });
-        writeLine(context.io.stdout, verifyLine(`job ${jobId}`, result));
+        writeVerify(context, session, `job ${jobId}`, result);
         return result.ok ? EXIT_OK : EXIT_FAILURE;
       }
       const result = await audit.verify({ kind: 'global' });
-      writeLine(context.io.stdout, verifyLine('global chain', result));
+      writeVerify(context, session, 'global chain', result);
       return result.ok ? EXIT_OK : EXIT_FAILURE;
     }),
 };
@@ -190,6 +221,52 @@ const exportCommand: CliCommand = {
     }),
 };
 
+/**
+ * Who ran the command, as the OS sees it. `--as` is only a claim; this is recorded next to it so the
+ * audit shows where a CLI decision physically came from.
+ */
+export function cliOrigin(env: Env): string {
+  let user: string | undefined;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): fall back to what the shell says.
+    user = env.USER ?? env.USERNAME;
+  }
+  return `${user || 'unknown-user'}@${hostname() || 'unknown-host'}`;
+}
+
+export const GROUPS_NEED_SLACK_HINT =
+  'note: APPROVER_USERGROUP_IDS is set but SLACK_BOT_TOKEN is not, so the CLI cannot check group membership. Members of approver groups must use Slack, or be listed in APPROVER_USER_IDS (or set SLACK_BOT_TOKEN here).';
+
+/**
+ * Approver groups are resolved with Slack's usergroups.users.list when a bot token is given (as the bot
+ * does). Few retries and a short timeout: a person is waiting at the terminal.
+ */
+async function slackDirectory(botToken: string, apiUrl: string | undefined): Promise<ApproverDirectory> {
+  const [{ WebClient, LogLevel }, { SlackApproverDirectory }] = await Promise.all([
+    import('@slack/web-api'),
+    import('../slack/directory.js'),
+  ]);
+  const quiet = () => undefined;
+  const client = new WebClient(botToken, {
+    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` }),
+    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    timeout: 10_000,
+    // Failures surface through the policy's refusal message; the client's own console logs would not.
+    logger: {
+      debug: quiet,
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      setLevel: quiet,
+      getLevel: () => LogLevel.ERROR,
+      setName: quiet,
+    },
+  });
+  return new SlackApproverDirectory(client);
+}
+
 function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
   return {
     path: [action],
@@ -204,11 +281,20 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
       const cos = readCosConfig(reader);
       const redisConfig = readRedisConfig(reader);
       const approvals = readApprovalConfig(reader);
+      const botToken = reader.matching(
+        'SLACK_BOT_TOKEN',
+        /^xoxb-[A-Za-z0-9-]+$/,
+        'a bot token starting with xoxb-',
+        false,
+      );
+      const slackApiUrl = reader.url('SLACK_API_URL', ['http:', 'https:'], false);
       try {
         reader.throwIfProblems();
       } catch (error) {
         return reportFailure(context.io, error);
       }
+      registerSecret(botToken);
+      const groupsConfigured = approvals.approverUsergroupIds.length > 0;
       const actorId = stringFlag(context.args, 'as');
       if (actorId === undefined || !/^[UW][A-Z0-9]{2,}$/.test(actorId)) {
         writeLine(
@@ -248,13 +334,18 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
           clock: systemClock,
           ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
         });
+        const directory =
+          groupsConfigured && botToken !== undefined
+            ? await slackDirectory(botToken, slackApiUrl)
+            : undefined;
         const engine = new ApprovalEngine({
           redis,
           audit,
           clients,
           keyPrefix: redisConfig.keyPrefix,
           approverUserIds: approvals.approverUserIds,
-          approverUsergroupIds: [],
+          approverUsergroupIds: directory === undefined ? [] : approvals.approverUsergroupIds,
+          ...(directory === undefined ? {} : { directory }),
           requiredApprovals: approvals.requiredApprovals,
           requireCancelReason: approvals.requireCancelReason,
           pollIntervalMs: 60_000,
@@ -268,10 +359,19 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
           actor: { id: actorId, name: stringFlag(context.args, 'name') ?? actorId },
           ...(reason !== undefined ? { reason } : {}),
           source: 'cli',
+          origin: cliOrigin(context.env),
         });
         const out =
           outcome.kind === 'refused' || outcome.kind === 'failed' ? context.io.stderr : context.io.stdout;
         writeLine(out, `${outcome.kind}: ${outcome.message}`);
+        if (
+          outcome.kind === 'refused' &&
+          outcome.code === 'not_approver' &&
+          groupsConfigured &&
+          directory === undefined
+        ) {
+          writeLine(out, GROUPS_NEED_SLACK_HINT);
+        }
         if (outcome.kind === 'failed' && (outcome.cosCode || outcome.requestId)) {
           writeLine(
             out,

@@ -89,9 +89,16 @@ const listCommand: CliCommand = {
       let failed = false;
       for (const region of regions) {
         try {
-          for await (const job of clients.get(region)!.listAllJobs(status === undefined ? {} : { status })) {
-            found.push({ region, ...job });
-          }
+          const listing = clients.get(region)!.listAllJobs({
+            ...(status === undefined ? {} : { status }),
+            // A job COS lists in a shape cosjob cannot read is left out, but never silently.
+            onBadMember: (bad) =>
+              writeLine(
+                context.io.stderr,
+                `cosjob: skipped a job listed in ${region}${bad.jobId === undefined ? '' : ` (${cell(bad.jobId, 70)})`}: ${bad.problem}`,
+              ),
+          });
+          for await (const job of listing) found.push({ region, ...job });
         } catch (error) {
           failed = true;
           reportFailure(context.io, error, `listing jobs in ${region} failed`);

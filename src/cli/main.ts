@@ -27,7 +27,10 @@ const ENVIRONMENT_HELP = `Configuration comes from the environment:
 For audit, approve and cancel also:
   REDIS_URL, REDIS_KEY_PREFIX     the bot's Redis (default redis://127.0.0.1:6379, prefix cosjob)
   AUDIT_HMAC_KEY                  the bot's audit key, when it uses one
-  APPROVER_USER_IDS               who may approve or cancel (as for the bot)`;
+  APPROVER_USER_IDS               who may approve or cancel (as for the bot)
+  APPROVER_USERGROUP_IDS          approver Slack user groups; checked only with SLACK_BOT_TOKEN
+  SLACK_BOT_TOKEN, SLACK_API_URL  bot token (usergroups:read) to resolve those groups
+The OS user and host running approve/cancel are recorded in the audit next to --as.`;
 
 function helpText(commands: readonly CliCommand[]): string {
   const width = Math.max(...commands.map((command) => command.usage.length));

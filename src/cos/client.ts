@@ -16,6 +16,7 @@ import type {
   Job,
   JobStatus,
   JobSummary,
+  ListAllJobsOptions,
   ListJobsOptions,
   ListJobsPage,
   RequestedJobStatus,
@@ -46,6 +47,7 @@ import {
   parseUpdateJobStatus,
   type ResponseHeaders,
   readLimitedText,
+  responseTooLarge,
   type UpdateJobPriorityResult,
 } from './xml.js';
 
@@ -90,10 +92,6 @@ export interface CosClientOptions {
   connections?: number;
 }
 
-export interface ListAllJobsOptions extends Omit<ListJobsOptions, 'nextToken'> {
-  maxPages?: number;
-}
-
 export const DEFAULT_TIMEOUTS: Required<CosClientTimeouts> = {
   connectMs: 3000,
   headersMs: 5000,
@@ -127,6 +125,7 @@ export function createCosPool(origin: string, timeouts: CosClientTimeouts = {}, 
   });
 }
 
+export type { ListAllJobsOptions };
 export { statusUpdateTookEffect };
 
 interface RequestSpec {
@@ -180,6 +179,9 @@ function rewrap(error: CosError, changes: Partial<CosErrorInit>): CosError {
     ...(error.traceId === undefined ? {} : { traceId: error.traceId }),
     ...(error.resource === undefined ? {} : { resource: error.resource }),
     mayHaveReachedServer: error.mayHaveReachedServer,
+    completeAnswer: error.completeAnswer,
+    // Context does not make a failure worth repeating (e.g. an oversize body stays oversize).
+    ...(error.retryable ? {} : { retryable: false }),
     cause: error.cause ?? error,
     ...changes,
   });
@@ -283,7 +285,8 @@ export class CosJobsClient implements CosJobsApi {
   /**
    * Every job, page after page. Stops on an empty page, a short page, an empty NextToken or one seen
    * before (the end condition is UNCONFIRMED, so all four are honoured); a job listed twice is yielded
-   * once; more than `maxPages` pages is an error rather than an endless loop.
+   * once; more than `maxPages` pages is an error rather than an endless loop. A member that cannot be
+   * read is skipped with a warning and reported to `onBadMember`; it still counts towards the page size.
    */
   async *listAllJobs(options: ListAllJobsOptions = {}): AsyncGenerator<JobSummary, void, undefined> {
     const pageSize =
@@ -307,13 +310,25 @@ export class CosJobsClient implements CosJobsApi {
         ...(status === undefined ? {} : { status }),
         ...(nextToken === undefined ? {} : { nextToken }),
       });
+      for (const bad of result.badMembers ?? []) {
+        this.logger.warn('ListJobs listed a job cosjob cannot read; skipping it', {
+          region: this.region,
+          page,
+          index: bad.index,
+          jobId: bad.jobId,
+          problem: bad.problem,
+        });
+        options.onBadMember?.({ ...bad, region: this.region, page });
+      }
       for (const job of result.jobs) {
         if (seenJobs.has(job.id)) continue;
         seenJobs.add(job.id);
         yield job;
       }
       const token = result.nextToken;
-      if (result.jobs.length === 0 || result.jobs.length < pageSize || token === undefined) return;
+      // Skipped members were still listed: counting them keeps a full page from looking like the last.
+      const listed = result.jobs.length + (result.badMembers?.length ?? 0);
+      if (listed === 0 || listed < pageSize || token === undefined) return;
       if (seenTokens.has(token)) {
         this.logger.warn('ListJobs returned a NextToken it returned before; stopping', {
           region: this.region,
@@ -347,9 +362,12 @@ export class CosJobsClient implements CosJobsApi {
    * Approve (Ready) or cancel (Cancelled). Bad input throws CosValidationError before anything is
    * sent; everything after that is an outcome:
    * - applied: COS answered, or the call failed ambiguously and the job read back shows the change;
-   * - not_applied: COS refused (4xx), the request never left (connection refused), or the job read back
-   *   shows the change did not happen (see statusUpdateTookEffect);
-   * - unknown: the call failed ambiguously and the job could not be read back either.
+   * - not_applied: COS refused (4xx), the request never left (connection refused), or COS answered a
+   *   complete 5xx and the job read back shows the change did not happen (see statusUpdateTookEffect);
+   * - unknown: the call failed ambiguously and the job could not be read back, or shows a status cosjob
+   *   cannot interpret, or the failure left the request possibly still in flight (timeout, reset,
+   *   unreadable 2xx) while the job does not show the change yet: it may still take effect, so the
+   *   caller must check again later rather than treat it as refused.
    * The POST is never repeated, except once after a clock-skew refusal (COS rejected it unapplied).
    */
   async updateJobStatus(
@@ -453,6 +471,7 @@ export class CosJobsClient implements CosJobsApi {
       requested,
       observedStatus: job.status,
       verdict,
+      completeAnswer: failure.completeAnswer,
     });
     if (verdict === 'applied') {
       return {
@@ -465,12 +484,24 @@ export class CosJobsClient implements CosJobsApi {
         },
       };
     }
-    if (verdict === 'not_applied') return { kind: 'not_applied', error: failure, observedStatus: job.status };
+    if (verdict === 'not_applied') {
+      if (failure.completeAnswer) return { kind: 'not_applied', error: failure, observedStatus: job.status };
+      // We stopped waiting, COS may not have: the request can still be queued or running there and apply
+      // after this read-back. Only a finished answer proves it will not.
+      return {
+        kind: 'unknown',
+        observedStatus: job.status,
+        error: rewrap(failure, {
+          message: `${failure.message} (the job still shows status ${job.status}, but the request may still reach COS and take effect; check the job again before repeating it)`,
+        }),
+      };
+    }
     return {
       kind: 'unknown',
       error: rewrap(failure, {
         message: `${failure.message} (the job now shows status ${job.status}, which cosjob cannot interpret)`,
       }),
+      observedStatus: job.status,
     };
   }
 
@@ -641,10 +672,9 @@ export class CosJobsClient implements CosJobsApi {
     try {
       if (declaredLength > MAX_RESPONSE_BYTES) {
         response.body.destroy();
-        throw new CosError({
-          code: 'InvalidResponse',
-          message: `COS announced a ${declaredLength}-byte body; cosjob refuses bodies over ${MAX_RESPONSE_BYTES} bytes.`,
-        });
+        throw responseTooLarge(
+          `COS announced a ${declaredLength}-byte body; cosjob refuses bodies over ${MAX_RESPONSE_BYTES} bytes.`,
+        );
       }
       body = await readLimitedText(response.body);
     } catch (error) {

@@ -54,6 +54,12 @@ export interface CosErrorInit {
    * timeout): then a state-changing call is known not to have taken effect.
    */
   mayHaveReachedServer?: boolean;
+  /**
+   * True only for a complete HTTP error answer (a 4xx/5xx status line and its whole body): the server
+   * finished with the request, so nothing is still in flight. Timeouts, resets, cut-short bodies and
+   * unreadable 2xx answers leave this false: the request may still be processed after we gave up.
+   */
+  completeAnswer?: boolean;
   cause?: unknown;
 }
 
@@ -94,6 +100,8 @@ export class CosError extends Error {
   readonly resource: string | undefined;
   readonly retryable: boolean;
   readonly mayHaveReachedServer: boolean;
+  /** See CosErrorInit.completeAnswer. */
+  readonly completeAnswer: boolean;
   /** What happened and what to do, in plain language. */
   readonly explanation: string;
 
@@ -110,6 +118,7 @@ export class CosError extends Error {
     this.resource = optionalSanitized(init.resource, 512);
     this.retryable = init.retryable ?? isRetryableFailure(init.code, init.httpStatus);
     this.mayHaveReachedServer = init.mayHaveReachedServer ?? true;
+    this.completeAnswer = init.completeAnswer ?? false;
     this.explanation = explainCosError(init.code, message, init.api, init.httpStatus);
   }
 

@@ -11,7 +11,6 @@ export {
   createCosPool,
   DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,
-  type ListAllJobsOptions,
   statusUpdateTookEffect,
 } from './client.js';
 export {

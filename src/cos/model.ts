@@ -108,15 +108,37 @@ export interface JobSummary {
   progress: JobProgress;
 }
 
+/** A ListJobs member that could not be read: skipped, so one odd job cannot hide the others. */
+export interface ListJobsBadMember {
+  /** Position among the page's members, from 0. */
+  index: number;
+  /** The JobId as listed (sanitised for display), when there was one. */
+  jobId?: string;
+  /** What was wrong with it. */
+  problem: string;
+}
+
 export interface ListJobsPage {
   jobs: JobSummary[];
   nextToken?: string;
+  /** Members left out of `jobs`; absent when every member was readable. */
+  badMembers?: ListJobsBadMember[];
 }
 
 export interface ListJobsOptions {
   status?: KnownJobStatus;
   maxResults?: number;
   nextToken?: string;
+}
+
+export interface ListAllJobsOptions extends Omit<ListJobsOptions, 'nextToken'> {
+  /** Refuse to fetch more pages than this (a server that never ends). Default: the client's maxPages. */
+  maxPages?: number;
+  /**
+   * Told about each member skipped because it could not be read (no JobId, a non-numeric Priority, a
+   * JobId unsafe to use as a key or path); the listing carries on without it.
+   */
+  onBadMember?: (bad: ListJobsBadMember & { region: string; page: number }) => void;
 }
 
 export interface UpdateJobStatusResult {
@@ -129,11 +151,13 @@ export interface UpdateJobStatusResult {
 /**
  * Outcome of UpdateJobStatus after reconciliation: when the call itself failed ambiguously
  * (timeout, reset, 5xx) the client re-reads the job and says whether the change took effect.
+ * `unknown` includes a read-back that does not show the change yet after a timeout or reset: the
+ * request may still be applied later, so the caller keeps its intent and checks again.
  */
 export type StatusUpdateOutcome =
   | { kind: 'applied'; result: UpdateJobStatusResult; reconciled: boolean }
   | { kind: 'not_applied'; error: Error; observedStatus?: JobStatus }
-  | { kind: 'unknown'; error: Error };
+  | { kind: 'unknown'; error: Error; observedStatus?: JobStatus };
 
 export interface CreateJobInput {
   clientRequestToken: string;
@@ -167,7 +191,7 @@ export interface CreateJobInput {
 export interface CosJobsApi {
   readonly region: string;
   listJobs(options?: ListJobsOptions): Promise<ListJobsPage>;
-  listAllJobs(options?: Omit<ListJobsOptions, 'nextToken'>): AsyncIterable<JobSummary>;
+  listAllJobs(options?: ListAllJobsOptions): AsyncIterable<JobSummary>;
   describeJob(jobId: string): Promise<Job>;
   updateJobStatus(
     jobId: string,

@@ -10,7 +10,7 @@
  * payloads therefore never expand, whatever the parser's own limits are.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { bodySnippet, type CosApiName, CosError, CosValidationError } from './errors.js';
+import { bodySnippet, type CosApiName, CosError, CosValidationError, sanitizeServerText } from './errors.js';
 import type {
   CreateJobInput,
   Job,
@@ -20,11 +20,12 @@ import type {
   JobProgress,
   JobReport,
   JobSummary,
+  ListJobsBadMember,
   ListJobsPage,
   OperationKind,
   UpdateJobStatusResult,
 } from './model.js';
-import { utf8Length, validatePriority } from './validation.js';
+import { utf8Length, validateJobId, validatePriority } from './validation.js';
 
 /** Larger bodies are refused: a ListJobs page of 1000 members is about 400 KiB. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -64,8 +65,13 @@ export async function readLimitedText(
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
+/** Not retryable: the same request would bring back the same oversize body. */
+export function responseTooLarge(message: string): CosError {
+  return new CosError({ code: 'InvalidResponse', message, retryable: false });
+}
+
 function tooLarge(maxBytes: number): CosError {
-  return invalidResponse(
+  return responseTooLarge(
     `The response body is larger than ${maxBytes} bytes; cosjob refuses to read it. COS job responses are far smaller, so check COS_ENDPOINT and any proxy in between.`,
   );
 }
@@ -395,9 +401,21 @@ function parseJobNode(node: unknown): Job {
   };
 }
 
+/** The id goes into Redis keys and request paths, so a listed id must pass the same check as input. */
+function listedJobId(node: unknown): string {
+  const id = required(node, 'JobId', 'member');
+  try {
+    return validateJobId(id);
+  } catch {
+    throw invalidResponse(
+      `The listed JobId ${bodySnippet(id, 80)} is not one cosjob can use safely: a COS JobId has at most 64 letters, digits, - and _.`,
+    );
+  }
+}
+
 function parseSummaryNode(node: unknown): JobSummary {
   return {
-    id: required(node, 'JobId', 'member'),
+    id: listedJobId(node),
     status: required(node, 'Status', 'member'),
     priority: count(node, 'Priority'),
     description: leaf(node, 'Description') ?? '',
@@ -416,11 +434,29 @@ export function parseDescribeJob(xml: string): Job {
   return parseJobNode(job);
 }
 
-/** ListJobs: a missing `<Jobs>`, `<Jobs/>` or whitespace-only `<Jobs>` is an empty page. */
+/**
+ * ListJobs: a missing `<Jobs>`, `<Jobs/>` or whitespace-only `<Jobs>` is an empty page. Members are read
+ * one at a time: an unreadable one goes to `badMembers` instead of rejecting the page, so a single odd
+ * job cannot block discovery for a whole region. A body that is not a ListJobs document still throws.
+ */
 export function parseListJobs(xml: string): ListJobsPage {
   const result = root(parseXmlDocument(xml), 'ListJobsResult');
-  const jobs = list(child(result, 'Jobs'), 'member').map(parseSummaryNode);
-  return { jobs, ...optional('nextToken', token(result, 'NextToken')) };
+  const jobs: JobSummary[] = [];
+  const badMembers: ListJobsBadMember[] = [];
+  list(child(result, 'Jobs'), 'member').forEach((node, index) => {
+    try {
+      jobs.push(parseSummaryNode(node));
+    } catch (error) {
+      if (!(error instanceof CosError)) throw error;
+      const listedId = sanitizeServerText(token(node, 'JobId') ?? '', 80);
+      badMembers.push({ index, ...optional('jobId', listedId || undefined), problem: error.message });
+    }
+  });
+  return {
+    jobs,
+    ...optional('nextToken', token(result, 'NextToken')),
+    ...(badMembers.length === 0 ? {} : { badMembers }),
+  };
 }
 
 export function parseUpdateJobStatus(xml: string): UpdateJobStatusResult {
@@ -450,7 +486,8 @@ export function headerValue(headers: ResponseHeaders, name: string): string | un
 /**
  * An error answer as a CosError. Bodies that are not a COS `<Error>` document (HTML from a gateway,
  * truncated XML, nothing) become `InvalidResponse` with the status and the start of the body.
- * The request id comes from the body, else from the `x-cos-request-id` header.
+ * The request id comes from the body, else from the `x-cos-request-id` header. `xml` must be the whole
+ * body as received, so the result is marked `completeAnswer`.
  */
 export function parseCosError(
   xml: string,
@@ -474,6 +511,7 @@ export function parseCosError(
     if (isRecord(body) && code !== undefined) {
       return new CosError({
         ...context,
+        completeAnswer: true,
         code,
         message: leaf(body, 'Message') ?? '',
         ...optional('requestId', token(body, 'RequestId') ?? headerRequestId),
@@ -492,6 +530,8 @@ export function parseCosError(
         : `a body that is not a COS <Error> document, starting ${bodySnippet(xml)}`;
   return new CosError({
     ...context,
+    // The status line and the whole body arrived: a gateway's error page is still a finished answer.
+    completeAnswer: true,
     code: 'InvalidResponse',
     message: `COS answered HTTP ${httpStatus} with ${why}.`,
     ...optional('cause', error),

@@ -99,7 +99,10 @@ export class DemoSlackUsers {
       messageTs: message.ts,
       messageBlocks: message.blocks ?? [],
       ...(message.text !== undefined ? { messageText: message.text } : {}),
-      responseUrl: this.stack.slack.responseUrl(`click-${randomBytes(4).toString('hex')}`),
+      responseUrl: this.stack.slack.responseUrl(`click-${randomBytes(4).toString('hex')}`, {
+        user: person.id,
+        channel: CHANNEL,
+      }),
     });
     await (await this.deliver(payload, 'payload')).text();
     await this.stack.runtime.slack.poster.idle();

@@ -158,6 +158,7 @@ export class FakeSlack {
   readonly #ephemerals: StoredEphemeral[] = [];
   readonly #views = new Map<string, StoredView>();
   readonly #responses: ResponseUrlPost[] = [];
+  readonly #responseContexts = new Map<string, { user: string; channel: string }>();
   readonly #users = new Map<string, FakeSlackUser>();
   readonly #usergroups = new Map<string, string[]>();
   readonly #faults = new Map<string, SlackFault[]>();
@@ -206,7 +207,12 @@ export class FakeSlack {
 
   // ---- configuration ----------------------------------------------------------------------------------
 
-  responseUrl(id: string): string {
+  /**
+   * A response_url. With `context` (who clicked, where), an ephemeral answer posted to it is also kept as
+   * an ephemeral message to that user, as Slack shows it.
+   */
+  responseUrl(id: string, context?: { user: string; channel: string }): string {
+    if (context) this.#responseContexts.set(id, context);
     return `${this.url}/response/${encodeURIComponent(id)}`;
   }
 
@@ -693,6 +699,24 @@ export class FakeSlack {
 
   #responseUrl(id: string, body: unknown): Reply {
     this.#responses.push({ id, body, receivedAt: this.#clock.now() });
+    const context = this.#responseContexts.get(id);
+    const message = (body ?? {}) as {
+      response_type?: unknown;
+      text?: unknown;
+      blocks?: unknown;
+      replace_original?: unknown;
+    };
+    // response_url answers are ephemeral unless they say in_channel or replace the original message.
+    if (context && message.response_type !== 'in_channel' && message.replace_original !== true) {
+      const ephemeral: StoredEphemeral = {
+        channel: context.channel,
+        user: context.user,
+        messageTs: this.#nextTs(),
+      };
+      if (typeof message.text === 'string') ephemeral.text = message.text;
+      if (Array.isArray(message.blocks)) ephemeral.blocks = message.blocks;
+      this.#ephemerals.push(ephemeral);
+    }
     return ok200({ ok: true });
   }
 }

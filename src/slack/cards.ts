@@ -35,6 +35,16 @@ export class CardService {
         progress: job.progress,
         failureReasons: job.failureReasons,
         at: new Date(record.finishedAt).toISOString(),
+        ...(decision
+          ? {
+              decision: {
+                action: decision.action,
+                byUserIds: decision.action === 'approve' ? decision.approverIds : [decision.actor.id],
+                at: decision.at,
+                ...(decision.reason ? { reason: decision.reason } : {}),
+              },
+            }
+          : {}),
       };
     }
     if (record.expiredAt !== undefined) {

@@ -1,7 +1,10 @@
+import { hostname, userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GROUPS_NEED_SLACK_HINT, MISSING_KEY_HINT } from '../../src/cli/audit.js';
 import { runCli } from '../../src/cli/main.js';
 import { type CosFixture, startCosFixture, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
+import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { useRedis } from '../helpers/redis.js';
 
 const redisCtx = useRedis();
@@ -125,5 +128,124 @@ describe('cosjob approve / cancel / audit', () => {
     expect(missing.stderr).toMatch(/COS_APPID is malformed/);
     expect(missing.stderr).toMatch(/APPROVER_USER_IDS and APPROVER_USERGROUP_IDS are both empty/);
     expect(missing.stderr).not.toContain(TEST_ACCOUNT.secretKey);
+  });
+});
+
+interface ShownTrail {
+  entries: { action: string; source?: string; actor: { id: string } }[];
+  verify: { ok: boolean; problem?: { kind: string } };
+  hint?: string;
+}
+
+async function shownTrail(jobId: string, environment = env()): Promise<ShownTrail> {
+  return JSON.parse((await cli(['audit', 'show', jobId, '--json'], environment)).stdout) as ShownTrail;
+}
+
+describe('where a CLI decision came from', () => {
+  it('records the OS user and host next to the self-declared --as actor', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const approved = await cli(['approve', jobId, '--as', 'UOPS1']);
+    expect(approved.code).toBe(0);
+    const trail = await shownTrail(jobId);
+    expect(trail.entries.length).toBeGreaterThan(0);
+    for (const entry of trail.entries) {
+      expect(entry.actor.id).toBe('UOPS1');
+      expect(entry.source).toBe(`cli (${userInfo().username}@${hostname()})`);
+    }
+  });
+});
+
+describe('approver user groups from the CLI', () => {
+  const BOT_TOKEN = 'xoxb-cli-test-0000-abcdef';
+  let slack: FakeSlack;
+
+  beforeEach(async () => {
+    slack = await startFakeSlack({ expectedToken: BOT_TOKEN, usergroups: { S0OPSGRP: ['UGROUPIE'] } });
+  });
+  afterEach(async () => {
+    await slack.close();
+  });
+
+  it('resolves APPROVER_USERGROUP_IDS with usergroups.users.list when SLACK_BOT_TOKEN is set', async () => {
+    const groups = env({
+      APPROVER_USER_IDS: '',
+      APPROVER_USERGROUP_IDS: 'S0OPSGRP',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: slack.apiUrl,
+    });
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const outsider = await cli(['approve', jobId, '--as', 'UOUTSIDER'], groups);
+    expect(outsider.code).toBe(1);
+    expect(outsider.stderr).toMatch(/refused: .*not an approver/);
+    expect(outsider.stderr).not.toContain(GROUPS_NEED_SLACK_HINT);
+
+    const member = await cli(['approve', jobId, '--as', 'UGROUPIE'], groups);
+    expect(member.stderr).toBe('');
+    expect(member.code).toBe(0);
+    expect(cos.emulator.store.getJob('ap-guangzhou', jobId)!.status).toBe('Ready');
+    const lookups = slack.callsTo('usergroups.users.list');
+    expect(lookups.length).toBeGreaterThanOrEqual(2);
+    expect(lookups.every((call) => call.params.usergroup === 'S0OPSGRP')).toBe(true);
+    expect(lookups.every((call) => call.token?.matches(BOT_TOKEN))).toBe(true);
+  });
+
+  it('says group members must use Slack when groups are configured without a bot token', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const result = await cli(
+      ['approve', jobId, '--as', 'UGROUPIE'],
+      env({ APPROVER_USER_IDS: '', APPROVER_USERGROUP_IDS: 'S0OPSGRP' }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/refused: .*not an approver/);
+    expect(result.stderr).toContain(GROUPS_NEED_SLACK_HINT);
+    expect(slack.calls).toHaveLength(0);
+    expect(cos.emulator.store.getJob('ap-guangzhou', jobId)!.status).toBe('Suspended');
+  });
+
+  it('refuses a malformed SLACK_BOT_TOKEN by name without echoing it', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const result = await cli(
+      ['approve', jobId, '--as', 'UOPS1'],
+      env({ APPROVER_USERGROUP_IDS: 'S0OPSGRP', SLACK_BOT_TOKEN: 'xoxp-user-token-secret' }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SLACK_BOT_TOKEN is malformed/);
+    expect(result.stderr).not.toContain('xoxp-user-token-secret');
+  });
+});
+
+describe('verifying without the bot key', () => {
+  it('hints at AUDIT_HMAC_KEY when a keyed chain reads as edited without a key', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    expect((await cli(['approve', jobId, '--as', 'UOPS1'])).code).toBe(0);
+    const { AUDIT_HMAC_KEY: _key, ...keyless } = env();
+
+    const global = await cli(['audit', 'verify'], keyless);
+    expect(global.code).toBe(1);
+    expect(global.stdout).toMatch(/✘ global chain: edited/);
+    expect(global.stdout).toContain(MISSING_KEY_HINT);
+
+    const job = await cli(['audit', 'verify', jobId], keyless);
+    expect(job.code).toBe(1);
+    expect(job.stdout).toContain(MISSING_KEY_HINT);
+
+    const shown = await cli(['audit', 'show', jobId], keyless);
+    expect(shown.stdout).toMatch(/✘ job .*: edited[\s\S]*hint: if the bot runs with AUDIT_HMAC_KEY/);
+    expect((await shownTrail(jobId, keyless)).hint).toBe(MISSING_KEY_HINT);
+
+    // With the key the chain is intact and there is nothing to hint at.
+    const keyed = await cli(['audit', 'verify']);
+    expect(keyed.code).toBe(0);
+    expect(keyed.stdout).not.toContain('hint:');
+    expect(await shownTrail(jobId)).not.toHaveProperty('hint');
+  });
+
+  it('gives no key hint when the trail was checked with a key and still fails', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    await cli(['approve', jobId, '--as', 'UOPS1']);
+    const wrongKey = await cli(['audit', 'verify'], env({ AUDIT_HMAC_KEY: 'another-key-0123456789abcdef' }));
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toMatch(/✘ global chain: edited/);
+    expect(wrongKey.stdout).not.toContain(MISSING_KEY_HINT);
   });
 });

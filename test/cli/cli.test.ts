@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -132,6 +134,38 @@ describe('cosjob jobs list', () => {
     expect(result.stderr).not.toContain('request id: (none)');
     expect(result.stderr).not.toContain('wrong-secret-key-000000');
     expect(result.stdout).not.toContain('wrong-secret-key-000000');
+  });
+});
+
+describe('cosjob jobs list with a member cosjob cannot read', () => {
+  it('lists the readable jobs and names the skipped one on stderr', async () => {
+    // A stand-in for COS whose listing carries one unusable JobId next to a good job.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(
+        '<ListJobsResult><Jobs>' +
+          '<member><JobId>good-job-1</JobId><Status>Suspended</Status><Priority>1</Priority></member>' +
+          '<member><JobId>bad/../job</JobId><Status>Suspended</Status><Priority>1</Priority></member>' +
+          '</Jobs><NextToken></NextToken></ListJobsResult>',
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await run(['jobs', 'list', '--region', 'ap-guangzhou'], {
+        ...env,
+        COS_ENDPOINT: `http://127.0.0.1:${port}`,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('good-job-1');
+      expect(result.stdout).toContain('1 job.');
+      expect(result.stderr).toMatch(
+        /skipped a job listed in ap-guangzhou \(bad\/\.\.\/job\): The listed JobId/,
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 

@@ -93,6 +93,57 @@ describe('configuration', () => {
     );
   });
 
+  it('checks the COS credentials for spaces and control characters, by name, without echoing them', () => {
+    const badId = 'AKIDbad id';
+    const badKey = `${SECRET.slice(0, 10)}\u0007${SECRET.slice(10)}`;
+    const badToken = 'sts-token\nsecond-line-of-token';
+    const problems = problemsOf({
+      ...valid,
+      COS_SECRET_ID: badId,
+      COS_SECRET_KEY: badKey,
+      COS_SECURITY_TOKEN: badToken,
+      COS_APPID: 'abc',
+    });
+    const text = problems.join('\n');
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^COS_SECRET_ID is malformed: it contains a space/),
+        expect.stringMatching(/^COS_SECRET_KEY is malformed: it contains a control character/),
+        expect.stringMatching(/^COS_SECURITY_TOKEN is malformed: it contains a space, tab or line break/),
+        expect.stringMatching(/^COS_APPID is malformed/), // reported together with the others
+      ]),
+    );
+    for (const secret of [
+      badId,
+      badKey,
+      badToken,
+      'AKIDbad',
+      SECRET.slice(0, 10),
+      SECRET.slice(10),
+      'second-line',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(problemsOf({ ...valid, COS_SECRET_KEY: 'key-with-“quote”' }).join('\n')).toMatch(
+      /COS_SECRET_KEY is malformed: it contains a character outside printable ASCII/,
+    );
+    expect(problemsOf({ ...valid, COS_SECURITY_TOKEN: 'x'.repeat(8193) }).join('\n')).toMatch(
+      /COS_SECURITY_TOKEN is malformed: it is longer than 8192 characters/,
+    );
+  });
+
+  it('accepts credentials with surrounding whitespace trimmed and every printable ASCII character', () => {
+    const printable = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    const cos = loadCosConfig({
+      ...valid,
+      COS_SECRET_ID: ' AKIDexample\n',
+      COS_SECRET_KEY: printable,
+      COS_SECURITY_TOKEN: 'sts+token/with=base64==',
+    });
+    expect(cos).toMatchObject({ secretId: 'AKIDexample', secretKey: printable });
+    expect(cos.securityToken).toBe('sts+token/with=base64==');
+  });
+
   it('loads the COS part alone for the CLI', () => {
     expect(loadCosConfig({ ...valid, COS_ENDPOINT: 'http://127.0.0.1:9800' }).endpoint).toBe(
       'http://127.0.0.1:9800',

@@ -2,7 +2,7 @@
  * The client against the COS emulator (src/emulator/server.ts): real signing checks, real routing by
  * Host header, real lifecycle, and the emulator's fault injection.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { type CosClientOptions, CosJobsClient } from '../../src/cos/client.js';
 import { CosError, CosValidationError } from '../../src/cos/errors.js';
@@ -239,6 +239,27 @@ describe('faults', () => {
       'stop',
     );
     expect(outcome).toMatchObject({ kind: 'applied', reconciled: true });
+    expect(emulator.stats.requests.UpdateJobStatus).toBe(1);
+  });
+
+  it('an UpdateJobStatus slower than the deadline is unknown, and the job turns Ready later', async () => {
+    const jobId = suspendedJob();
+    // COS takes 600 ms; the client gives up at 300 ms and reads the job back before the change lands.
+    emulator.faults.add({ api: 'UpdateJobStatus', kind: 'latency', latencyMs: 600, times: 1 });
+    const c = client({ timeouts: { deadlineMs: 300 } });
+    const outcome = await c.updateJobStatus(jobId, 'Ready', 'go');
+    expect(outcome).toMatchObject({
+      kind: 'unknown',
+      observedStatus: 'Suspended',
+      error: { code: 'Timeout' },
+    });
+    if (outcome.kind !== 'unknown') throw new Error('unreachable');
+    expect(outcome.error.message).toMatch(/may still reach COS and take effect/);
+    await vi.waitFor(() => expect(emulator.stats.statusUpdates).toHaveLength(1), {
+      timeout: 5000,
+      interval: 20,
+    });
+    expect((await c.describeJob(jobId)).status).toBe('Ready');
     expect(emulator.stats.requests.UpdateJobStatus).toBe(1);
   });
 

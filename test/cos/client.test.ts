@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import {
   type CosClientOptions,
@@ -410,6 +410,38 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2); // a gateway error is transient: the read was retried
   });
 
+  it('does not retry an oversize 200: it would be oversize again', async () => {
+    const big = `<ListJobsResult><Jobs>${'<member></member>'.repeat(70_000)}</Jobs></ListJobsResult>`;
+    const server = await startServer((req, res) => {
+      if (req.query.maxResults === '1') {
+        res.writeHead(200, { 'content-type': 'application/xml' }); // chunked: found while streaming
+        for (let i = 0; i < 20; i++) res.write(big.slice(0, 100_000));
+        res.end();
+      } else {
+        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(big.length) });
+        res.end(big);
+      }
+    });
+    const c = client(server); // 4 attempts allowed
+    const announced = (await c.listJobs().catch((e: unknown) => e)) as CosError;
+    expect(announced).toMatchObject({ code: 'InvalidResponse', httpStatus: 200, retryable: false });
+    expect(announced.message).toMatch(/refuses bodies over/);
+    expect(server.requests).toHaveLength(1);
+    const streamed = (await c.listJobs({ maxResults: 1 }).catch((e: unknown) => e)) as CosError;
+    expect(streamed).toMatchObject({ code: 'InvalidResponse', httpStatus: 200, retryable: false });
+    expect(streamed.message).toMatch(/larger than/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('still retries a cut-short 200 on a read', async () => {
+    const server = await startServer((_req, res, index) => {
+      if (index === 0) xml(res, 200, jobXml('Active').slice(0, 60));
+      else xml(res, 200, jobXml('Active'));
+    });
+    expect((await client(server).describeJob(JOB_ID)).status).toBe('Active');
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('refuses an oversize body, announced or streamed', async () => {
     const big = `<ListJobsResult><Jobs>${'<member></member>'.repeat(70_000)}</Jobs></ListJobsResult>`;
     const server = await startServer((req, res) => {
@@ -508,13 +540,13 @@ describe('UpdateJobStatus reconciliation', () => {
     expect(server.requests.filter((request) => request.method === 'GET')).toHaveLength(1);
   });
 
-  it('5xx without effect: not_applied with the observed status, POST sent once', async () => {
+  it('a complete 5xx without effect: not_applied with the observed status, POST sent once', async () => {
     const { server } = await statefulServer((res) => cosError(res, 500, 'InternalError', 'oops'));
     const outcome = await client(server).updateJobStatus(JOB_ID, 'Ready');
     expect(outcome.kind).toBe('not_applied');
     if (outcome.kind !== 'not_applied') throw new Error('unreachable');
     expect(outcome.observedStatus).toBe('Suspended');
-    expect(outcome.error).toMatchObject({ code: 'InternalError', httpStatus: 500 });
+    expect(outcome.error).toMatchObject({ code: 'InternalError', httpStatus: 500, completeAnswer: true });
     expect(posts(server)).toBe(1);
   });
 
@@ -536,6 +568,103 @@ describe('UpdateJobStatus reconciliation', () => {
       timeouts: { deadlineMs: 300, headersMs: 60_000 },
     }).updateJobStatus(JOB_ID, 'Ready');
     expect(outcome).toMatchObject({ kind: 'applied', reconciled: true });
+    expect(posts(server)).toBe(1);
+  });
+
+  // After a timeout or a reset COS may still be working on the request: a read-back showing the job
+  // unchanged proves nothing, so the outcome stays unknown and the caller keeps its intent.
+  it('a hang past the deadline without the change yet is unknown, not not_applied', async () => {
+    const { server } = await statefulServer(() => {
+      /* neither applies nor answers (yet) */
+    });
+    const outcome = await client(server, {
+      timeouts: { deadlineMs: 300, headersMs: 60_000 },
+    }).updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({
+      kind: 'unknown',
+      observedStatus: 'Suspended',
+      error: { code: 'Timeout' },
+    });
+    if (outcome.kind !== 'unknown') throw new Error('unreachable');
+    expect(outcome.error.message).toMatch(
+      /still shows status Suspended.*may still reach COS and take effect/,
+    );
+    expect(posts(server)).toBe(1);
+  });
+
+  it('a headers timeout without the change yet is unknown', async () => {
+    const { server } = await statefulServer(() => {});
+    const outcome = await client(server, {
+      timeouts: { deadlineMs: 5000, headersMs: 150 },
+    }).updateJobStatus(JOB_ID, 'Cancelled', 'stop');
+    expect(outcome).toMatchObject({
+      kind: 'unknown',
+      observedStatus: 'Suspended',
+      error: { code: 'Timeout' },
+    });
+    expect(posts(server)).toBe(1);
+  });
+
+  it('a reset without the change yet is unknown', async () => {
+    const { server } = await statefulServer((res) => res.socket?.destroy());
+    const outcome = await client(server).updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({
+      kind: 'unknown',
+      observedStatus: 'Suspended',
+      error: { code: 'NetworkError', mayHaveReachedServer: true },
+    });
+    expect(posts(server)).toBe(1);
+  });
+
+  it('a cut-short 200 without the change yet is unknown', async () => {
+    const { server } = await statefulServer((res) => xml(res, 200, '<UpdateJobStatusResult><JobId>x</Job'));
+    const outcome = await client(server).updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({
+      kind: 'unknown',
+      observedStatus: 'Suspended',
+      error: { code: 'InvalidResponse', httpStatus: 200 },
+    });
+    expect(posts(server)).toBe(1);
+  });
+
+  it('a 5xx whose body is cut short is unknown: the answer never completed', async () => {
+    const { server } = await statefulServer((res) => {
+      res.writeHead(500, { 'content-type': 'application/xml', 'content-length': '500' });
+      res.write('<Error><Code>InternalErr');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const outcome = await client(server).updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({ kind: 'unknown', observedStatus: 'Suspended' });
+    expect(posts(server)).toBe(1);
+  });
+
+  it('a complete gateway error page (HTML 502) is a finished answer: not_applied', async () => {
+    const { server } = await statefulServer((res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+    });
+    const outcome = await client(server).updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({
+      kind: 'not_applied',
+      observedStatus: 'Suspended',
+      error: { code: 'InvalidResponse', httpStatus: 502, completeAnswer: true },
+    });
+    expect(posts(server)).toBe(1);
+  });
+
+  it('applied late, after the deadline: unknown at first, and the job shows the change later', async () => {
+    const { server, job } = await statefulServer((res, apply) => {
+      // COS is slow: the change lands after the client has given up and read the job back.
+      setTimeout(() => {
+        apply();
+        if (!res.destroyed) xml(res, 200, '<UpdateJobStatusResult/>');
+      }, 600);
+    });
+    const c = client(server, { timeouts: { deadlineMs: 300, headersMs: 60_000 } });
+    const outcome = await c.updateJobStatus(JOB_ID, 'Ready');
+    expect(outcome).toMatchObject({ kind: 'unknown', observedStatus: 'Suspended' });
+    await vi.waitFor(() => expect(job.status).toBe('Ready'), { timeout: 5000, interval: 20 });
+    expect((await c.describeJob(JOB_ID)).status).toBe('Ready');
     expect(posts(server)).toBe(1);
   });
 
@@ -668,6 +797,52 @@ describe('listAllJobs', () => {
     });
     expect(await collect(client(server), { maxResults: 2 })).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(server.requests).toHaveLength(3);
+  });
+
+  it('skips an unreadable member, reports it, and still treats the page as full', async () => {
+    const good = (id: string) =>
+      `<member><JobId>${id}</JobId><Status>Suspended</Status><Priority>1</Priority></member>`;
+    const server = await startServer((req, res) => {
+      if (req.query.nextToken === undefined) {
+        // Two members listed, one unreadable: the page is still full, so the listing goes on.
+        xml(
+          res,
+          200,
+          `<ListJobsResult><Jobs>${good('a')}<member><JobId>b</JobId><Status>Suspended</Status><Priority>high</Priority></member></Jobs><NextToken>b</NextToken></ListJobsResult>`,
+        );
+      } else {
+        xml(
+          res,
+          200,
+          req.query.nextToken === 'b'
+            ? `<ListJobsResult><Jobs><member><JobId>../x</JobId><Status>Suspended</Status></member>${good('c')}</Jobs><NextToken>c</NextToken></ListJobsResult>`
+            : '<ListJobsResult><Jobs/><NextToken/></ListJobsResult>',
+        );
+      }
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => lines.push(line) });
+    const bad: unknown[] = [];
+    const ids: string[] = [];
+    for await (const job of client(server, { logger }).listAllJobs({
+      maxResults: 2,
+      onBadMember: (member) => bad.push(member),
+    })) {
+      ids.push(job.id);
+    }
+    expect(ids).toEqual(['a', 'c']);
+    expect(server.requests).toHaveLength(3);
+    expect(bad).toEqual([
+      {
+        region: REGION,
+        page: 1,
+        index: 1,
+        jobId: 'b',
+        problem: expect.stringMatching(/Priority.*whole number/),
+      },
+      { region: REGION, page: 2, index: 0, jobId: '../x', problem: expect.stringMatching(/JobId/) },
+    ]);
+    expect(lines.filter((line) => line.includes('cannot read; skipping'))).toHaveLength(2);
   });
 
   it('fails with TooManyPages instead of looping forever', async () => {

@@ -279,6 +279,52 @@ describe('parseListJobs', () => {
     expect(page.nextToken).toBeUndefined();
   });
 
+  it('keeps the readable members and reports each unreadable one with its position and problem', () => {
+    const page = parseListJobs(
+      `<ListJobsResult><Jobs>${[
+        member('good-1'),
+        '<member><Status>Active</Status><Priority>1</Priority></member>',
+        member('bad-priority').replace('<Priority>10</Priority>', '<Priority>high</Priority>'),
+        member('../../etc'),
+        member('a%2Fb'),
+        member('x'.repeat(65)),
+        member('with space'),
+        '<member>just text</member>',
+        member('good-2'),
+      ].join('')}</Jobs><NextToken>good-2</NextToken></ListJobsResult>`,
+    );
+    expect(page.jobs.map((job) => job.id)).toEqual(['good-1', 'good-2']);
+    expect(page.nextToken).toBe('good-2');
+    const bad = page.badMembers ?? [];
+    expect(bad.map((b) => [b.index, b.jobId])).toEqual([
+      [1, undefined],
+      [2, 'bad-priority'],
+      [3, '../../etc'],
+      [4, 'a%2Fb'],
+      [5, 'x'.repeat(65)],
+      [6, 'with space'],
+      [7, undefined],
+    ]);
+    expect(bad[0]?.problem).toMatch(/no <JobId>/);
+    expect(bad[1]?.problem).toMatch(/<Priority>"high"<\/Priority>, expected a whole number/);
+    for (const unsafe of bad.slice(2, 6))
+      expect(unsafe.problem).toMatch(/JobId .* is not one cosjob can use/);
+  });
+
+  it('sanitises a listed JobId before reporting it', () => {
+    const page = parseListJobs(
+      `<ListJobsResult><Jobs>${member('bad\tid q-signature=abcdef')}</Jobs></ListJobsResult>`,
+    );
+    expect(page.jobs).toEqual([]);
+    expect(page.badMembers?.[0]?.jobId).toBe('bad id q-signature=[redacted]');
+  });
+
+  it('has no badMembers when every member is readable', () => {
+    expect(parseListJobs(`<ListJobsResult><Jobs>${member('a')}</Jobs></ListJobsResult>`)).not.toHaveProperty(
+      'badMembers',
+    );
+  });
+
   it('tolerates unknown elements such as AutoManifestStatus and keeps numeric-looking tokens as strings', () => {
     const page = parseListJobs(
       `<ListJobsResult><Unknown>x</Unknown><Jobs>${member('006', '<ProgressSummary2/>').replace(
@@ -397,7 +443,8 @@ describe('bodies that are not COS XML', () => {
   it('refuses an oversize body before parsing', () => {
     const huge = `<ListJobsResult><Jobs>${member('x').repeat(Math.ceil(MAX_RESPONSE_BYTES / 300))}</Jobs></ListJobsResult>`;
     expect(huge.length).toBeGreaterThan(MAX_RESPONSE_BYTES);
-    expectInvalidResponse(() => parseListJobs(huge), /larger than/);
+    const error = expectInvalidResponse(() => parseListJobs(huge), /larger than/);
+    expect(error.retryable).toBe(false); // the same request would bring the same body back
   });
 
   it('stops reading a streamed body as soon as it exceeds the limit', async () => {
@@ -408,7 +455,10 @@ describe('bodies that are not COS XML', () => {
         yield new Uint8Array(64 * 1024);
       }
     }
-    await expect(readLimitedText(chunks())).rejects.toMatchObject({ code: 'InvalidResponse' });
+    await expect(readLimitedText(chunks())).rejects.toMatchObject({
+      code: 'InvalidResponse',
+      retryable: false,
+    });
     expect(pulled).toBe(17); // 16 chunks are exactly 1 MiB; the 17th crosses the limit
     expect(
       await readLimitedText(

@@ -180,7 +180,7 @@ describe('the real builders, rendered', () => {
     expect(lines[0]).toBe('Cancel COS job');
     expect(lines).toContain('Reason (optional):');
     expect(lines).toContain('  ▭ e.g. wrong manifest, duplicate of another job');
-    expect(lines.some((l) => l.startsWith('  Sent to COS and kept in the audit trail.'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('  Kept in full in the audit trail.'))).toBe(true);
     expect(lines[lines.length - 1]).toBe('[ Keep job ] [ Cancel job ]');
   });
 

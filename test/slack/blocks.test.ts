@@ -928,3 +928,45 @@ describe('ephemeral and command output', () => {
     expectWithinSlackLimits(message);
   });
 });
+
+describe('finished card keeps the decision', () => {
+  it('still says who approved or cancelled, when and why, after the job ends', () => {
+    const finished = (decision?: Extract<CardPhase, { kind: 'finished' }>['decision']): SlackMessage =>
+      jobCard({
+        region: REGION,
+        job: makeJob({ status: 'Complete' }),
+        phase: {
+          kind: 'finished',
+          status: 'Complete',
+          progress: { totalTasks: 10, succeededTasks: 10, failedTasks: 0 },
+          failureReasons: [],
+          at: '2026-11-29T03:00:00Z',
+          ...(decision ? { decision } : {}),
+        },
+        approvals: { required: 1, voterIds: [] },
+      });
+    const approved = allText(
+      finished({
+        action: 'approve',
+        byUserIds: ['UALICE', 'UBOB'],
+        at: '2026-11-29T02:00:00Z',
+        reason: 'change 42',
+      }),
+    );
+    expect(approved).toContain('Approved by <@UALICE>');
+    expect(approved).toContain('<@UBOB>');
+    expect(approved).toContain('change 42');
+    expect(
+      allText(finished({ action: 'cancel', byUserIds: ['system'], at: '2026-11-29T02:00:00Z' })),
+    ).toContain('Cancelled automatically by cosjob');
+    expect(allText(finished())).not.toContain('Approved by');
+    expectWithinSlackLimits(
+      finished({
+        action: 'approve',
+        byUserIds: ['UALICE'],
+        at: '2026-11-29T02:00:00Z',
+        reason: 'x'.repeat(5000),
+      }),
+    );
+  });
+});

@@ -48,8 +48,9 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
         optional: !input.requireReason,
         label: plain(input.requireReason ? 'Reason' : 'Reason (optional)', SLACK_LIMITS.inputLabel),
         hint: plain(
-          `Sent to COS and kept in the audit trail. At most ${MAX_REASON_BYTES} bytes of UTF-8: ` +
-            'emoji and CJK characters count 3–4 bytes each.',
+          `Kept in full in the audit trail. At most ${MAX_REASON_BYTES} bytes of UTF-8 (emoji and CJK characters ` +
+            'count 3–4 bytes each); COS stores it after "cancelled by <you> via Slack:" within its own 256 bytes, ' +
+            'so a long reason is shortened there.',
           SLACK_LIMITS.inputHint,
         ),
         element: {

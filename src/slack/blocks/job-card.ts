@@ -38,6 +38,13 @@ export type CardPhase =
       progress: JobProgress;
       failureReasons: JobFailure[];
       at: string;
+      /** Who decided, so the card keeps saying it after the job ends. */
+      decision?: {
+        action: 'approve' | 'cancel';
+        byUserIds: string[];
+        at: string;
+        reason?: string;
+      };
     };
 
 export interface JobCardInput {
@@ -177,6 +184,15 @@ function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
     `🏁 *${userText(phase.status, 40)}* · ${slackTime(phase.at)}`,
     `*Tasks:* ${tasksText(phase.progress)}`,
   ];
+  const decision = phase.decision;
+  if (decision) {
+    const who =
+      decision.action === 'approve'
+        ? `✅ Approved by ${mentionUsers(decision.byUserIds)}`
+        : `🛑 Cancelled ${byWhom(decision.byUserIds[0] ?? SYSTEM_ACTOR)}`;
+    const why = decision.reason?.trim() ? ` · *Reason:* ${userText(decision.reason.trim(), 400)}` : '';
+    lines.splice(1, 0, `${who} · ${slackTime(decision.at)}${why}`);
+  }
   const shown = phase.failureReasons.slice(0, CARD_FAILURE_REASONS);
   for (const failure of shown) lines.push(`• ${failureLine(failure)}`);
   if (phase.failureReasons.length > shown.length) {

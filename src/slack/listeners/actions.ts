@@ -11,7 +11,7 @@ import { ACTION_IDS } from '../blocks/ids.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { decideFromSlack, type Reply } from '../decisions.js';
 import { decodeJobRef, type JobRef } from '../job-ref.js';
-import { actorFrom, ephemeralTo, type ListenerContext } from './context.js';
+import { actorFrom, answerClick, type ListenerContext } from './context.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ButtonHandler = (args: ButtonArgs, ref: JobRef, channel: string, reply: Reply) => Promise<void>;
@@ -24,7 +24,8 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const channel = args.body.channel?.id ?? ctx.channelId;
-    const reply = ephemeralTo(args.client, channel, args.body.user.id, ctx.logger);
+    const respond = args.body.response_url ? args.respond : undefined;
+    const reply = answerClick(respond, args.client, channel, args.body.user.id, ctx.logger);
     const ref = decodeJobRef(args.action.value);
     if (!ref.ok) {
       await reply(

@@ -101,7 +101,7 @@ async function run(
     case 'cancel':
       if (command.reason === undefined) {
         // The dialog must open within ~3 s of the command, so only cheap region lookups happen first.
-        const found = await resolveRegion(ctx, command.jobId, command.region, true);
+        const found = await resolveRegion(ctx, command.jobId, command.region, false);
         if (!found.ok) return say(found.message);
         const record = await ctx.engine.records.get(found.region, command.jobId);
         try {
@@ -170,19 +170,42 @@ async function resolveRegion(
   for (const region of ctx.regions) if (await ctx.engine.records.exists(region, jobId)) known.push(region);
   if (known.length === 1) return { ok: true, region: known[0]! };
   let candidates = known;
-  if (known.length === 0 && askCos) {
-    const found = await Promise.all(
+  if (known.length === 0 && !askCos) {
+    return {
+      ok: false,
+      message: refusalMessage({
+        what: `Find job ${jobId}`,
+        why: `cosjob is not following a job with that id, and several regions are configured (${ctx.regions.join(', ')})`,
+        whatToDo: 'Add `--region R` to say which region the job is in.',
+      }),
+    };
+  }
+  if (known.length === 0) {
+    const lookups = await Promise.all(
       ctx.regions.map(async (region) => {
         try {
           await ctx.engine.clients.get(region)?.describeJob(jobId);
-          return region;
-        } catch {
-          return undefined;
+          return { region, found: true as const };
+        } catch (error) {
+          return { region, found: false as const, error };
         }
       }),
     );
-    candidates = found.filter((r): r is string => r !== undefined);
+    candidates = lookups.filter((l) => l.found).map((l) => l.region);
     if (candidates.length === 1) return { ok: true, region: candidates[0]! };
+    // Only NoSuchJob means "not there"; any other failure must not be reported as a missing job.
+    const failed = lookups.find((l) => !l.found && (l.error as { code?: unknown }).code !== 'NoSuchJob');
+    if (candidates.length === 0 && failed && !failed.found) {
+      return {
+        ok: false,
+        message: refusalMessage({
+          what: `Find job ${jobId}`,
+          why: `COS could not be asked in ${failed.region}: ${describe(failed.error)}`,
+          whatToDo: 'Try again in a minute, or name the region with `--region R`.',
+          ...cosRefs(failed.error),
+        }),
+      };
+    }
   }
   if (candidates.length === 0) {
     return {

@@ -1,3 +1,4 @@
+import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine } from '../../approvals/engine.js';
 import type { Logger } from '../../logger.js';
@@ -12,6 +13,31 @@ export interface ListenerContext {
   channelId: string;
   regions: readonly string[];
   requireCancelReason: boolean;
+}
+
+/**
+ * Answers the person who clicked. Through the click's response_url when there is one: it works in any
+ * channel or DM, even where the bot is not a member; otherwise (or if that fails) with chat.postEphemeral.
+ */
+export function answerClick(
+  respond: RespondFn | undefined,
+  client: WebClient,
+  channel: string,
+  user: string,
+  logger: Logger,
+) {
+  const fallback = ephemeralTo(client, channel, user, logger);
+  return async (message: SlackMessage): Promise<void> => {
+    if (respond) {
+      try {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+        return;
+      } catch (error) {
+        logger.warn('could not answer through response_url; trying chat.postEphemeral', { error });
+      }
+    }
+    await fallback(message);
+  };
 }
 
 export function ephemeralTo(client: WebClient, channel: string, user: string, logger: Logger) {

@@ -131,8 +131,11 @@ describe('/cosjob subcommands', () => {
   });
 
   it('opens the reason dialog for a cancel without a reason, and changes nothing yet', async () => {
+    // Several regions and a job cosjob does not follow: no slow COS look-up before the dialog, ask for --region.
+    const untracked = await e2e.command(`cancel ${suspendedGz}`, ALICE);
+    expect(textOf(only(untracked.responses))).toContain('--region');
     const opensBefore = e2e.slack.callsTo('views.open').length;
-    const result = await e2e.command(`cancel ${suspendedGz}`, ALICE);
+    const result = await e2e.command(`cancel ${suspendedGz} --region ${REGIONS[0]}`, ALICE);
     expect(result.status).toBe(200);
     expect(result.responses).toHaveLength(0);
     const opened = e2e.slack.callsTo('views.open').slice(opensBefore);
@@ -153,6 +156,17 @@ describe('/cosjob subcommands', () => {
     expect(text).toContain(`Audit trail for job ${suspendedGz}`);
     expect(text).toContain('✅ Hash chain verified: 3 entries intact');
     expect(text).toContain('asked COS to start the job');
+  });
+
+  it('does not report a COS failure as a missing job', async () => {
+    e2e.cos.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 100 });
+    try {
+      const text = textOf(only((await e2e.command(`status ${suspendedGz}`, ALICE)).responses));
+      expect(text).toContain('could not be asked');
+      expect(text).not.toContain('no job with that id');
+    } finally {
+      e2e.cos.emulator.faults.clear();
+    }
   });
 
   it('asks for --region when the JobId exists in two regions', async () => {

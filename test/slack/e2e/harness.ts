@@ -207,7 +207,10 @@ export class E2E {
       userName: user.name,
       channelId: CHANNEL,
       messageTs,
-      responseUrl: this.slack.responseUrl(`click-${randomBytes(4).toString('hex')}`),
+      responseUrl: this.slack.responseUrl(`click-${randomBytes(4).toString('hex')}`, {
+        user: user.id,
+        channel: CHANNEL,
+      }),
     });
   }
 

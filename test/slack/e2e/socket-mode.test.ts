@@ -117,7 +117,10 @@ function approveClick(slack: FakeSlack, jobId: string, card: StoredMessage): Rec
     userName: ALICE.name,
     channelId: CHANNEL,
     messageTs: card.ts,
-    responseUrl: slack.responseUrl(`click-${randomBytes(4).toString('hex')}`),
+    responseUrl: slack.responseUrl(`click-${randomBytes(4).toString('hex')}`, {
+      user: ALICE.id,
+      channel: CHANNEL,
+    }),
   });
 }
 
