@@ -3,8 +3,15 @@ import { ConfigError, loadAppConfig } from './config.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { startRuntime } from './runtime.js';
 
-const level = (process.env.LOG_LEVEL ?? 'info') as LogLevel;
-const logger = createLogger({ level: ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info' });
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const requestedLevel = process.env.LOG_LEVEL?.trim().toLowerCase() || 'info';
+if (!LOG_LEVELS.includes(requestedLevel as LogLevel)) {
+  process.stderr.write(
+    `Invalid configuration:\n  - LOG_LEVEL is malformed: expected one of ${LOG_LEVELS.join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const logger = createLogger({ level: requestedLevel as LogLevel });
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadAppConfig>;

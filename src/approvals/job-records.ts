@@ -96,6 +96,13 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
+const CLAIM_OR_RENEW = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if holder then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 export class JobRecords {
   constructor(
     private readonly redis: RedisClient,
@@ -189,6 +196,21 @@ export class JobRecords {
     const expiredAt = num(raw.expiredAt);
     if (expiredAt !== undefined) record.expiredAt = expiredAt;
     return record;
+  }
+
+  /**
+   * Claims the right to post the job's card for `ttlMs` (renewed when the same owner asks again, e.g. on a
+   * retry). False when another replica holds it.
+   */
+  async claimCardPosting(region: string, jobId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const claimed = await this.redis.eval(
+      CLAIM_OR_RENEW,
+      1,
+      this.keys.jobCardLock(region, jobId),
+      owner,
+      String(ttlMs),
+    );
+    return claimed === 1;
   }
 
   async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {

@@ -126,6 +126,10 @@ export class KeySpace {
   jobDecision(jobRegion: string, id: string): string {
     return this.jobKey(jobRegion, id, 'decision');
   }
+  /** String with expiry: the replica posting the job's card, so two replicas never both post it. */
+  jobCardLock(jobRegion: string, id: string): string {
+    return this.jobKey(jobRegion, id, 'cardlock');
+  }
 
   // ---- plain keys ----
 

@@ -9,6 +9,8 @@ import type { SlackMessage } from './blocks/text.js';
 import { auditEntryReply } from './blocks/thread.js';
 import type { ChannelPoster } from './poster.js';
 
+const CARD_POSTING_LOCK_MS = 120_000;
+
 /**
  * Renders a job's card from what the engine knows, and keeps the posted card and its thread current.
  * The card is derived state: any replica can re-render it the same way.
@@ -96,6 +98,14 @@ export class CardService {
       build: async () => {
         const record = await this.o.engine.records.get(region, jobId);
         if (!record || record.card) return undefined;
+        // Another replica may be posting this very card (it echoed a reply while the leader announced).
+        const mine = await this.o.engine.records.claimCardPosting(
+          region,
+          jobId,
+          this.o.engine.lease.instanceId,
+          CARD_POSTING_LOCK_MS,
+        );
+        if (!mine) return undefined;
         return this.render(record);
       },
       onPosted: (ts) => this.o.engine.cardPosted(region, jobId, this.o.channel, ts),

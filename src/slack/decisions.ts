@@ -16,7 +16,8 @@ export interface SlackDecisionDeps {
 
 const WHAT_TO_DO: Record<RefusalCode, string> = {
   invalid_input: 'Check the JobId and try again; `/cosjob help` shows the usage.',
-  unknown_region: 'Use `--region` with one of the configured regions.',
+  unknown_region:
+    'cosjob acts only in its configured regions: use a card, `/cosjob list`, or `--region` with one of them.',
   not_approver: 'Ask an approver to act, or ask an admin to add you as an approver.',
   unknown_job: 'Use `/cosjob list` to see the jobs waiting for approval.',
   already_voted: 'Nothing more to do: wait for another approver.',

@@ -52,7 +52,8 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
       cards.reply(region, jobId, expiredReply(hours));
     }),
     engine.events.on('job_decided', async ({ region, jobId, actor }) => {
-      // Decisions made outside Slack (CLI, auto-cancel) still update the card.
+      // Auto-cancel (a `system` decision in this process) updates the card here; decisions made by the CLI,
+      // another process, reach the card at the watcher's next status change.
       if (actor.id === 'system') await cards.refresh(region, jobId);
     }),
   ];

@@ -177,6 +177,14 @@ describe('job watcher', () => {
     expect(seen.job_pending.map((e) => [e.job.id, e.redelivery])).toEqual([[jobId, false]]);
   });
 
+  it('lets one replica at a time post a card, and the same replica renew its claim', async () => {
+    const fx = await engine();
+    const jobId = cos.createSuspendedJob(REGION);
+    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
+    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-b', 60_000)).toBe(false);
+    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
+  });
+
   it('reports failures with every failure reason', async () => {
     const fx = await engine();
     const seen = record(fx);

@@ -9,7 +9,7 @@ import {
   jobStatusMessage,
   refusalMessage,
 } from '../blocks/commands.js';
-import type { SlackMessage } from '../blocks/text.js';
+import { context, type SlackMessage } from '../blocks/text.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { type CosjobCommand, parseCosjobCommand } from '../command-parser.js';
 import { decideFromSlack } from '../decisions.js';
@@ -69,16 +69,31 @@ async function run(
     case 'list': {
       const regions = command.region ? [command.region] : ctx.regions;
       const items: JobListItem[] = [];
+      const unreachable: string[] = [];
       for (const region of regions) {
         const client = ctx.engine.clients.get(region);
-        if (!client) continue;
+        if (!client || items.length >= MAX_LISTED_JOBS) continue;
         const options = command.status === 'all' ? {} : { status: command.status };
-        for await (const job of client.listAllJobs(options) as AsyncIterable<JobSummary>) {
-          items.push({ region, job });
-          if (items.length >= MAX_LISTED_JOBS) break;
+        try {
+          for await (const job of client.listAllJobs(options) as AsyncIterable<JobSummary>) {
+            items.push({ region, job });
+            if (items.length >= MAX_LISTED_JOBS) break;
+          }
+        } catch (error) {
+          // One region failing must not hide the others: list what could be read and say what could not.
+          const refs = cosRefs(error);
+          unreachable.push(
+            `${region} (${refs.cosCode ?? 'error'}${refs.requestId ? `, request id ${refs.requestId}` : ''})`,
+          );
+          ctx.logger.warn('could not list jobs in a region', { region, error });
         }
       }
-      await say(jobListMessage(items));
+      const message = jobListMessage(items);
+      if (unreachable.length > 0) {
+        message.blocks.push(context([`⚠️ Could not list ${unreachable.join(', ')}; try again in a minute.`]));
+        message.text = `${message.text} (could not list ${unreachable.length} region(s))`;
+      }
+      await say(message);
       return;
     }
     case 'status': {
