@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../clock.js';
+import { ConditionWaiters } from './waiters.js';
 
 /**
  * `{ status: 500, afterEffect: true }` serves the call (a message really is posted) and then answers 500:
@@ -164,7 +165,7 @@ export class FakeSlack {
   readonly #faults = new Map<string, SlackFault[]>();
   readonly #issuedTriggers = new Map<string, number>();
   readonly #usedTriggers = new Set<string>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConditionWaiters<FakeSlack>(this);
   readonly #baseSeconds: number;
   #socketMode: SocketModeEndpoint | undefined;
   #tsCounter = 0;
@@ -298,33 +299,9 @@ export class FakeSlack {
    * serves; rejects after `timeoutMs` naming the calls seen so far.
    */
   waitFor<T>(predicate: Predicate<T>, timeoutMs = 5000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const check = () => {
-        let result: T | undefined | null | false;
-        try {
-          result = predicate(this);
-        } catch (error) {
-          finish();
-          reject(error);
-          return;
-        }
-        if (result !== undefined && result !== null && result !== false) {
-          finish();
-          resolve(result);
-        }
-      };
-      const finish = () => {
-        this.#waiters.delete(check);
-        if (timer) clearTimeout(timer);
-      };
-      timer = setTimeout(() => {
-        finish();
-        const seen = this.#calls.map((c) => c.method).join(', ') || 'none';
-        reject(new Error(`fake Slack: condition not met within ${timeoutMs} ms; calls so far: ${seen}`));
-      }, timeoutMs);
-      this.#waiters.add(check);
-      check();
+    return this.#waiters.waitFor(predicate, timeoutMs, () => {
+      const seen = this.#calls.map((c) => c.method).join(', ') || 'none';
+      return `fake Slack: condition not met within ${timeoutMs} ms; calls so far: ${seen}`;
     });
   }
 
@@ -411,7 +388,7 @@ export class FakeSlack {
 
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
     res.end(JSON.stringify(reply.body));
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.notify();
   }
 
   #dispatch(method: string, params: Record<string, unknown>): Record<string, unknown> {

@@ -24,6 +24,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock } from '../clock.js';
 import type { FakeSlack } from './fake-slack.js';
+import { ConditionWaiters } from './waiters.js';
 
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
@@ -100,7 +101,7 @@ export class FakeSocketMode {
   readonly #acks: SocketAck[] = [];
   readonly #refusedUpgrades: string[] = [];
   readonly #protocolErrors: string[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConditionWaiters<FakeSocketMode>(this);
   #closed = false;
 
   private constructor(http: Server, wss: WebSocketServer, url: string, options: FakeSocketModeOptions) {
@@ -264,33 +265,11 @@ export class FakeSocketMode {
    * close the fake sees; rejects after `timeoutMs` saying what it waited for.
    */
   waitFor<T>(predicate: Predicate<T>, timeoutMs = 5000, what = 'the condition'): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = () => {
-        this.#waiters.delete(check);
-        if (timer) clearTimeout(timer);
-      };
-      const check = () => {
-        let result: T | undefined | null | false;
-        try {
-          result = predicate(this);
-        } catch (error) {
-          finish();
-          reject(error);
-          return;
-        }
-        if (result !== undefined && result !== null && result !== false) {
-          finish();
-          resolve(result);
-        }
-      };
-      timer = setTimeout(() => {
-        finish();
-        reject(new Error(`fake Socket Mode: no ${what} within ${timeoutMs} ms (${this.#summary()})`));
-      }, timeoutMs);
-      this.#waiters.add(check);
-      check();
-    });
+    return this.#waiters.waitFor(
+      predicate,
+      timeoutMs,
+      () => `fake Socket Mode: no ${what} within ${timeoutMs} ms (${this.#summary()})`,
+    );
   }
 
   async close(): Promise<void> {
@@ -412,7 +391,7 @@ export class FakeSocketMode {
   }
 
   #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.notify();
   }
 
   #summary(): string {
