@@ -168,7 +168,9 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
         `a refused click is answered in ${formatRatio(r)} the winner's median time: it stops at the claim ` +
         `(${Object.entries(refusalCodes)
           .map(([code, count]) => `${code} ×${count}`)
-          .join(', ')}) while the winner also calls COS and writes intent and result.`,
+          .join(
+            ', ',
+          )}) and audits the refusal, while the winner also re-reads the job, calls COS and writes intent and result.`,
     );
     return {
       id: 'decisions',

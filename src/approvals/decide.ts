@@ -440,20 +440,16 @@ export class DecisionService {
       startedAt: this.o.clock.now(),
     };
     await redis.hset(keys.intents(), intentId, JSON.stringify(intent));
-    try {
-      await this.o.audit.append(
-        this.entry(request, {
-          entryId: intentId,
-          action: request.action === 'approve' ? 'approve_requested' : 'cancel_requested',
-          outcome: 'intent',
-          cosStatus: job.status,
-        }),
-      );
-    } catch (error) {
-      // The entry may have been written before the failure: the intent stays, and the reconciler records
-      // that COS was never called, so no intent is left without a result.
-      throw error;
-    }
+    // If this append fails, the entry may still have been written: the intent stays either way, and the
+    // reconciler records that COS was never called, so no intent is left without a result.
+    await this.o.audit.append(
+      this.entry(request, {
+        entryId: intentId,
+        action: request.action === 'approve' ? 'approve_requested' : 'cancel_requested',
+        outcome: 'intent',
+        cosStatus: job.status,
+      }),
+    );
 
     // 5. The effect.
     const outcome = await client.updateJobStatus(jobId, requested, cosStatusReason(request));
