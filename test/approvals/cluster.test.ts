@@ -1,0 +1,134 @@
+/**
+ * The approval engine on Redis Cluster: every script and multi-key command touches keys of one hash slot,
+ * so a real (one-node) cluster, which enforces CROSSSLOT, runs the same decisions and polls.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApprovalEngine } from '../../src/approvals/engine.js';
+import { RedisAuditTrail } from '../../src/audit/trail.js';
+import { silentLogger } from '../../src/logger.js';
+import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
+import { KeySpace } from '../../src/redis/keys.js';
+import { type CosFixture, REGIONS, startCosFixture } from '../helpers/cos-fixture.js';
+import { APPROVERS, actor } from '../helpers/engine-fixture.js';
+import {
+  EXTERNAL_SERVER_SKIP_REASON,
+  redisTestsUseExternalServer,
+  startRedisServer,
+  type TestRedisServer,
+} from '../helpers/redis.js';
+
+const external = redisTestsUseExternalServer();
+const REGION = REGIONS[0];
+
+describe('the approval engine on Redis Cluster', () => {
+  let server: TestRedisServer | undefined;
+  let cluster: RedisClient | undefined;
+  let cos: CosFixture;
+
+  beforeAll(async () => {
+    if (external) return;
+    server = await startRedisServer({
+      extraArgs: [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-announce-ip',
+        '127.0.0.1',
+      ],
+    });
+    const admin = new Redis(server.url, { protocol: 2 });
+    try {
+      await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+      for (let i = 0; i < 400; i += 1) {
+        if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      admin.disconnect();
+    }
+    cluster = createRedis(
+      {
+        url: 'redis://127.0.0.1',
+        keyPrefix: 'cosjob',
+        clusterNodes: [{ host: '127.0.0.1', port: server.port }],
+      },
+      { role: 'decision', logger: silentLogger },
+    );
+    await waitForReady(cluster, 10_000);
+    cos = await startCosFixture();
+  });
+  afterAll(async () => {
+    if (cluster) await closeRedis(cluster);
+    await server?.stop();
+    await cos?.close();
+  });
+  beforeEach((ctx) => ctx.skip(external, EXTERNAL_SERVER_SKIP_REASON));
+
+  it('announces, votes, decides, reconciles and audits without a cross-slot error', async () => {
+    const prefix = 'cluster-engine';
+    const engine = new ApprovalEngine({
+      redis: cluster!,
+      audit: new RedisAuditTrail(cluster!, { keys: new KeySpace(prefix), clock: cos.clock }),
+      clients: cos.clients,
+      keyPrefix: prefix,
+      approverUserIds: [...APPROVERS],
+      approverUsergroupIds: [],
+      requiredApprovals: 2,
+      requireCancelReason: true,
+      pollIntervalMs: 60_000,
+      reconcileGraceMs: 0,
+      clock: cos.clock,
+      logger: silentLogger,
+    });
+    const pending: string[] = [];
+    engine.events.on('job_pending', ({ job }) => {
+      pending.push(job.id);
+    });
+    const approveMe = cos.createSuspendedJob(REGION);
+    const cancelMe = cos.createSuspendedJob(REGION);
+    expect((await engine.watcher.pollOnce()).leader).toBe(true);
+    expect(pending.sort()).toEqual([approveMe, cancelMe].sort());
+
+    expect(
+      (
+        await engine.decide({
+          region: REGION,
+          jobId: approveMe,
+          action: 'approve',
+          actor: actor('UALICE'),
+          source: 'slack-button',
+        })
+      ).kind,
+    ).toBe('vote_recorded');
+    expect(
+      (
+        await engine.decide({
+          region: REGION,
+          jobId: approveMe,
+          action: 'approve',
+          actor: actor('UBOB'),
+          source: 'slack-button',
+        })
+      ).kind,
+    ).toBe('approved');
+    expect(
+      (
+        await engine.decide({
+          region: REGION,
+          jobId: cancelMe,
+          action: 'cancel',
+          actor: actor('UCAROL'),
+          reason: 'cluster test',
+          source: 'slack-modal',
+        })
+      ).kind,
+    ).toBe('cancelled');
+    expect(await engine.reconciler.reconcile(0)).toMatchObject({ examined: 0 });
+    await engine.watcher.pollOnce();
+    expect((await engine.audit.verify({ kind: 'global' })).ok).toBe(true);
+    expect(cos.emulator.store.getJob(REGION, approveMe)!.status).toBe('Ready');
+    await engine.stop();
+  });
+});
