@@ -8,9 +8,10 @@ import {
   type JobStatus,
   type RequestedJobStatus,
 } from '../cos/model.js';
-import { truncateUtf8 } from '../cos/validation.js';
+import { isValidJobId, truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
+import { releaseClaim } from './claims.js';
 import { CorruptRecordError, differencesFromShown, type JobRecords } from './job-records.js';
 import type { ApprovalPolicy } from './policy.js';
 import type { EngineEvents, RedisClient } from './ports.js';
@@ -114,7 +115,6 @@ export interface DecisionServiceOptions {
   claimTtlMs?: number;
 }
 
-const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const MAX_REASON_BYTES = 1024;
 const COS_REASON_BYTES = 256;
 
@@ -123,11 +123,6 @@ const VOTE_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {-1, 0} end
 local added = redis.call('SADD', KEYS[1], ARGV[1])
 return {added, redis.call('SCARD', KEYS[1])}`;
-
-const RELEASE_IF_OWNER = `
-local v = redis.call('GET', KEYS[1])
-if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 interface CosErrorLike {
   code?: string;
@@ -247,7 +242,7 @@ export class DecisionService {
       code,
       message,
     });
-    if (!JOB_ID_PATTERN.test(request.jobId) || Buffer.byteLength(request.jobId) > 64) {
+    if (!isValidJobId(request.jobId)) {
       return refuse('That is not a valid COS JobId (letters, digits, - and _; at most 64 bytes).');
     }
     if (request.action !== 'approve' && request.action !== 'cancel')
@@ -365,8 +360,7 @@ export class DecisionService {
       });
     }
 
-    const release = () =>
-      redis.eval(RELEASE_IF_OWNER, 1, keys.jobClaim(region, jobId), intentId).catch(() => undefined);
+    const release = () => releaseClaim(redis, keys, region, jobId, intentId).catch(() => undefined);
     try {
       const decidedMeanwhile = await this.getDecision(region, jobId);
       if (decidedMeanwhile && decisionBlocks(decidedMeanwhile, request.action)) {

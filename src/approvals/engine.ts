@@ -1,4 +1,4 @@
-import type { AuditActor, AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import type { CosJobsApi } from '../cos/model.js';
 import type { Logger } from '../logger.js';
@@ -140,9 +140,5 @@ export class ApprovalEngine {
 
   async stop(): Promise<void> {
     await this.watcher.stop();
-  }
-
-  isApprover(actor: AuditActor) {
-    return this.policy.check(actor.id);
   }
 }

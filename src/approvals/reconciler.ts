@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
+import { claimHeldBy, releaseClaim } from './claims.js';
 import type { Intent, StoredDecision } from './decide.js';
 import type { RedisClient } from './ports.js';
 
@@ -24,11 +25,6 @@ export interface ReconcilerOptions {
   logger: Logger;
 }
 
-const RELEASE_IF_OWNER = `
-local v = redis.call('GET', KEYS[1])
-if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
 /**
  * Settles intents that have no result: a crash, or Redis failing between the COS call and the result
  * entry. COS is the source of truth: the job's status says whether the change took effect.
@@ -40,21 +36,13 @@ export class Reconciler {
   async reconcile(minAgeMs: number): Promise<ReconcileReport> {
     const { redis, keys } = this.o;
     const report: ReconcileReport = { examined: 0, inFlight: 0, applied: 0, notApplied: 0, stillUnknown: 0 };
-    const raw = await redis.hgetall(keys.intents());
     const now = this.o.clock.now();
-    for (const [intentId, text] of Object.entries(raw ?? {})) {
-      let intent: Intent;
-      try {
-        intent = JSON.parse(text) as Intent;
-      } catch {
-        this.o.logger.error('unreadable intent left in place for an operator', { intentId });
-        continue;
-      }
+    for (const intent of await this.pendingIntents()) {
+      const { intentId } = intent;
       if (now - intent.startedAt < minAgeMs) continue;
       // The claim outlives the whole act: while it still names this intent, the decision may be in flight
       // in another process (a rolling deploy, a slow COS call), and settling it now would race it.
-      const claim = await redis.get(keys.jobClaim(intent.region, intent.jobId));
-      if (claim?.includes(intentId)) {
+      if (await claimHeldBy(redis, keys, intent.region, intent.jobId, intentId)) {
         report.inFlight += 1;
         continue;
       }
@@ -122,17 +110,19 @@ export class Reconciler {
         report.notApplied += 1;
       }
       await redis.hdel(keys.intents(), intentId);
-      await redis.eval(RELEASE_IF_OWNER, 1, keys.jobClaim(intent.region, intent.jobId), intentId);
+      await releaseClaim(redis, keys, intent.region, intent.jobId, intentId);
     }
     return report;
   }
 
+  /** Intents with no recorded result; an unreadable one is logged and left in place for an operator. */
   async pendingIntents(): Promise<Intent[]> {
     const raw = await this.o.redis.hgetall(this.o.keys.intents());
-    return Object.values(raw ?? {}).flatMap((text) => {
+    return Object.entries(raw ?? {}).flatMap(([intentId, text]) => {
       try {
         return [JSON.parse(text) as Intent];
       } catch {
+        this.o.logger.error('unreadable intent left in place for an operator', { intentId });
         return [];
       }
     });

@@ -49,7 +49,6 @@ interface RegionHealth {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
-const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /**
  * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
@@ -127,8 +126,6 @@ export class JobWatcher {
         if (summary.status !== 'Suspended') continue;
         let job: Job;
         try {
-          if (!SAFE_JOB_ID.test(summary.id))
-            throw new Error('the JobId has characters cosjob does not accept');
           if (await this.o.records.exists(client.region, summary.id)) continue;
           job = await client.describeJob(summary.id);
         } catch (error) {

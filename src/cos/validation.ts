@@ -27,11 +27,16 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
+/** The one JobId rule: 1–64 bytes, letters, digits, - and _, starting with a letter or digit. */
+export function isValidJobId(jobId: string): boolean {
+  return utf8Length(jobId) <= MAX_JOB_ID_BYTES && JOB_ID_PATTERN.test(jobId);
+}
+
 export function validateJobId(jobId: unknown): string {
   if (typeof jobId !== 'string' || jobId === '') {
     throw new CosValidationError('jobId', 'The job id is empty: pass the JobId exactly as COS lists it.');
   }
-  if (utf8Length(jobId) > MAX_JOB_ID_BYTES || !JOB_ID_PATTERN.test(jobId)) {
+  if (!isValidJobId(jobId)) {
     throw new CosValidationError(
       'jobId',
       `The job id ${shown(jobId)} is not valid: a COS JobId has at most ${MAX_JOB_ID_BYTES} characters, letters, digits, - and _ only (e.g. 53dc6228-c50b-46f7-8ad7-65e7159f1aae).`,

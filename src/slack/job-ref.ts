@@ -4,6 +4,7 @@
  * the COS client would accept itself.
  */
 import { isValidRegion } from '../config.js';
+import { isValidJobId, MAX_JOB_ID_BYTES } from '../cos/validation.js';
 
 export interface JobRef {
   region: string;
@@ -12,17 +13,11 @@ export interface JobRef {
 
 export type JobRefResult = { ok: true; ref: JobRef } | { ok: false; error: string };
 
-/** COS documents JobId as 1–64 bytes; the ids it issues are UUID-like. */
-export const MAX_JOB_ID_BYTES = 64;
-const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const SEPARATOR = '|';
 /** Longest legal region (40) + separator + longest JobId (64); anything longer is junk. */
 const MAX_ENCODED_LENGTH = 40 + 1 + MAX_JOB_ID_BYTES;
 
-export function isValidJobId(jobId: string): boolean {
-  // The pattern is ASCII-only, so characters and bytes are the same count here.
-  return jobId.length > 0 && jobId.length <= MAX_JOB_ID_BYTES && JOB_ID_PATTERN.test(jobId);
-}
+export { isValidJobId, MAX_JOB_ID_BYTES };
 
 /** Why a JobId is not acceptable, or undefined when it is. */
 export function jobIdProblem(jobId: unknown): string | undefined {
@@ -31,7 +26,7 @@ export function jobIdProblem(jobId: unknown): string | undefined {
   if (Buffer.byteLength(jobId, 'utf8') > MAX_JOB_ID_BYTES) {
     return `the JobId is longer than ${MAX_JOB_ID_BYTES} bytes`;
   }
-  if (!JOB_ID_PATTERN.test(jobId)) {
+  if (!isValidJobId(jobId)) {
     return 'the JobId may contain only letters, digits, "-" and "_", and must start with a letter or digit';
   }
   return undefined;

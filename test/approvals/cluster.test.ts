@@ -2,7 +2,6 @@
  * The approval engine on Redis Cluster: every script and multi-key command touches keys of one hash slot,
  * so a real (one-node) cluster, which enforces CROSSSLOT, runs the same decisions and polls.
  */
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalEngine } from '../../src/approvals/engine.js';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
@@ -14,7 +13,7 @@ import { APPROVERS, actor } from '../helpers/engine-fixture.js';
 import {
   EXTERNAL_SERVER_SKIP_REASON,
   redisTestsUseExternalServer,
-  startRedisServer,
+  startOneNodeCluster,
   type TestRedisServer,
 } from '../helpers/redis.js';
 
@@ -28,26 +27,7 @@ describe('the approval engine on Redis Cluster', () => {
 
   beforeAll(async () => {
     if (external) return;
-    server = await startRedisServer({
-      extraArgs: [
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        'nodes.conf',
-        '--cluster-announce-ip',
-        '127.0.0.1',
-      ],
-    });
-    const admin = new Redis(server.url, { protocol: 2 });
-    try {
-      await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
-      for (let i = 0; i < 400; i += 1) {
-        if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    } finally {
-      admin.disconnect();
-    }
+    server = await startOneNodeCluster();
     cluster = createRedis(
       {
         url: 'redis://127.0.0.1',

@@ -1,45 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DecisionOutcome } from '../../src/approvals/decide.js';
-import { type CosFixture, REGIONS, startCosFixture } from '../helpers/cos-fixture.js';
-import { APPROVERS, actor, buildEngine, type EngineFixture } from '../helpers/engine-fixture.js';
+import { copyJobInput, REGIONS } from '../helpers/cos-fixture.js';
+import { APPROVERS, actor, type EngineFixture, useEngineStack } from '../helpers/engine-fixture.js';
 import { redisTestsUseExternalServer, useRedis } from '../helpers/redis.js';
 
 const REGION = REGIONS[0];
 const redisCtx = useRedis({ persistence: 'aof' });
 
-let cos: CosFixture;
-const engines: EngineFixture[] = [];
-
-async function engine(options: Partial<Parameters<typeof buildEngine>[0]> = {}): Promise<EngineFixture> {
-  const fixture = await buildEngine({
-    redisUrl: redisCtx.url,
-    keyPrefix: redisCtx.keyPrefix,
-    clients: cos.clients,
-    clock: cos.clock,
-    ...options,
-  });
-  engines.push(fixture);
-  return fixture;
-}
+const stack = useEngineStack(redisCtx);
+const { engine } = stack;
 
 /** A Suspended job the watcher has announced, as a card click would find it. */
 async function announcedJob(fx: EngineFixture, region: string = REGION): Promise<string> {
-  const id = cos.createSuspendedJob(region);
-  const job = await cos.clients.get(region)!.describeJob(id);
-  expect(await fx.engine.records.createIfAbsent(region, job, cos.clock.now())).toBe(true);
+  const id = stack.cos.createSuspendedJob(region);
+  const job = await stack.cos.clients.get(region)!.describeJob(id);
+  expect(await fx.engine.records.createIfAbsent(region, job, stack.cos.clock.now())).toBe(true);
   return id;
 }
 
-const statusUpdatesFor = (jobId: string) => cos.emulator.stats.statusUpdates.filter((u) => u.jobId === jobId);
-
-beforeEach(async () => {
-  cos = await startCosFixture();
-});
-
-afterEach(async () => {
-  for (const fx of engines.splice(0)) await fx.close();
-  await cos.close();
-});
+const statusUpdatesFor = (jobId: string) =>
+  stack.cos.emulator.stats.statusUpdates.filter((u) => u.jobId === jobId);
 
 describe('decide', () => {
   it('approves: COS gets Ready with the human in statusUpdateReason; intent then result are audited', async () => {
@@ -55,7 +35,7 @@ describe('decide', () => {
       requireAnnouncedJob: true,
     });
     expect(outcome).toMatchObject({ kind: 'approved', cosStatus: 'Ready', auditRecorded: true });
-    const job = cos.emulator.store.getJob(REGION, jobId)!;
+    const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(job.status).toBe('Ready');
     expect(job.statusUpdateReason).toBe('approved by Alice (UALICE) via Slack: looks right');
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
@@ -114,7 +94,7 @@ describe('decide', () => {
       source: 'cli',
     });
     expect(outcome.kind).toBe('cancelled');
-    const stored = cos.emulator.store.getJob(REGION, jobId)!.statusUpdateReason!;
+    const stored = stack.cos.emulator.store.getJob(REGION, jobId)!.statusUpdateReason!;
     expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(256);
     expect(stored.startsWith('cancelled by alice (UALICE) via cosjob CLI: 取消')).toBe(true);
     expect(stored).not.toContain('\uFFFD');
@@ -123,7 +103,7 @@ describe('decide', () => {
   it('refuses a non-approver, audits the attempt as denied, and calls COS not at all', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
-    const before = cos.emulator.stats.totalRequests;
+    const before = stack.cos.emulator.stats.totalRequests;
     const outcome = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -132,7 +112,7 @@ describe('decide', () => {
       source: 'slack-button',
     });
     expect(outcome).toMatchObject({ kind: 'refused', code: 'not_approver' });
-    expect(cos.emulator.stats.totalRequests).toBe(before);
+    expect(stack.cos.emulator.stats.totalRequests).toBe(before);
     const history = await fx.audit.history(REGION, jobId);
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ action: 'denied', outcome: 'refused', actor: { id: 'UMALLORY' } });
@@ -179,7 +159,7 @@ describe('decide', () => {
 
   it('refuses a job it never announced when the click requires one, and input that is not a JobId', async () => {
     const fx = await engine();
-    const stranger = cos.createSuspendedJob(REGION);
+    const stranger = stack.cos.createSuspendedJob(REGION);
     expect(
       await fx.engine.decide({
         region: REGION,
@@ -241,7 +221,7 @@ describe('decide', () => {
       source: 'slack-modal',
     });
     expect(outcome).toMatchObject({ kind: 'cancelled' });
-    const job = cos.emulator.store.getJob(REGION, jobId)!;
+    const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(['Cancelling', 'Cancelled']).toContain(job.status);
     expect(job.statusUpdateReason).toBe('cancelled by bob (UBOB) via Slack: wrong bucket');
     const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
@@ -252,8 +232,8 @@ describe('decide', () => {
     const fx = await engine();
     const etagChanged = await announcedJob(fx);
     const priorityChanged = await announcedJob(fx);
-    cos.emulator.store.setManifestEtag(REGION, etagChanged, 'ffffffffffffffffffffffffffffffff');
-    cos.emulator.store.setPriority(REGION, priorityChanged, 99);
+    stack.cos.emulator.store.setManifestEtag(REGION, etagChanged, 'ffffffffffffffffffffffffffffffff');
+    stack.cos.emulator.store.setPriority(REGION, priorityChanged, 99);
     for (const jobId of [etagChanged, priorityChanged]) {
       const outcome = await fx.engine.decide({
         region: REGION,
@@ -286,7 +266,7 @@ describe('decide', () => {
   it('refuses approval of a job that is no longer Suspended, and cancel of a finished one', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
-    cos.emulator.store.setStatus(REGION, jobId, 'Complete');
+    stack.cos.emulator.store.setStatus(REGION, jobId, 'Complete');
     expect(
       (
         await fx.engine.decide({
@@ -330,7 +310,7 @@ describe('decide', () => {
       ),
     );
     const outcomes = await Promise.all(calls);
-    expect(cos.emulator.stats.statusUpdates.filter((u) => jobs.includes(u.jobId))).toHaveLength(10);
+    expect(stack.cos.emulator.stats.statusUpdates.filter((u) => jobs.includes(u.jobId))).toHaveLength(10);
     for (const jobId of jobs) expect(statusUpdatesFor(jobId)).toHaveLength(1);
     const winners = outcomes.filter((o) => o.kind === 'approved' || o.kind === 'cancelled');
     expect(winners).toHaveLength(10);
@@ -446,7 +426,7 @@ describe('decide', () => {
       actor: actor('UALICE'),
       source: 'slack-button',
     });
-    cos.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 4 });
+    stack.cos.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 4 });
     const failed = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -512,7 +492,7 @@ describe('decide', () => {
   it('a replica starting up leaves another replica’s decision in flight alone', async () => {
     const a = await engine({ instanceId: 'a' });
     const jobId = await announcedJob(a);
-    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'latency', latencyMs: 400, times: 1 });
+    stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'latency', latencyMs: 400, times: 1 });
     const deciding = a.engine.decide({
       region: REGION,
       jobId,
@@ -540,7 +520,7 @@ describe('decide', () => {
   it('an ambiguous COS failure is reconciled with DescribeJob, never sent twice', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
-    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'reset', afterEffect: true, times: 1 });
+    stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'reset', afterEffect: true, times: 1 });
     const outcome = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -558,7 +538,7 @@ describe('decide', () => {
   it('a COS failure that did not apply is audited as failed, releases the claim, and a retry can succeed', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
-    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
+    stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
     const failed = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -586,7 +566,7 @@ describe('decide', () => {
     async () => {
       const fx = await engine();
       const jobId = await announcedJob(fx);
-      const before = cos.emulator.stats.totalRequests;
+      const before = stack.cos.emulator.stats.totalRequests;
       await redisCtx.server!.kill('SIGKILL');
       try {
         const outcome = await fx.engine.decide({
@@ -598,8 +578,8 @@ describe('decide', () => {
         });
         expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable' });
         expect(outcome.message).toMatch(/nothing was sent to COS/);
-        expect(cos.emulator.stats.totalRequests).toBe(before);
-        expect(cos.emulator.store.getJob(REGION, jobId)!.status).toBe('Suspended');
+        expect(stack.cos.emulator.stats.totalRequests).toBe(before);
+        expect(stack.cos.emulator.store.getJob(REGION, jobId)!.status).toBe('Suspended');
       } finally {
         await redisCtx.server!.restart();
       }
@@ -612,7 +592,7 @@ describe('decide', () => {
     async () => {
       const fx = await engine({ claimTtlMs: 300 });
       const jobId = await announcedJob(fx);
-      cos.emulator.setHook(async ({ api }) => {
+      stack.cos.emulator.setHook(async ({ api }) => {
         if (api === 'UpdateJobStatus') await redisCtx.server!.kill('SIGKILL');
       });
       const outcome = await fx.engine.decide({
@@ -622,7 +602,7 @@ describe('decide', () => {
         actor: actor('UALICE'),
         source: 'slack-button',
       });
-      cos.emulator.setHook(undefined);
+      stack.cos.emulator.setHook(undefined);
       expect(outcome).toMatchObject({ kind: 'approved', auditRecorded: false });
       expect(statusUpdatesFor(jobId)).toHaveLength(1);
 
@@ -659,15 +639,15 @@ describe('decide', () => {
     async () => {
       const fx = await engine();
       const a = await announcedJob(fx, REGIONS[0]);
-      const job = cos.emulator.store.createJob(
+      const job = stack.cos.emulator.store.createJob(
         REGIONS[1],
-        { ...(await import('../helpers/cos-fixture.js')).copyJobInput() },
+        { ...copyJobInput() },
         { status: 'Suspended', id: a },
       );
       await fx.engine.records.createIfAbsent(
         REGIONS[1],
-        await cos.clients.get(REGIONS[1])!.describeJob(job.id),
-        cos.clock.now(),
+        await stack.cos.clients.get(REGIONS[1])!.describeJob(job.id),
+        stack.cos.clock.now(),
       );
       expect(
         (
@@ -680,7 +660,7 @@ describe('decide', () => {
           })
         ).kind,
       ).toBe('approved');
-      expect(cos.emulator.store.getJob(REGIONS[0], a)!.status).toBe('Suspended');
+      expect(stack.cos.emulator.store.getJob(REGIONS[0], a)!.status).toBe('Suspended');
     },
   );
 });

@@ -1,16 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEventMap, EngineEventName } from '../../src/approvals/ports.js';
 import { CosJobsClient } from '../../src/cos/client.js';
 import { silentLogger } from '../../src/logger.js';
-import { type CosFixture, REGIONS, startCosFixture, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
-import { actor, buildEngine, type EngineFixture } from '../helpers/engine-fixture.js';
+import { copyJobInput, REGIONS, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
+import { actor, type EngineFixture, useEngineStack } from '../helpers/engine-fixture.js';
 import { useRedis } from '../helpers/redis.js';
 
 const REGION = REGIONS[0];
 const redisCtx = useRedis();
 
-let cos: CosFixture;
-const engines: EngineFixture[] = [];
+const stack = useEngineStack(redisCtx, { progressIntervalMs: 0 });
+const { engine } = stack;
 
 type Recorded = { [K in EngineEventName]: EngineEventMap[K][] };
 
@@ -32,28 +32,6 @@ function record(fx: EngineFixture): Recorded {
   return seen;
 }
 
-async function engine(options: Partial<Parameters<typeof buildEngine>[0]> = {}): Promise<EngineFixture> {
-  const fixture = await buildEngine({
-    redisUrl: redisCtx.url,
-    keyPrefix: redisCtx.keyPrefix,
-    clients: cos.clients,
-    clock: cos.clock,
-    progressIntervalMs: 0,
-    ...options,
-  });
-  engines.push(fixture);
-  return fixture;
-}
-
-beforeEach(async () => {
-  cos = await startCosFixture();
-});
-
-afterEach(async () => {
-  for (const fx of engines.splice(0)) await fx.close();
-  await cos.close();
-});
-
 describe('job watcher', () => {
   it('announces each Suspended job exactly once, across polls and replicas, in every region', async () => {
     const a = await engine({ instanceId: 'a' });
@@ -61,11 +39,11 @@ describe('job watcher', () => {
     const seenA = record(a);
     const seenB = record(b);
     const ids = [
-      cos.createSuspendedJob(REGIONS[0]),
-      cos.createSuspendedJob(REGIONS[0]),
-      cos.createSuspendedJob(REGIONS[1]),
+      stack.cos.createSuspendedJob(REGIONS[0]),
+      stack.cos.createSuspendedJob(REGIONS[0]),
+      stack.cos.createSuspendedJob(REGIONS[1]),
     ];
-    cos.emulator.store.createJob(REGION, (await import('../helpers/cos-fixture.js')).copyJobInput(), {
+    stack.cos.emulator.store.createJob(REGION, copyJobInput(), {
       status: 'Active',
     });
 
@@ -78,11 +56,11 @@ describe('job watcher', () => {
     expect(seenA.job_pending.every((e) => e.redelivery === false && e.job.status === 'Suspended')).toBe(true);
 
     // Even when two replicas briefly both believe they lead, the record is created once (SET NX semantics).
-    const late = cos.createSuspendedJob(REGION);
-    const job = await cos.clients.get(REGION)!.describeJob(late);
+    const late = stack.cos.createSuspendedJob(REGION);
+    const job = await stack.cos.clients.get(REGION)!.describeJob(late);
     const created = await Promise.all([
-      a.engine.records.createIfAbsent(REGION, job, cos.clock.now()),
-      b.engine.records.createIfAbsent(REGION, job, cos.clock.now()),
+      a.engine.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
+      b.engine.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
     ]);
     expect(created.filter(Boolean)).toHaveLength(1);
   });
@@ -90,9 +68,9 @@ describe('job watcher', () => {
   it('reports a job confirmed behind cosjob’s back as changed outside, once', async () => {
     const fx = await engine();
     const seen = record(fx);
-    const jobId = cos.createSuspendedJob(REGION);
+    const jobId = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
-    cos.emulator.store.setStatus(REGION, jobId, 'Ready', 'confirmed in the console');
+    stack.cos.emulator.store.setStatus(REGION, jobId, 'Ready', 'confirmed in the console');
     await fx.engine.watcher.pollOnce();
     await fx.engine.watcher.pollOnce();
     expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([jobId]);
@@ -103,7 +81,7 @@ describe('job watcher', () => {
   it('does not call a decision made in cosjob "outside", and follows the job to its end', async () => {
     const fx = await engine();
     const seen = record(fx);
-    const jobId = cos.createSuspendedJob(REGION);
+    const jobId = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
     expect(
       (
@@ -117,8 +95,8 @@ describe('job watcher', () => {
       ).kind,
     ).toBe('approved');
     for (let i = 0; i < 200 && seen.job_finished.length === 0; i += 1) {
-      cos.clock.advance(5_000);
-      cos.emulator.tick();
+      stack.cos.clock.advance(5_000);
+      stack.cos.emulator.tick();
       await fx.engine.watcher.pollOnce();
     }
     expect(seen.job_changed_outside).toHaveLength(0);
@@ -138,7 +116,7 @@ describe('job watcher', () => {
   it('does not call a status change "outside" while a decision holds the job’s claim', async () => {
     const fx = await engine();
     const seen = record(fx);
-    const jobId = cos.createSuspendedJob(REGION);
+    const jobId = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
     const claimKey = `{${redisCtx.keyPrefix}:job:${REGION}:${jobId}}:claim`;
     await fx.redis.set(
@@ -147,13 +125,13 @@ describe('job watcher', () => {
       'PX',
       60_000,
     );
-    cos.emulator.store.setStatus(REGION, jobId, 'Ready');
+    stack.cos.emulator.store.setStatus(REGION, jobId, 'Ready');
     await fx.engine.watcher.pollOnce();
     expect(seen.job_changed_outside).toHaveLength(0);
     await fx.redis.del(claimKey);
-    cos.emulator.store.setStatus(REGION, jobId, 'Suspended');
+    stack.cos.emulator.store.setStatus(REGION, jobId, 'Suspended');
     await fx.engine.watcher.pollOnce();
-    cos.emulator.store.setStatus(REGION, jobId, 'Ready');
+    stack.cos.emulator.store.setStatus(REGION, jobId, 'Ready');
     await fx.engine.watcher.pollOnce();
     expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([jobId]);
   });
@@ -162,8 +140,8 @@ describe('job watcher', () => {
     const fx = await engine();
     const seen = record(fx);
     await fx.engine.watcher.pollOnce();
-    const jobId = cos.createSuspendedJob(REGION);
-    cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
     const outcome = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -179,7 +157,7 @@ describe('job watcher', () => {
 
   it('lets one replica at a time post a card, and the same replica renew its claim', async () => {
     const fx = await engine();
-    const jobId = cos.createSuspendedJob(REGION);
+    const jobId = stack.cos.createSuspendedJob(REGION);
     expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
     expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-b', 60_000)).toBe(false);
     expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
@@ -188,8 +166,8 @@ describe('job watcher', () => {
   it('reports failures with every failure reason', async () => {
     const fx = await engine();
     const seen = record(fx);
-    const jobId = cos.createSuspendedJob(REGION);
-    cos.emulator.store.markToFail(REGION, jobId, [
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    stack.cos.emulator.store.markToFail(REGION, jobId, [
       { code: 'ManifestNotFound', reason: 'manifest missing' },
       { code: 'AccessDenied', reason: 'role cannot read the bucket' },
     ]);
@@ -202,8 +180,8 @@ describe('job watcher', () => {
       source: 'slack-button',
     });
     for (let i = 0; i < 100 && seen.job_finished.length === 0; i += 1) {
-      cos.clock.advance(5_000);
-      cos.emulator.tick();
+      stack.cos.clock.advance(5_000);
+      stack.cos.emulator.tick();
       await fx.engine.watcher.pollOnce();
     }
     expect(seen.job_finished[0]?.status).toBe('Failed');
@@ -216,23 +194,23 @@ describe('job watcher', () => {
   it('reminds after REMIND_AFTER_MINUTES and again each interval, then auto-cancels when enabled', async () => {
     const fx = await engine({ remindAfterMs: 30 * 60_000, autoCancelAfterMs: 2 * 3_600_000 });
     const seen = record(fx);
-    const jobId = cos.createSuspendedJob(REGION);
+    const jobId = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
-    cos.clock.advance(29 * 60_000);
+    stack.cos.clock.advance(29 * 60_000);
     await fx.engine.watcher.pollOnce();
     expect(seen.job_reminder).toHaveLength(0);
-    cos.clock.advance(2 * 60_000);
+    stack.cos.clock.advance(2 * 60_000);
     await fx.engine.watcher.pollOnce();
     await fx.engine.watcher.pollOnce();
     expect(seen.job_reminder).toHaveLength(1);
-    cos.clock.advance(30 * 60_000);
+    stack.cos.clock.advance(30 * 60_000);
     await fx.engine.watcher.pollOnce();
     expect(seen.job_reminder.map((r) => r.waitingMinutes)).toEqual([31, 61]);
 
-    cos.clock.advance(60 * 60_000);
+    stack.cos.clock.advance(60 * 60_000);
     await fx.engine.watcher.pollOnce();
     expect(seen.job_expired).toEqual([{ region: REGION, jobId, hours: 2, outcome: 'cancelled' }]);
-    const job = cos.emulator.store.getJob(REGION, jobId)!;
+    const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(['Cancelling', 'Cancelled']).toContain(job.status);
     expect(job.statusUpdateReason).toBe(
       'cancelled by cosjob (system) via cosjob: expired: not approved within 2 h',
@@ -251,21 +229,21 @@ describe('job watcher', () => {
       uin: TEST_ACCOUNT.uin,
       credentials: { secretId: TEST_ACCOUNT.secretId, secretKey: TEST_ACCOUNT.secretKey },
       endpoint: 'http://127.0.0.1:9',
-      clock: cos.clock,
+      clock: stack.cos.clock,
       logger: silentLogger,
       retry: { maxAttempts: 1 },
       timeouts: { deadlineMs: 1_000 },
     });
     const clients = new Map([
-      [REGION, cos.clients.get(REGION)!],
+      [REGION, stack.cos.clients.get(REGION)!],
       [deadRegion, dead],
     ]);
     const fx = await engine({ clients });
     const seen = record(fx);
-    const bad = cos.createSuspendedJob(REGION);
-    const good = cos.createSuspendedJob(REGION);
+    const bad = stack.cos.createSuspendedJob(REGION);
+    const good = stack.cos.createSuspendedJob(REGION);
     // Every attempt of the first DescribeJob (the oldest job's) answers with broken XML.
-    cos.emulator.faults.add({ api: 'DescribeJob', kind: 'malformedXml', times: 4 });
+    stack.cos.emulator.faults.add({ api: 'DescribeJob', kind: 'malformedXml', times: 4 });
 
     const report = await fx.engine.watcher.pollOnce();
     const deadReport = report.regions.find((r) => r.region === deadRegion)!;
@@ -284,14 +262,13 @@ describe('job watcher', () => {
     const b = await engine({ instanceId: 'b', leaseTtlMs: 400 });
     const seenA = record(a);
     const seenB = record(b);
-    const first = cos.createSuspendedJob(REGION);
+    const first = stack.cos.createSuspendedJob(REGION);
     expect((await a.engine.watcher.pollOnce()).leader).toBe(true);
     expect((await b.engine.watcher.pollOnce()).leader).toBe(false);
 
     // The leader crashes: its connection goes away without releasing the lease.
-    engines.splice(engines.indexOf(a), 1);
     a.redis.disconnect();
-    const second = cos.createSuspendedJob(REGION);
+    const second = stack.cos.createSuspendedJob(REGION);
 
     let tookOver = false;
     for (let i = 0; i < 100 && !tookOver; i += 1) {

@@ -2,7 +2,6 @@
  * Redis Cluster: a one-node cluster owning all 16384 slots is a real cluster as far as clients are
  * concerned (MOVED routing, CROSSSLOT checks), which is what the hash tags must satisfy.
  */
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
 import { silentLogger } from '../../src/logger.js';
@@ -12,7 +11,7 @@ import { LuaScript } from '../../src/redis/script.js';
 import {
   EXTERNAL_SERVER_SKIP_REASON,
   redisTestsUseExternalServer,
-  startRedisServer,
+  startOneNodeCluster,
   type TestRedisServer,
 } from '../helpers/redis.js';
 import { entry, JOB_A, JOB_B, REGION, SteppingClock } from './support.js';
@@ -25,28 +24,7 @@ describe('on Redis Cluster', () => {
 
   beforeAll(async () => {
     if (external) return;
-    server = await startRedisServer({
-      // Without an announced address a lone node reports an empty IP in CLUSTER SLOTS.
-      extraArgs: [
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        'nodes.conf',
-        '--cluster-announce-ip',
-        '127.0.0.1',
-      ],
-    });
-    const admin = new Redis(server.url, { protocol: 2 });
-    try {
-      await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
-      // The node turns its state to ok asynchronously; a bounded wait, not a timing assertion.
-      for (let i = 0; i < 400; i += 1) {
-        if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    } finally {
-      admin.disconnect();
-    }
+    server = await startOneNodeCluster();
     cluster = createRedis(
       {
         url: 'redis://127.0.0.1',

@@ -6,6 +6,7 @@
  * or restart the server skip themselves).
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import {
   type StartRedisOptions,
@@ -67,4 +68,34 @@ export function useRedis(options: StartRedisOptions = {}): RedisTestContext {
       return server;
     },
   };
+}
+
+/**
+ * A redis-server running as a one-node Redis Cluster owning all 16384 slots: a real cluster as far as
+ * clients are concerned (MOVED routing, CROSSSLOT checks), which is what the hash tags must satisfy.
+ */
+export async function startOneNodeCluster(): Promise<TestRedisServer> {
+  const server = await startRedisServer({
+    // Without an announced address a lone node reports an empty IP in CLUSTER SLOTS.
+    extraArgs: [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      '--cluster-announce-ip',
+      '127.0.0.1',
+    ],
+  });
+  const admin = new Redis(server.url, { protocol: 2 });
+  try {
+    await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383);
+    // The node turns its state to ok asynchronously; a bounded wait, not a timing assertion.
+    for (let i = 0; i < 400; i += 1) {
+      if (String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    admin.disconnect();
+  }
+  return server;
 }
