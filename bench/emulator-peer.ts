@@ -3,7 +3,7 @@
  * the client's event loop (the machine's second core serves it) and the client's overhead is not
  * diluted by the server's. Driven over the fork IPC channel; exits when the parent goes away.
  */
-import { startEmulator } from '../src/emulator/server.js';
+import { startEmulator } from '../tools/emulator/server.js';
 import { BENCH_ACCOUNT, BENCH_REGION, benchJobInput } from './fixtures.js';
 
 export type PeerRequest = { type: 'stats' } | { type: 'close' };

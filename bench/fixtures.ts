@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditAction, AuditEntry } from '../src/audit/types.js';
 import type { CreateJobInput, JobFailure } from '../src/cos/model.js';
-import { renderDescribeJob, renderListJobs } from '../src/emulator/render.js';
-import { DEFAULT_LIFECYCLE, JobStore } from '../src/emulator/server.js';
+import { renderDescribeJob, renderListJobs } from '../tools/emulator/render.js';
+import { DEFAULT_LIFECYCLE, JobStore } from '../tools/emulator/server.js';
 
 /** A made-up account: the emulator accepts it, real COS never sees it. */
 export const BENCH_ACCOUNT = {

@@ -1,12 +1,12 @@
 /**
- * The Redis servers the bench needs: started here (src/devtools/redis-server.ts startRedisServer) and stopped
+ * The Redis servers the bench needs: started here (tools/redis-server.ts startRedisServer) and stopped
  * afterwards, or REDIS_URL when it is set. Each measurement gets a fresh key prefix so chains never mix;
  * on a shared REDIS_URL server the bench deletes its own keys (and only those) when it is done.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startRedisServer, type TestRedisServer } from '../src/devtools/redis-server.js';
 import { redactRedisUrl } from '../src/redis/connection.js';
+import { startRedisServer, type TestRedisServer } from '../tools/redis-server.js';
 
 export type BenchPersistence = 'none' | 'aof';
 

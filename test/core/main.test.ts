@@ -2,8 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeSlack, startFakeSlack } from '../../src/devtools/fake-slack.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
+import { type FakeSlack, startFakeSlack } from '../../tools/fakes/fake-slack.js';
 import { copyJobInput, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
 import { useRedis } from '../helpers/redis.js';
 

@@ -1,5 +1,5 @@
 /**
- * The client against the COS emulator (src/emulator/server.ts): real signing checks, real routing by
+ * The client against the COS emulator (tools/emulator/server.ts): real signing checks, real routing by
  * Host header, real lifecycle, and the emulator's fault injection.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/clock.js';
 import { type CosClientOptions, CosJobsClient } from '../../src/cos/client.js';
 import { CosError, CosValidationError } from '../../src/cos/errors.js';
 import type { CreateJobInput } from '../../src/cos/model.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 const ACCOUNT = {
   uin: '100000000042',

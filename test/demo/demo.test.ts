@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DemoIo, runDemoCli } from '../../src/demo/cli.js';
-import { findOnPath } from '../../src/demo/stack.js';
+import { type DemoIo, runDemoCli } from '../../demo/cli.js';
+import { findOnPath } from '../../demo/stack.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient } from '../../src/redis/connection.js';
 import { replyArray, replyString } from '../../src/redis/replies.js';
@@ -199,7 +199,7 @@ describe('npm run demo', () => {
 
   it('main.ts turns the result into the process exit code', () => {
     // The quickest path through the real entry point: no Redis, so it stops at the set-up check.
-    const main = fileURLToPath(new URL('../../src/demo/main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../../demo/main.ts', import.meta.url));
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: '/nonexistent-for-cosjob-demo' };
     delete env.REDIS_URL;
     const child = spawnSync(process.execPath, ['--import', 'tsx', main, '--quiet'], {

@@ -5,10 +5,10 @@ import {
   renderBlocksAsText,
   renderMessageAsText,
   renderModalAsText,
-} from '../../src/demo/render.js';
-import { DEFAULT_LIFECYCLE, JobStore } from '../../src/emulator/server.js';
+} from '../../demo/render.js';
 import { cancelReasonModal } from '../../src/slack/blocks/cancel-modal.js';
 import { jobCard } from '../../src/slack/blocks/job-card.js';
+import { DEFAULT_LIFECYCLE, JobStore } from '../../tools/emulator/server.js';
 
 const names = { UALICE: 'alice', UBOB: 'bob' };
 

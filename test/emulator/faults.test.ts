@@ -1,6 +1,6 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FaultInjector, FaultRuleError } from '../../src/emulator/server.js';
+import { FaultInjector, FaultRuleError } from '../../tools/emulator/server.js';
 import { type CosCall, errorOf, type Harness, jobInput, parseXml, REGION, startHarness } from './helpers.js';
 
 let h: Harness;

@@ -8,7 +8,7 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
   startEmulator,
-} from '../../src/emulator/server.js';
+} from '../../tools/emulator/server.js';
 
 /** Signs and sends real requests to the emulator, as a COS client would (without the COS client). */
 

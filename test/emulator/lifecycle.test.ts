@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { isoSeconds } from '../../src/emulator/store.js';
+import { isoSeconds } from '../../tools/emulator/store.js';
 import { type Harness, jobInput, parseXml, REGION, startHarness } from './helpers.js';
 
 const LIFE = {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { loadSeedFile, parseSeed, SeedError } from '../../src/emulator/server.js';
+import { loadSeedFile, parseSeed, SeedError } from '../../tools/emulator/server.js';
 import { ACCOUNT, errorOf, parseXml, REGION, sendCall, startHarness } from './helpers.js';
 
 const EXAMPLE = 'examples/emulator-seed.json';
@@ -105,7 +105,7 @@ describe('emulator: seed jobs', () => {
   });
 });
 
-describe('emulator: npm run emulator (src/emulator/main.ts)', () => {
+describe('emulator: npm run emulator (tools/emulator/main.ts)', () => {
   const children: ChildProcessWithoutNullStreams[] = [];
   afterAll(() => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -120,7 +120,7 @@ describe('emulator: npm run emulator (src/emulator/main.ts)', () => {
       COS_SECRET_ID: ACCOUNT.secretId,
       COS_SECRET_KEY: ACCOUNT.secretKey,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts', '--seed', EXAMPLE], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/emulator/main.ts', '--seed', EXAMPLE], {
       env,
     });
     children.push(child);

@@ -1,8 +1,8 @@
 import { ManualClock } from '../../src/clock.js';
 import { CosJobsClient } from '../../src/cos/client.js';
 import type { CreateJobInput } from '../../src/cos/model.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/logger.js';
+import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 export const TEST_ACCOUNT = {
   uin: '100000000001',

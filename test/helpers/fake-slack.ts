@@ -1,2 +1,2 @@
-// The fake Slack Web API lives in src/devtools (the demo uses it too); edit it there.
-export * from '../../src/devtools/fake-slack.js';
+// The fake Slack Web API lives in tools/fakes (the demo uses it too); edit it there.
+export * from '../../tools/fakes/fake-slack.js';

@@ -1,5 +1,5 @@
 /**
- * Real redis-server processes for tests: one per test file (src/devtools/redis-server.ts starts them),
+ * Real redis-server processes for tests: one per test file (tools/redis-server.ts starts them),
  * and a fresh key prefix per test.
  *
  * Set REDIS_URL to run against an existing server instead (useRedis then starts nothing; tests that kill
@@ -8,11 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import {
-  type StartRedisOptions,
-  startRedisServer,
-  type TestRedisServer,
-} from '../../src/devtools/redis-server.js';
+import { type StartRedisOptions, startRedisServer, type TestRedisServer } from '../../tools/redis-server.js';
 
 export {
   EXTERNAL_SERVER_SKIP_REASON,
@@ -20,7 +16,7 @@ export {
   type StartRedisOptions,
   startRedisServer,
   type TestRedisServer,
-} from '../../src/devtools/redis-server.js';
+} from '../../tools/redis-server.js';
 
 export interface RedisTestContext {
   /** redis://127.0.0.1:<port> of this file's server, or REDIS_URL. */

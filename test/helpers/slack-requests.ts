@@ -1,2 +1,2 @@
-// Signed Slack requests live in src/devtools (the demo uses them too); edit them there.
-export * from '../../src/devtools/slack-requests.js';
+// Signed Slack requests live in tools/fakes (the demo uses them too); edit them there.
+export * from '../../tools/fakes/slack-requests.js';

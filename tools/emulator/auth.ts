@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { computeSignatureParts, cosUrlEncode, parseAuthorization } from '../cos/signing.js';
+import { computeSignatureParts, cosUrlEncode, parseAuthorization } from '../../src/cos/signing.js';
 import { accessDenied, CosApiError, invalidArgument, REQUEST_EXPIRED_MESSAGE } from './errors.js';
 
 /**

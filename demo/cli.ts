@@ -6,7 +6,7 @@
  * message says what), or the deadline passed; 2 a setting to fix (redis-server missing, REDIS_URL
  * unusable, an unknown argument); 130 interrupted.
  */
-import { redactText } from '../logger.js';
+import { redactText } from '../src/logger.js';
 import { DemoStepError } from './slack-user.js';
 import { DemoSetupError, type DemoStack, PEOPLE, REGIONS, startDemoStack } from './stack.js';
 import { createNarrator, formatSummary, runStory, summaryProblems } from './story.js';

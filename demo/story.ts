@@ -5,13 +5,13 @@
  * would be worse than none. The summary is counted from the final state (Slack messages, the audit
  * trail, the emulator), not from the story's own bookkeeping.
  */
-import { RedisAuditTrail } from '../audit/trail.js';
-import type { AuditEntry, VerifyResult } from '../audit/types.js';
-import type { StoredMessage } from '../devtools/fake-slack.js';
-import type { EmulatedJob } from '../emulator/server.js';
-import { KeySpace } from '../redis/keys.js';
-import { replyPairs, replyStreamRecords, type StreamRecord } from '../redis/replies.js';
-import { ACTION_IDS } from '../slack/blocks/ids.js';
+import { RedisAuditTrail } from '../src/audit/trail.js';
+import type { AuditEntry, VerifyResult } from '../src/audit/types.js';
+import { KeySpace } from '../src/redis/keys.js';
+import { replyPairs, replyStreamRecords, type StreamRecord } from '../src/redis/replies.js';
+import { ACTION_IDS } from '../src/slack/blocks/ids.js';
+import type { EmulatedJob } from '../tools/emulator/server.js';
+import type { StoredMessage } from '../tools/fakes/fake-slack.js';
 import { type RenderOptions, renderMessageAsText, renderModalAsText } from './render.js';
 import { cardJobId, check, DemoSlackUsers, DemoStepError, type SlackAnswer, titleOf } from './slack-user.js';
 import {

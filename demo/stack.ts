@@ -10,20 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppConfig } from '../config.js';
-import type { CreateJobInput } from '../cos/model.js';
-import { isFinished } from '../cos/model.js';
-import { type FakeSlack, startFakeSlack } from '../devtools/fake-slack.js';
-import { startRedisServer, type TestRedisServer } from '../devtools/redis-server.js';
-import {
-  type EmulatedJob,
-  type EmulatorAccount,
-  loadSeedFile,
-  type RunningEmulator,
-  type SeedJob,
-  startEmulator,
-} from '../emulator/server.js';
-import { createLogger, type Logger } from '../logger.js';
+import type { AppConfig } from '../src/config.js';
+import type { CreateJobInput } from '../src/cos/model.js';
+import { isFinished } from '../src/cos/model.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import {
   closeRedis,
   createRedis,
@@ -31,10 +21,20 @@ import {
   type RedisClient,
   redactRedisUrl,
   waitForReady,
-} from '../redis/connection.js';
-import { KeySpace } from '../redis/keys.js';
-import { replyArray, replyString, UnexpectedReplyError } from '../redis/replies.js';
-import { type Runtime, startRuntime } from '../runtime.js';
+} from '../src/redis/connection.js';
+import { KeySpace } from '../src/redis/keys.js';
+import { replyArray, replyString, UnexpectedReplyError } from '../src/redis/replies.js';
+import { type Runtime, startRuntime } from '../src/runtime.js';
+import {
+  type EmulatedJob,
+  type EmulatorAccount,
+  loadSeedFile,
+  type RunningEmulator,
+  type SeedJob,
+  startEmulator,
+} from '../tools/emulator/server.js';
+import { type FakeSlack, startFakeSlack } from '../tools/fakes/fake-slack.js';
+import { startRedisServer, type TestRedisServer } from '../tools/redis-server.js';
 
 export const REGIONS = ['ap-guangzhou', 'ap-shanghai'] as const;
 export const CHANNEL = 'C0DEMOJOBS';

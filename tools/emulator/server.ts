@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, systemClock } from '../clock.js';
-import { isValidRegion } from '../config.js';
-import { isFinished, isKnownJobStatus } from '../cos/model.js';
-import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { type Clock, systemClock } from '../../src/clock.js';
+import { isValidRegion } from '../../src/config.js';
+import { isFinished, isKnownJobStatus } from '../../src/cos/model.js';
+import type { Logger } from '../../src/logger.js';
+import { silentLogger } from '../../src/logger.js';
 import { AccountDirectory, type EmulatorAccount, resolveAccount, verifySignature } from './auth.js';
 import { CosApiError, invalidArgument, invalidRequest, noSuchJob } from './errors.js';
 import { type ChosenFailure, FaultInjector } from './faults.js';

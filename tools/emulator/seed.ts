@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { CreateJobInput, JobFailure, KnownJobStatus } from '../cos/model.js';
-import { isKnownJobStatus, JOB_STATUSES } from '../cos/model.js';
+import type { CreateJobInput, JobFailure, KnownJobStatus } from '../../src/cos/model.js';
+import { isKnownJobStatus, JOB_STATUSES } from '../../src/cos/model.js';
 import type { AccountDirectory } from './auth.js';
 import type { EmulatedJob, JobStore } from './store.js';
 

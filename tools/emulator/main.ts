@@ -2,7 +2,7 @@
  * `npm run emulator [-- --seed examples/emulator-seed.json]`: a local COS job endpoint for the demo and
  * sandbox mode. Jobs advance on their own (autoAdvance). Settings come from the environment.
  */
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../src/logger.js';
 import { loadSeedFile, SeedError, type SeedJob, startEmulator } from './server.js';
 
 const DEMO_ACCOUNT = {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     `  COS_UIN=${uin.value} COS_APPID=${appId.value} COS_REGIONS=${region}`,
   ];
   if (!secretId.fromEnv || !secretKey.fromEnv) {
-    out.push('  COS_SECRET_ID / COS_SECRET_KEY: the demo pair in src/emulator/main.ts (DEMO_ACCOUNT)');
+    out.push('  COS_SECRET_ID / COS_SECRET_KEY: the demo pair in tools/emulator/main.ts (DEMO_ACCOUNT)');
   }
   out.push('', 'Ctrl-C stops it.');
   process.stdout.write(`${out.join('\n')}\n`);

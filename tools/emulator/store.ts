@@ -7,8 +7,8 @@ import type {
   JobProgress,
   JobStatus,
   OperationKind,
-} from '../cos/model.js';
-import { isFinished } from '../cos/model.js';
+} from '../../src/cos/model.js';
+import { isFinished } from '../../src/cos/model.js';
 import { operationNode, type XmlNode } from './xml.js';
 
 /**

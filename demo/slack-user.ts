@@ -4,14 +4,14 @@
  * card as posted), exactly as Slack would send them.
  */
 import { randomBytes } from 'node:crypto';
-import type { StoredMessage } from '../devtools/fake-slack.js';
+import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from '../src/slack/blocks/ids.js';
+import type { StoredMessage } from '../tools/fakes/fake-slack.js';
 import {
   blockActionPayload,
   postToBolt,
   slashCommandBody,
   viewSubmissionPayload,
-} from '../devtools/slack-requests.js';
-import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from '../slack/blocks/ids.js';
+} from '../tools/fakes/slack-requests.js';
 import { CHANNEL, type DemoPerson, type DemoStack } from './stack.js';
 
 /** Something the story expected did not happen; the message says what. */

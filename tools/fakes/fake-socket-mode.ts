@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { type Clock, systemClock } from '../clock.js';
+import { type Clock, systemClock } from '../../src/clock.js';
 import type { FakeSlack } from './fake-slack.js';
 import { ConditionWaiters } from './waiters.js';
 
