@@ -32,7 +32,7 @@ import {
   type StreamRecord,
   UnexpectedReplyError,
 } from '../redis/replies.js';
-import { LuaScript } from '../redis/script.js';
+import { RedisScript } from '../redis/scripts.js';
 import { decodeEntry, entryFields, type PreparedEntry, prepareEntry } from './codec.js';
 import { AuditError } from './errors.js';
 import { EntryHasher, GENESIS_HASH, HASH_PATTERN } from './hash.js';
@@ -46,8 +46,9 @@ import {
   walkChain,
 } from './verify.js';
 
-const APPEND_SCRIPT = new LuaScript(
-  'cosjob-audit-append',
+const APPEND_SCRIPT = new RedisScript(
+  'audit-append',
+  5,
   `
 -- KEYS: 1 global stream, 2 job stream, 3 global head, 4 job head, 5 entryId index (one hash tag)
 -- ARGV: 1 entryId, 2 expected global seq, 3 expected global hash, 4 expected job seq, 5 expected job hash,

@@ -7,7 +7,7 @@ import { RedisAuditTrail } from '../../src/audit/trail.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
 import { KeySpace } from '../../src/redis/keys.js';
-import { LuaScript } from '../../src/redis/script.js';
+import { RedisScript } from '../../src/redis/scripts.js';
 import {
   EXTERNAL_SERVER_SKIP_REASON,
   redisTestsUseExternalServer,
@@ -65,8 +65,9 @@ describe('on Redis Cluster', () => {
   });
 
   it('would refuse the same script over keys without a shared tag (why the tags exist)', async () => {
-    const script = new LuaScript(
+    const script = new RedisScript(
       'two-keys',
+      2,
       "redis.call('SET', KEYS[1], 1); return redis.call('SET', KEYS[2], 1)",
     );
     await expect(script.run(cluster!, ['cosjob:audit:log', 'cosjob:audit:head'], [])).rejects.toThrow(

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
 import type { RedisClient } from '../../src/redis/connection.js';
 import { replyOptionalStrings, replyPairs, replyStreamRecords } from '../../src/redis/replies.js';
-import { LuaScript } from '../../src/redis/script.js';
+import { RedisScript } from '../../src/redis/scripts.js';
 import { useRedis } from '../helpers/redis.js';
 import { entry, JOB_A, JOB_B, keysFor, REGION, START_MS, SteppingClock } from './support.js';
 
@@ -91,7 +91,7 @@ describe.each(FLAVOURS)('raw reply shapes (%s)', (flavour) => {
 
   it('a Lua table reply: an array of strings', async () => {
     const redis = connect(flavour);
-    const script = new LuaScript('shape', "return {'ok', ARGV[1], tostring(#KEYS)}");
+    const script = new RedisScript('shape', 1, "return {'ok', ARGV[1], tostring(#KEYS)}");
     expect(await script.run(redis, [`${redisCtx.keyPrefix}:k`], ['1767225600000-0'])).toEqual([
       'ok',
       '1767225600000-0',
