@@ -12,7 +12,6 @@ import { type Logger, registerSecret, silentLogger } from '../logger.js';
 import { type CosApiName, CosError, type CosErrorInit, CosValidationError } from './errors.js';
 import type {
   CosJobsApi,
-  CreateJobInput,
   Job,
   JobStatus,
   JobSummary,
@@ -30,26 +29,21 @@ import {
   validateJobStatusFilter,
   validateMaxResults,
   validateNextToken,
-  validatePriority,
   validateRegion,
   validateRequestedJobStatus,
   validateStatusUpdateReason,
 } from './validation.js';
+import { parseDescribeJob } from './xml/describe-job.js';
+import { parseCosError } from './xml/error-response.js';
+import { parseListJobs } from './xml/list-jobs.js';
 import {
-  buildCreateJobRequest,
   headerValue,
   MAX_RESPONSE_BYTES,
-  parseCosError,
-  parseCreateJob,
-  parseDescribeJob,
-  parseListJobs,
-  parseUpdateJobPriority,
-  parseUpdateJobStatus,
   type ResponseHeaders,
   readLimitedText,
   responseTooLarge,
-  type UpdateJobPriorityResult,
-} from './xml.js';
+} from './xml/response-body.js';
+import { parseUpdateJobStatus } from './xml/update-job-status.js';
 
 export interface CosClientTimeouts {
   /** TCP/TLS connect. Default 3000. */
@@ -128,16 +122,19 @@ export function createCosPool(origin: string, timeouts: CosClientTimeouts = {}, 
 export type { ListAllJobsOptions };
 export { statusUpdateTookEffect };
 
-interface RequestSpec {
+/** One COS API request, before signing. */
+export interface CosRequest {
   api: CosApiName;
   method: 'GET' | 'POST';
   /** Raw path; JobIds are validated, so it needs no escaping beyond encodePath. */
   path: string;
   query?: Readonly<Record<string, string>>;
+  /** An XML body, sent with its signed content-type and content-md5. */
   body?: string;
 }
 
-interface CosResponse {
+/** A complete answer, body read in full (and bounded). */
+export interface CosResponse {
   status: number;
   headers: ResponseHeaders;
   body: string;
@@ -277,7 +274,7 @@ export class CosJobsClient implements CosJobsApi {
     if (options.status !== undefined) query.jobStatuses = validateJobStatusFilter(options.status);
     if (options.maxResults !== undefined) query.maxResults = String(validateMaxResults(options.maxResults));
     if (options.nextToken !== undefined) query.nextToken = validateNextToken(options.nextToken);
-    return this.execute({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
+    return this.request({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
       parseListJobs(response.body),
     );
   }
@@ -353,7 +350,7 @@ export class CosJobsClient implements CosJobsApi {
 
   async describeJob(jobId: string): Promise<Job> {
     const id = validateJobId(jobId);
-    return this.execute({ api: 'DescribeJob', method: 'GET', path: `/jobs/${id}` }, true, (response) =>
+    return this.request({ api: 'DescribeJob', method: 'GET', path: `/jobs/${id}` }, true, (response) =>
       parseDescribeJob(response.body),
     );
   }
@@ -382,7 +379,7 @@ export class CosJobsClient implements CosJobsApi {
     if (statusUpdateReason !== undefined) query.statusUpdateReason = statusUpdateReason;
     let failure: CosError;
     try {
-      const result = await this.execute(
+      const result = await this.request(
         { api: 'UpdateJobStatus', method: 'POST', path: `/jobs/${id}/status`, query },
         false,
         (response): UpdateJobStatusResult => ({
@@ -405,23 +402,6 @@ export class CosJobsClient implements CosJobsApi {
       };
     }
     return this.reconcileStatusUpdate(id, status, failure);
-  }
-
-  async createJob(input: CreateJobInput): Promise<string> {
-    const body = buildCreateJobRequest(input);
-    return this.execute({ api: 'CreateJob', method: 'POST', path: '/jobs', body }, false, (response) =>
-      parseCreateJob(response.body),
-    );
-  }
-
-  async updateJobPriority(jobId: string, priority: number): Promise<UpdateJobPriorityResult> {
-    const id = validateJobId(jobId);
-    const query = { priority: String(validatePriority(priority)) };
-    return this.execute(
-      { api: 'UpdateJobPriority', method: 'POST', path: `/jobs/${id}/priority`, query },
-      false,
-      (response) => parseUpdateJobPriority(response.body),
-    );
   }
 
   /** Closes the client's own pool, or releases its share of a pool from createCosClients. */
@@ -522,13 +502,11 @@ export class CosJobsClient implements CosJobsApi {
   /**
    * Runs one API call: signs and sends, retries reads on transient failures with full-jitter backoff,
    * corrects the clock once on a skew refusal (any API: the request was rejected before any effect),
-   * and parses a 2xx answer. Always rejects with a CosError.
+   * and parses a 2xx answer. Always rejects with a CosError. Every call the client makes goes through
+   * here; it is public so that tooling calling other COS APIs (tests creating jobs) shares the same
+   * signing, transport and error handling instead of a copy. `retryable`: a read, safe to repeat.
    */
-  private async execute<T>(
-    spec: RequestSpec,
-    retryable: boolean,
-    parse: (response: CosResponse) => T,
-  ): Promise<T> {
+  async request<T>(spec: CosRequest, retryable: boolean, parse: (response: CosResponse) => T): Promise<T> {
     if (this.closed) {
       throw new CosError({
         code: 'NetworkError',
@@ -622,7 +600,7 @@ export class CosJobsClient implements CosJobsApi {
     });
   }
 
-  private signedRequest(spec: RequestSpec): { path: string; headers: Record<string, string> } {
+  private signedRequest(spec: CosRequest): { path: string; headers: Record<string, string> } {
     const query = spec.query ?? {};
     const signed: Record<string, string> = { host: this.host, 'x-cos-appid': this.appId };
     if (this.credentials.securityToken !== undefined) {
@@ -642,7 +620,7 @@ export class CosJobsClient implements CosJobsApi {
     return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
   }
 
-  private async send(spec: RequestSpec, signal: AbortSignal): Promise<CosResponse> {
+  private async send(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {
     const { path, headers } = this.signedRequest(spec);
     let response: Dispatcher.ResponseData;
     try {

@@ -4,6 +4,8 @@ export {
   type CosClientOverrides,
   type CosClientTimeouts,
   CosJobsClient,
+  type CosRequest,
+  type CosResponse,
   type CosRetryOptions,
   closeCosClients,
   cosControlHost,
@@ -38,11 +40,7 @@ export {
   validateRequestedJobStatus,
   validateStatusUpdateReason,
 } from './validation.js';
-export {
-  buildCreateJobRequest,
-  MAX_RESPONSE_BYTES,
-  parseCosError,
-  parseDescribeJob,
-  parseListJobs,
-  type UpdateJobPriorityResult,
-} from './xml.js';
+export { parseDescribeJob } from './xml/describe-job.js';
+export { parseCosError } from './xml/error-response.js';
+export { parseListJobs } from './xml/list-jobs.js';
+export { MAX_RESPONSE_BYTES } from './xml/response-body.js';

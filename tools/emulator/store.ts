@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  CreateJobInput,
   Job,
   JobFailure,
   JobOperation,
@@ -9,6 +8,7 @@ import type {
   OperationKind,
 } from '../../src/cos/model.js';
 import { isFinished } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../cos/create-job-xml.js';
 import { operationNode, type XmlNode } from './xml.js';
 
 /**
