@@ -6,12 +6,10 @@ export {
   CosJobsClient,
   type CosRequest,
   type CosResponse,
-  type CosRetryOptions,
   closeCosClients,
   cosControlHost,
   createCosClients,
   createCosPool,
-  DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,
   statusUpdateTookEffect,
 } from './client.js';
@@ -28,6 +26,7 @@ export {
   sanitizeServerText,
 } from './errors.js';
 export * from './model.js';
+export { type CosRetryOptions, DEFAULT_RETRY } from './retry.js';
 export {
   MAX_JOB_ID_BYTES,
   MAX_PRIORITY,
