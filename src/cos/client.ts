@@ -264,7 +264,8 @@ export class CosJobsClient implements CosJobsApi {
     const status = validateRequestedJobStatus(requested);
     const statusUpdateReason = validateStatusUpdateReason(reason);
     const query: Record<string, string> = { requestedJobStatus: status };
-    if (statusUpdateReason !== undefined) query.statusUpdateReason = statusUpdateReason;
+    // An empty reason is omitted rather than sent as `statusUpdateReason=` (the Go SDK omits it too).
+    if (statusUpdateReason) query.statusUpdateReason = statusUpdateReason;
     let failure: CosError;
     try {
       const result = await this.request(
