@@ -3,7 +3,7 @@
  * with the signing secret could forge, so decoding treats them as untrusted input and accepts only what
  * the COS client would accept itself.
  */
-import { isValidRegion } from '../config.js';
+import { isValidRegion } from '../cos/region.js';
 import { isValidJobId, MAX_JOB_ID_BYTES } from '../cos/validation.js';
 
 export interface JobRef {
