@@ -15,11 +15,15 @@ export class ConfigError extends Error {
 }
 
 const MAX_NAMED_ITEMS = 5;
-const MAX_SHOWN_CHARS = 40;
+// Region names and Slack ids are at most ~20 characters; COS keys and Slack tokens are 32 or more. A longer
+// value is described, not quoted, in case a secret was pasted into the wrong setting.
+const MAX_SHOWN_CHARS = 24;
 
-/** A non-secret value as it may appear in a problem: quoted, escaped and cut short. */
+/** A value of a non-secret setting as it may appear in a problem: quoted and escaped, or only described. */
 export function shownValue(value: string): string {
-  return JSON.stringify(value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value);
+  return value.length > MAX_SHOWN_CHARS
+    ? `a ${value.length}-character value (not shown)`
+    : JSON.stringify(value);
 }
 
 /** `"a", "b" and 3 more` */

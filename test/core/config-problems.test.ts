@@ -8,6 +8,7 @@ import {
   type SettingSource,
 } from '../../src/config/index.js';
 import { closestKnownRegion, editDistance, isKnownRegion, KNOWN_COS_REGIONS } from '../../src/cos/region.js';
+import { problemsOf } from '../helpers/config.js';
 
 const valid = {
   COS_SECRET_ID: 'AKIDexample',
@@ -21,16 +22,6 @@ const valid = {
   APPROVER_USER_IDS: 'U0ALICE',
   AUDIT_HMAC_KEY: 'a-long-enough-audit-hmac-key-0123456789',
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(environmentSource(env));
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('configuration problems', () => {
   it('validates LOG_LEVEL and LOG_FORMAT with every other setting, in one report', () => {
@@ -129,5 +120,19 @@ describe('COS regions', () => {
     expect(closestKnownRegion('eu-frankfurt')).toBeUndefined();
     expect(closestKnownRegion('us-east-1')).toBeUndefined();
     expect(KNOWN_COS_REGIONS.every((r) => isKnownRegion(r))).toBe(true);
+  });
+});
+
+describe('values in problems', () => {
+  it('quotes a short wrong item but only describes a long one, which may be a pasted secret', () => {
+    const pasted = 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA';
+    const text = problemsOf({ ...valid, APPROVER_USER_IDS: `U0ALICE,${pasted}`, LOG_LEVEL: pasted }).join(
+      '\n',
+    );
+    expect(text).not.toContain(pasted);
+    expect(text).toContain(
+      'APPROVER_USER_IDS is malformed: a 36-character value (not shown) is not a Slack user id',
+    );
+    expect(text).toContain('LOG_LEVEL is malformed: a 36-character value (not shown) is not one of');
   });
 });

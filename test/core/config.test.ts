@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppConfig, loadCosConfig } from '../../src/config/index.js';
+import { loadAppConfig, loadCosConfig } from '../../src/config/index.js';
+import { problemsOf } from '../helpers/config.js';
 
 const SECRET = 'super-secret-cos-key-value-1234567890';
 const BOT = 'xoxb-1111-2222-abcdefABCDEF';
@@ -16,16 +17,6 @@ const valid = {
   SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
   APPROVER_USER_IDS: 'U0ALICE,U0BOB',
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAppConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('configuration', () => {
   it('reads a valid environment with defaults', () => {
