@@ -47,7 +47,11 @@ function build() {
   try {
     tsc = require.resolve('typescript/bin/tsc');
   } catch {
-    log('TypeScript is not installed (a production install?): run npm ci, or use the Docker image');
+    if (existsSync(join(root, 'dist', 'src', 'main.js'))) {
+      log('TypeScript is not installed (a production install?): keeping the build that is there');
+      return;
+    }
+    log('TypeScript is not installed and there is no build: run npm ci (with dev dependencies)');
     process.exit(1);
   }
   // The stamp gets the time the build started, so an edit made while tsc runs triggers the next build.

@@ -2,7 +2,6 @@
  * Input checks run before any request is signed or sent, so a bad value never reaches COS (or changes
  * the request path) and the person gets an error naming the field and the fix.
  */
-
 import { CosValidationError } from './errors.js';
 import { isKnownJobStatus, JOB_STATUSES, type KnownJobStatus, type RequestedJobStatus } from './model.js';
 import { isValidRegion } from './region.js';
