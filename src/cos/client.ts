@@ -15,6 +15,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { CosConfig } from '../config/index.js';
 import { type Logger, registerSecret, silentLogger } from '../logger.js';
 import { ClockSkew } from './clock-skew.js';
+import { APPID_PATTERN, isWellFormedCredential, UIN_PATTERN } from './credentials.js';
 import { type CosApiName, CosError, CosValidationError } from './errors.js';
 import type {
   CosJobsApi,
@@ -168,29 +169,29 @@ export class CosJobsClient implements CosJobsApi {
 
   constructor(options: CosClientOptions) {
     this.region = validateRegion(options.region);
-    if (!/^\d{1,20}$/.test(options.uin ?? '')) {
+    if (!UIN_PATTERN.test(options.uin ?? '')) {
       throw new CosValidationError(
         'uin',
         'The account UIN must be digits only, e.g. 100000000001 (COS_UIN).',
       );
     }
-    if (!/^\d{1,64}$/.test(options.appId ?? '')) {
+    if (!APPID_PATTERN.test(options.appId ?? '')) {
       throw new CosValidationError('appId', 'The APPID must be digits only, e.g. 1250000000 (COS_APPID).');
     }
     const { secretId, secretKey, securityToken } = options.credentials ?? {};
-    if (typeof secretId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(secretId)) {
+    if (typeof secretId !== 'string' || !isWellFormedCredential('secretId', secretId)) {
       throw new CosValidationError(
         'secretId',
         'The SecretId is missing or has spaces or control characters.',
       );
     }
-    if (typeof secretKey !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(secretKey)) {
+    if (typeof secretKey !== 'string' || !isWellFormedCredential('secretKey', secretKey)) {
       throw new CosValidationError(
         'secretKey',
         'The SecretKey is missing or has spaces or control characters.',
       );
     }
-    if (securityToken !== undefined && !/^[\x21-\x7e]{1,8192}$/.test(securityToken)) {
+    if (securityToken !== undefined && !isWellFormedCredential('securityToken', securityToken)) {
       throw new CosValidationError('securityToken', 'The security token has spaces or control characters.');
     }
     registerSecret(secretKey);
