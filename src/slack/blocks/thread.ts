@@ -190,7 +190,8 @@ function olderSummary(older: readonly AuditEntry[]): string {
 
 function percentDone(job: Job): number | undefined {
   const { totalTasks, succeededTasks, failedTasks } = job.progress;
-  if (totalTasks <= 0) return undefined;
+  const counts = [totalTasks, succeededTasks, failedTasks];
+  if (!counts.every(Number.isFinite) || totalTasks <= 0) return undefined;
   // Floor, so a running job never shows 100% before COS says it finished.
   return Math.min(100, Math.floor(((succeededTasks + failedTasks) / totalTasks) * 100));
 }
