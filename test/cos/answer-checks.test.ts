@@ -16,7 +16,6 @@ import {
 import { CosError } from '../../src/cos/errors.js';
 import { JOB_STATUSES, type Job, type JobSummary, type UpdateJobStatusResult } from '../../src/cos/model.js';
 import { MAX_PRIORITY } from '../../src/cos/validation.js';
-import { parseDescribeJob, parseListJobs, parseUpdateJobStatus } from '../../src/cos/xml.js';
 
 const JOB_ID = '53dc6228-c50b-46f7-8ad7-65e7159f1aae';
 const HOSTILE_STATUS = '<!channel> <https://evil.example|Re-approve here>';
@@ -278,18 +277,6 @@ describe('checked answers', () => {
     ).toThrow(/^The UpdateJobStatus answer for job .* is not usable: Status "Readyx+"… \(100 characters\)/);
   });
 
-  it('works on what the real parser reads from a hostile body', () => {
-    const body = `<DescribeJobResult><Job><JobId>${JOB_ID}</JobId><Status>&lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;</Status><Priority>1</Priority></Job></DescribeJobResult>`;
-    const parsed = parseDescribeJob(body);
-    expect(parsed.status).toBe(HOSTILE_STATUS);
-    expect(() => checkedJob(parsed, { api: 'DescribeJob', expectedJobId: JOB_ID })).toThrow(CosError);
-
-    const update = parseUpdateJobStatus(
-      `<UpdateJobStatusResult><JobId>${JOB_ID}</JobId><Status>${'S'.repeat(100)}</Status></UpdateJobStatusResult>`,
-    );
-    expect(updateJobStatusResultProblems(update, JOB_ID)).toHaveLength(1);
-  });
-
   it('builds the error without a job when the answer is not about one', () => {
     expect(unusableAnswerError({ api: 'ListJobs' }, ['x']).message).toBe(
       'The ListJobs answer is not usable: x. cosjob did not act on it.',
@@ -299,14 +286,17 @@ describe('checked answers', () => {
 
 describe('checked ListJobs pages', () => {
   it('moves failing members to badMembers with their position, keeping the rest and the token', () => {
-    const member = (id: string, status: string, priority = '1') =>
-      `<member><JobId>${id}</JobId><Status>${status}</Status><Priority>${priority}</Priority></member>`;
-    const page = parseListJobs(
-      `<ListJobsResult><Jobs>${member('a', 'Suspended')}${member('b', 'Suspended', 'high')}${member('c', '&lt;!here&gt;')}${member('d', 'Active')}${member('e', 'x'.repeat(100))}</Jobs><NextToken>e</NextToken></ListJobsResult>`,
-    );
-    // The parser already set aside b (a priority that is not a number).
-    expect(page.badMembers?.map((bad) => bad.index)).toEqual([1]);
-
+    // As the parser hands it over: member 1 ("b", a Priority that was not a number) is already set aside.
+    const page = {
+      jobs: [
+        summary({ id: 'a' }),
+        summary({ id: 'c', status: '<!here>' }),
+        summary({ id: 'd', status: 'Active' }),
+        summary({ id: 'e', status: 'x'.repeat(100) }),
+      ],
+      nextToken: 'e',
+      badMembers: [{ index: 1, jobId: 'b', problem: 'The COS response has <Priority>"high"</Priority>' }],
+    };
     const checked = checkedListJobsPage(page);
     expect(checked.jobs.map((j) => j.id)).toEqual(['a', 'd']);
     expect(checked.nextToken).toBe('e');
@@ -318,6 +308,14 @@ describe('checked ListJobs pages', () => {
     const problem = checked.badMembers?.[1]?.problem ?? '';
     expect(problem).toMatch(/^Status "\\u003c!here\\u003e" is not a COS job status/);
     expectInert(problem);
+  });
+
+  it('does not name a member by a JobId that fails the checks', () => {
+    const checked = checkedListJobsPage({ jobs: [summary({ id: '../x' })] });
+    expect(checked.jobs).toEqual([]);
+    expect(checked.badMembers).toEqual([
+      { index: 0, problem: expect.stringMatching(/^JobId "\.\.\/x" is not a COS JobId/) },
+    ]);
   });
 
   it('leaves a clean page as it was', () => {
