@@ -213,6 +213,8 @@ interface BuilderCase {
   render: (input: never) => Rendered;
   /** Fields that must be valid ids (they go into button values or modal metadata): refusing is right. */
   refusesFor?: RegExp;
+  /** Only these fields are varied (a long input repeats the same fields many times). */
+  only?: RegExp;
 }
 
 function builder<T>(
@@ -220,8 +222,15 @@ function builder<T>(
   input: T,
   render: (input: T) => Rendered,
   refusesFor?: RegExp,
+  only?: RegExp,
 ): BuilderCase {
-  return { name, input, render: render as (input: never) => Rendered, ...(refusesFor ? { refusesFor } : {}) };
+  return {
+    name,
+    input,
+    render: render as (input: never) => Rendered,
+    ...(refusesFor ? { refusesFor } : {}),
+    ...(only ? { only } : {}),
+  };
 }
 
 const ID_FIELDS = /^(region|job\.id|items\[\d+\]\.(region|job\.id))$/;
@@ -285,6 +294,9 @@ const CASES: BuilderCase[] = [
     'auditTrailMessage (long, older entries summarised)',
     { entries: Array.from({ length: 60 }, (_, i) => entry(i + 1)), verify: { ok: true, entries: 60 } },
     (i) => auditTrailMessage(i.entries, i.verify),
+    undefined,
+    // The oldest entry feeds the summary of older entries, the newest is shown in full.
+    /^(entries\[(0|59)\]|verify)/,
   ),
   ...VERIFY_PROBLEMS.map((problem) =>
     builder(
@@ -523,7 +535,9 @@ describe('every builder with a hostile value in every field', () => {
   });
 
   for (const c of CASES) {
-    const fields = leaves(c.input).filter((leaf) => !TYPED_FIELDS.test(leaf.name));
+    const fields = leaves(c.input).filter(
+      (leaf) => !TYPED_FIELDS.test(leaf.name) && (c.only?.test(leaf.name) ?? true),
+    );
 
     it(`${c.name}: hostile text in any of its ${fields.filter((f) => f.type === 'string').length} text fields comes out escaped`, () => {
       const failures: string[] = [];
@@ -638,5 +652,34 @@ describe('the walker itself', () => {
         'postedAt',
       ]),
     );
+  });
+});
+
+describe('the cases issue 9 reported', () => {
+  const status = '<!channel> <https://evil.example|Re-approve here>';
+
+  it('a decision notice quoting a hostile COS status pings nobody and links nowhere', () => {
+    const notice = noticeMessage({ emoji: '✅', message: `Approved: COS now reports the job as ${status}.` });
+    expect(problemsOf(notice)).toEqual([]);
+    expect(textsOf(notice).mrkdwn.join('\n')).toContain(
+      '&lt;!channel&gt; &lt;https://evil.example|Re-approve here&gt;',
+    );
+  });
+
+  it('a 100-character status is shown capped on the card, in the thread and in the notification text', () => {
+    const long = `Ready${MARK.repeat(95)}`;
+    const surfaces: Rendered[] = [
+      jobCard({ ...cardInput({ kind: 'approved', ...DECIDED_BY, cosStatus: long }) }),
+      jobCard({ ...cardInput({ kind: 'changed_outside', status: long, at: TIME }) }),
+      changedOutsideReply(long),
+      progressReply({ ...fullJob(), status: long }),
+      finishedSummary({ ...fullJob(), status: long }),
+      auditEntryReply({ ...entry(1), cosStatus: long }),
+    ];
+    for (const surface of surfaces) {
+      expect(problemsOf(surface)).toEqual([]);
+      expect(longestRun(surface)).toBeLessThanOrEqual(40);
+      expect(longestRun(surface)).toBeGreaterThan(0);
+    }
   });
 });
