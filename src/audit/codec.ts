@@ -43,8 +43,11 @@ const OPTIONAL_FIELDS = [
 ] as const;
 type OptionalField = (typeof OPTIONAL_FIELDS)[number];
 
-/** Longest accepted text per optional field (characters). Reasons come from a Slack modal (≤ 3000). */
-const OPTIONAL_LIMITS: Record<OptionalField, number> = {
+/**
+ * Longest accepted text per optional field (characters). Reasons come from a Slack modal (≤ 3000).
+ * Exported so checks of COS answers (src/cos/answer-checks.ts) refuse what the audit would refuse.
+ */
+export const OPTIONAL_LIMITS: Record<OptionalField, number> = {
   reason: 4000,
   outcome: 500,
   cosStatus: 64,
@@ -59,7 +62,7 @@ const TOKEN_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const SEQ_PATTERN = /^[1-9]\d{0,15}$/;
 const ACTION_PATTERN = /^[a-z][a-z_]{0,39}$/;
 /** Control characters other than tab and newline have no business in an audit line. */
-function hasControlCharacters(text: string): boolean {
+export function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
     if ((code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f) return true;

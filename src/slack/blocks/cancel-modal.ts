@@ -5,7 +5,7 @@
 import type { ModalView } from '@slack/types';
 import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
 import { CANCEL_MODAL_CALLBACK_ID, MAX_REASON_BYTES, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
-import { code, escapeMrkdwn, plain, SLACK_LIMITS, section } from './text.js';
+import { code, plain, SLACK_LIMITS, section, TEXT_CAPS, userText } from './text.js';
 
 export interface CancelModalMetadata {
   channelId: string;
@@ -39,7 +39,7 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
     private_metadata: metadata,
     blocks: [
       section(
-        `Cancel job ${code(input.jobId, 64)} in ${escapeMrkdwn(input.region)}? ` +
+        `Cancel job ${code(input.jobId, TEXT_CAPS.jobId)} in ${userText(input.region, TEXT_CAPS.region)}? ` +
           'COS stops the job and a cancelled job cannot be restarted.',
       ),
       {

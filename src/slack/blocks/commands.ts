@@ -11,6 +11,7 @@ import {
   failureLine,
   jobFields,
   manifestLines,
+  reportLocation,
   tasksText,
 } from './job-card.js';
 import { describeOperation } from './operation.js';
@@ -20,16 +21,17 @@ import {
   button,
   code,
   context,
-  escapeMrkdwn,
   fallbackText,
   header,
   MESSAGE_TEXT_BUDGET,
+  numberText,
   plural,
   SLACK_LIMITS,
   type SlackMessage,
   section,
   slackTime,
-  truncate,
+  TEXT_CAPS,
+  userPlain,
   userText,
 } from './text.js';
 
@@ -46,25 +48,67 @@ export interface RefusalInput {
 export function refusalMessage(input: RefusalInput): SlackMessage {
   const blocks: KnownBlock[] = [
     section(
-      `🚫 *${userText(input.what, 300)}*: not done.\n` +
-        `*Why:* ${userText(input.why, 1000)}\n*What to do:* ${userText(input.whatToDo, 1000)}`,
+      `🚫 *${userText(input.what, TEXT_CAPS.refusalWhat)}*: not done.\n` +
+        `*Why:* ${userText(input.why, TEXT_CAPS.refusalWhy)}\n` +
+        `*What to do:* ${userText(input.whatToDo, TEXT_CAPS.refusalWhy)}`,
     ),
   ];
-  const refs: string[] = [];
-  if (input.cosCode) refs.push(`COS error code ${code(input.cosCode, 64)}`);
-  if (input.requestId) refs.push(`COS request id ${code(input.requestId, 128)}`);
-  if (refs.length > 0) blocks.push(context([refs.join(' · ')]));
+  const refs = cosReferences(input);
+  if (refs) blocks.push(context([refs]));
   return {
     text: fallbackText(
-      `${escapeMrkdwn(truncate(input.what, 300))}: not done. ${escapeMrkdwn(truncate(input.why, 1000))}`,
+      `${userText(input.what, TEXT_CAPS.refusalWhat)}: not done. ${userText(input.why, TEXT_CAPS.refusalWhy)}`,
     ),
     blocks,
+  };
+}
+
+/** "COS error code `X` · COS request id `Y`", or '' when there is neither. */
+function cosReferences(refs: { cosCode?: string; requestId?: string }): string {
+  const parts: string[] = [];
+  if (refs.cosCode) parts.push(`COS error code ${code(refs.cosCode, TEXT_CAPS.errorCode)}`);
+  if (refs.requestId) parts.push(`COS request id ${code(refs.requestId, TEXT_CAPS.requestId)}`);
+  return parts.join(' · ');
+}
+
+export interface NoticeInput {
+  /** An emoji cosjob chose, e.g. "✅"; shown as given. */
+  emoji: string;
+  /** What happened, in words that may quote COS, a person or Redis: escaped and capped. */
+  message: string;
+  /** A further remark cosjob wrote itself (no untrusted parts), appended to the blocks only. */
+  note?: string;
+}
+
+/**
+ * A short private answer that is not a refusal, e.g. "✅ Approved: COS now reports the job as Ready."
+ * The message usually quotes a COS status or a display name, so it is treated as untrusted.
+ */
+export function noticeMessage(input: NoticeInput): SlackMessage {
+  const emoji = userText(input.emoji, 16);
+  const message = userText(input.message, TEXT_CAPS.refusalWhy);
+  const note = input.note ? userText(input.note, TEXT_CAPS.refusalWhat) : '';
+  return {
+    text: fallbackText(`${emoji} ${message}`),
+    blocks: [section(`${emoji} ${message}${note}`)],
   };
 }
 
 export interface JobListItem {
   region: string;
   job: JobSummary | Job;
+}
+
+/** A configured region whose jobs could not be listed, with what COS (or the network) answered. */
+export interface UnreachableRegion {
+  region: string;
+  cosCode?: string;
+  requestId?: string;
+}
+
+export interface JobListOptions {
+  /** Regions that could not be read; the list says so, so one failing region cannot hide the others. */
+  unreachable?: readonly UnreachableRegion[];
 }
 
 /**
@@ -95,26 +139,30 @@ function listEntry(item: JobListItem, index: number): KnownBlock[] {
   const operation = describeOperation(job.operation);
   const created = job.creationTime ? ` · created ${slackTime(job.creationTime)}` : '';
   const text =
-    `${code(job.id, 64)} · ${escapeMrkdwn(region)} · *${userText(job.status, 40)}* · priority ${job.priority}${created}\n` +
+    `${code(job.id, TEXT_CAPS.jobId)} · ${userText(region, TEXT_CAPS.region)} · ` +
+    `*${userText(job.status, TEXT_CAPS.status)}* · priority ${numberText(job.priority)}${created}\n` +
     `${operation.summary} · ${tasksText(job.progress)}\n` +
-    `${descriptionText(job.description, 200)}`;
+    `${descriptionText(job.description, TEXT_CAPS.descriptionList)}`;
   return [section(text), actions(`cosjob_list_${index}`, buttonsFor(region, job))];
 }
 
 /** One entry per job, with its buttons; when Slack's limits are reached, says how many were left out. */
-export function jobListMessage(items: readonly JobListItem[]): SlackMessage {
+export function jobListMessage(items: readonly JobListItem[], options: JobListOptions = {}): SlackMessage {
+  const unreachable = unreachableNotice(options.unreachable ?? []);
   const title = `COS batch jobs (${items.length})`;
   const blocks: KnownBlock[] = [header(title)];
   if (items.length === 0) {
     blocks.push(section('No jobs match. Try `/cosjob list` without a status, or another `--region`.'));
-    return { text: 'No COS batch jobs match.', blocks };
+    if (unreachable) blocks.push(unreachable.block);
+    return { text: `No COS batch jobs match.${unreachable ? ` ${unreachable.text}` : ''}`, blocks };
   }
-  const reservedBlocks = 1; // the "more jobs" line
+  const reservedBlocks = unreachable ? 2 : 1; // the "more jobs" line and the unreachable regions
+  const reservedText = 300 + (unreachable ? blockTextLength([unreachable.block]) : 0);
   let shown = 0;
   for (const [index, item] of items.entries()) {
     const entry = listEntry(item, index);
     const tooManyBlocks = blocks.length + entry.length + reservedBlocks > SLACK_LIMITS.blocksPerMessage;
-    const tooMuchText = blockTextLength(blocks) + blockTextLength(entry) + 300 > MESSAGE_TEXT_BUDGET;
+    const tooMuchText = blockTextLength(blocks) + blockTextLength(entry) + reservedText > MESSAGE_TEXT_BUDGET;
     if (tooManyBlocks || tooMuchText) break;
     blocks.push(...entry);
     shown++;
@@ -127,10 +175,30 @@ export function jobListMessage(items: readonly JobListItem[]): SlackMessage {
       ]),
     );
   }
+  if (unreachable) blocks.push(unreachable.block);
   const suspended = items.filter((i) => i.job.status === 'Suspended').length;
   return {
-    text: fallbackText(`${plural(items.length, 'COS batch job')}, ${suspended} awaiting approval.`),
+    text: fallbackText(
+      `${plural(items.length, 'COS batch job')}, ${suspended} awaiting approval.${unreachable ? ` ${unreachable.text}` : ''}`,
+    ),
     blocks,
+  };
+}
+
+const MAX_UNREACHABLE_SHOWN = 10;
+
+function unreachableNotice(
+  regions: readonly UnreachableRegion[],
+): { block: KnownBlock; text: string } | undefined {
+  if (regions.length === 0) return undefined;
+  const shown = regions.slice(0, MAX_UNREACHABLE_SHOWN).map((r) => {
+    const refs = cosReferences(r);
+    return `${userText(r.region, TEXT_CAPS.region)}${refs ? ` (${refs})` : ''}`;
+  });
+  const more = regions.length > shown.length ? ` and ${regions.length - shown.length} more` : '';
+  return {
+    block: context([`⚠️ Could not list ${shown.join(', ')}${more}; try again in a minute.`]),
+    text: `(could not list ${plural(regions.length, 'region')})`,
   };
 }
 
@@ -139,25 +207,27 @@ const STATUS_FAILURE_REASONS = 20;
 export function jobStatusMessage(region: string, job: Job): SlackMessage {
   const operation = describeOperation(job.operation);
   const blocks: KnownBlock[] = [
-    header(`Job ${job.id}`),
+    header(`Job ${userPlain(job.id, TEXT_CAPS.jobId)}`),
     section(
       `*Operation:* ${operation.summary}` +
         (operation.destructive ? '\n⚠️ *This job is destructive*; approving it cannot be undone.' : ''),
     ),
     jobFields(region, job),
-    section(`*Description:* ${descriptionText(job.description, 1500)}`),
+    section(`*Description:* ${descriptionText(job.description, TEXT_CAPS.descriptionStatus)}`),
   ];
   const detailLines = [...manifestLines(job), ...operation.details];
   if (job.report?.enabled) {
-    detailLines.push(
-      `*Report:* bucket ${code(job.report.bucket, 80)}, prefix ${code(job.report.prefix, 120)}`,
-    );
+    detailLines.push(`*Report:* ${reportLocation(job.report)}`);
   }
   if (detailLines.length > 0) blocks.push(context([detailLines.join('\n')]));
 
   const state: string[] = [`*Progress:* ${tasksText(job.progress)}`];
-  if (job.statusUpdateReason) state.push(`*Status reason:* ${userText(job.statusUpdateReason, 300)}`);
-  if (job.suspendedCause) state.push(`*Suspended because:* ${userText(job.suspendedCause, 600)}`);
+  if (job.statusUpdateReason) {
+    state.push(`*Status reason:* ${userText(job.statusUpdateReason, TEXT_CAPS.statusUpdateReason)}`);
+  }
+  if (job.suspendedCause) {
+    state.push(`*Suspended because:* ${userText(job.suspendedCause, TEXT_CAPS.suspendedCause, 'lines')}`);
+  }
   if (job.terminationDate) state.push(`*Finished:* ${slackTime(job.terminationDate)}`);
   const failures = job.failureReasons.filter((f) => f.code || f.reason);
   const shownFailures = failures.slice(0, STATUS_FAILURE_REASONS);
@@ -171,7 +241,8 @@ export function jobStatusMessage(region: string, job: Job): SlackMessage {
   blocks.push(actions('cosjob_status_actions', buttonsFor(region, job)));
   return {
     text: fallbackText(
-      `Job ${escapeMrkdwn(truncate(job.id, 64))} (${escapeMrkdwn(region)}): ${escapeMrkdwn(truncate(job.status, 40))}, ${escapeMrkdwn(operation.plainSummary)}.`,
+      `Job ${userText(job.id, TEXT_CAPS.jobId)} (${userText(region, TEXT_CAPS.region)}): ` +
+        `${userText(job.status, TEXT_CAPS.status)}, ${userText(operation.plainSummary, 300)}.`,
     ),
     blocks,
   };

@@ -12,10 +12,14 @@ export {
 export {
   helpMessage,
   type JobListItem,
+  type JobListOptions,
   jobListMessage,
   jobStatusMessage,
+  type NoticeInput,
+  noticeMessage,
   type RefusalInput,
   refusalMessage,
+  type UnreachableRegion,
 } from './commands.js';
 export {
   ACTION_IDS,
@@ -37,8 +41,12 @@ export {
   MESSAGE_TEXT_BUDGET,
   SLACK_LIMITS,
   type SlackMessage,
+  TEXT_CAPS,
+  type TextShape,
   truncate,
   truncateMrkdwn,
+  userPlain,
+  userText,
 } from './text.js';
 export {
   auditEntryLine,

@@ -1,6 +1,6 @@
 /** The channel card for one job: what it will do, who approved it, and the buttons while it is pending. */
 import type { Button, KnownBlock } from '@slack/types';
-import type { Job, JobFailure, JobProgress, JobSummary } from '../../cos/model.js';
+import type { Job, JobFailure, JobProgress, JobReport, JobSummary } from '../../cos/model.js';
 import { encodeJobRef } from '../job-ref.js';
 import { ACTION_IDS } from './ids.js';
 import { describeOperation } from './operation.js';
@@ -9,19 +9,20 @@ import {
   button,
   code,
   context,
-  escapeMrkdwn,
   fallbackText,
   fieldsSection,
   header,
   mentionUser,
   mentionUsers,
+  numberText,
   plainTime,
   plural,
   type SlackMessage,
   SYSTEM_ACTOR,
   section,
   slackTime,
-  truncate,
+  TEXT_CAPS,
+  userPlain,
   userText,
 } from './text.js';
 
@@ -56,8 +57,6 @@ export interface JobCardInput {
   postedAt?: string;
 }
 
-/** Descriptions can be long; the card shows the start, the status command shows more. */
-const CARD_DESCRIPTION_CHARS = 1000;
 const CARD_FAILURE_REASONS = 5;
 
 export function jobCard(input: JobCardInput): SlackMessage {
@@ -67,7 +66,7 @@ export function jobCard(input: JobCardInput): SlackMessage {
 
   blocks.push(section(operationLine(operation.summary, operation.destructive)));
   blocks.push(jobFields(region, job));
-  blocks.push(section(`*Description:* ${descriptionText(job.description, CARD_DESCRIPTION_CHARS)}`));
+  blocks.push(section(`*Description:* ${descriptionText(job.description, TEXT_CAPS.descriptionCard)}`));
   const detailLines = [...manifestLines(job), ...operation.details];
   if (detailLines.length > 0) blocks.push(context([detailLines.join('\n')]));
 
@@ -99,7 +98,7 @@ function cardTitle(phase: CardPhase): string {
     case 'expired':
       return '⌛ COS batch job approval request expired';
     case 'finished':
-      return `🏁 COS batch job finished: ${phase.status}`;
+      return `🏁 COS batch job finished: ${userPlain(phase.status, TEXT_CAPS.status)}`;
   }
 }
 
@@ -113,36 +112,52 @@ function operationLine(summary: string, destructive: boolean): string {
 /** Region, id, priority, tasks, creation time and COS status, shared by the card, status and list views. */
 export function jobFields(region: string, job: Job | JobSummary): KnownBlock {
   return fieldsSection([
-    `*Region*\n${escapeMrkdwn(region)}`,
-    `*Job ID*\n${code(job.id, 100)}`,
-    `*Priority*\n${Number.isFinite(job.priority) ? job.priority : '?'}`,
+    `*Region*\n${userText(region, TEXT_CAPS.region)}`,
+    `*Job ID*\n${code(job.id, TEXT_CAPS.jobId)}`,
+    `*Priority*\n${numberText(job.priority)}`,
     `*Tasks*\n${tasksText(job.progress)}`,
     `*Created*\n${job.creationTime ? slackTime(job.creationTime) : 'unknown'}`,
-    `*COS status*\n${userText(job.status, 40)}`,
+    `*COS status*\n${userText(job.status, TEXT_CAPS.status)}`,
   ]);
 }
 
 export function tasksText(progress: JobProgress): string {
   const total = plural(progress.totalTasks, 'task');
   if (progress.succeededTasks === 0 && progress.failedTasks === 0) return total;
-  return `${total} (${progress.succeededTasks.toLocaleString('en-US')} succeeded, ${progress.failedTasks.toLocaleString('en-US')} failed)`;
+  return `${total} (${numberText(progress.succeededTasks)} succeeded, ${numberText(progress.failedTasks)} failed)`;
 }
 
 export function descriptionText(description: string, maxChars: number): string {
   const trimmed = description.trim();
-  return trimmed ? userText(trimmed, maxChars) : '_(no description)_';
+  return trimmed ? userText(trimmed, maxChars, 'lines') : '_(no description)_';
 }
 
 export function manifestLines(job: Job): string[] {
   if (!job.manifest) return [];
   const { objectArn, etag, objectVersionId } = job.manifest.location;
-  const version = objectVersionId ? ` · version ${code(objectVersionId, 64)}` : '';
-  return [`*Manifest:* ${code(objectArn, 400)} · ETag ${code(etag, 80)}${version}`];
+  const version = objectVersionId ? ` · version ${code(objectVersionId, TEXT_CAPS.versionId)}` : '';
+  return [
+    `*Manifest:* ${code(objectArn, TEXT_CAPS.objectKey)} · ETag ${code(etag, TEXT_CAPS.etag)}${version}`,
+  ];
+}
+
+/** At least one; a policy number that is not a whole number (it comes from Redis or config) shows as 1. */
+function requiredApprovals(approvals: JobCardInput['approvals']): number {
+  return Number.isSafeInteger(approvals.required) ? Math.max(1, approvals.required) : 1;
+}
+
+/** Where a job writes its per-object report, for the finished summary and the status view. */
+export function reportLocation(report: JobReport): string {
+  return `bucket ${code(report.bucket, TEXT_CAPS.bucket)}, prefix ${code(report.prefix, TEXT_CAPS.prefix)}`;
+}
+
+/** A `/cosjob <sub> <JobId>` line to type, with the JobId capped and kept inside one code span. */
+export function commandCode(subcommand: 'status' | 'audit', jobId: string): string {
+  return code(`/cosjob ${subcommand} ${userPlain(jobId, TEXT_CAPS.jobId)}`, TEXT_CAPS.jobId + 20);
 }
 
 function approvalsLine(approvals: JobCardInput['approvals']): string {
-  const required = Math.max(1, approvals.required);
-  const count = `${approvals.voterIds.length} of ${plural(required, 'approval')}`;
+  const count = `${approvals.voterIds.length} of ${plural(requiredApprovals(approvals), 'approval')}`;
   return approvals.voterIds.length > 0 ? `${count}: ${mentionUsers(approvals.voterIds)}` : count;
 }
 
@@ -152,8 +167,8 @@ function byWhom(userId: string): string {
 
 function outcomeExtras(reason: string | undefined, cosStatus: string | undefined): string {
   let text = '';
-  if (reason?.trim()) text += `\n*Reason:* ${userText(reason.trim(), 400)}`;
-  if (cosStatus) text += `\n*COS status:* ${userText(cosStatus, 40)}`;
+  if (reason?.trim()) text += `\n*Reason:* ${userText(reason.trim(), TEXT_CAPS.reason, 'lines')}`;
+  if (cosStatus) text += `\n*COS status:* ${userText(cosStatus, TEXT_CAPS.status)}`;
   return text;
 }
 
@@ -171,7 +186,7 @@ function phaseText(input: JobCardInput): string {
     case 'cancelled':
       return `🛑 *Cancelled* ${byWhom(phase.byUserId)} · ${slackTime(phase.at)}${outcomeExtras(phase.reason, phase.cosStatus)}`;
     case 'changed_outside':
-      return `↪️ The job's status changed outside Slack to *${userText(phase.status, 40)}* (seen ${slackTime(phase.at)}). Nothing is left to approve here.`;
+      return `↪️ The job's status changed outside Slack to *${userText(phase.status, TEXT_CAPS.status)}* (seen ${slackTime(phase.at)}). Nothing is left to approve here.`;
     case 'expired':
       return `⌛ No decision within ${hoursText(phase.hours)}; this request expired ${slackTime(phase.at)}.\n*Approvals:* ${approvalsLine(input.approvals)}`;
     case 'finished':
@@ -181,7 +196,7 @@ function phaseText(input: JobCardInput): string {
 
 function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
   const lines = [
-    `🏁 *${userText(phase.status, 40)}* · ${slackTime(phase.at)}`,
+    `🏁 *${userText(phase.status, TEXT_CAPS.status)}* · ${slackTime(phase.at)}`,
     `*Tasks:* ${tasksText(phase.progress)}`,
   ];
   const decision = phase.decision;
@@ -190,7 +205,9 @@ function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
       decision.action === 'approve'
         ? `✅ Approved by ${mentionUsers(decision.byUserIds)}`
         : `🛑 Cancelled ${byWhom(decision.byUserIds[0] ?? SYSTEM_ACTOR)}`;
-    const why = decision.reason?.trim() ? ` · *Reason:* ${userText(decision.reason.trim(), 400)}` : '';
+    const why = decision.reason?.trim()
+      ? ` · *Reason:* ${userText(decision.reason.trim(), TEXT_CAPS.reason)}`
+      : '';
     lines.splice(1, 0, `${who} · ${slackTime(decision.at)}${why}`);
   }
   const shown = phase.failureReasons.slice(0, CARD_FAILURE_REASONS);
@@ -204,8 +221,9 @@ function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
 }
 
 export function failureLine(failure: JobFailure): string {
-  const codePart = failure.code ? `${code(failure.code, 64)} ` : '';
-  return `${codePart}${failure.reason ? userText(failure.reason, 300) : '_(no reason given)_'}`;
+  const codePart = failure.code ? `${code(failure.code, TEXT_CAPS.errorCode)} ` : '';
+  const reason = failure.reason.trim();
+  return `${codePart}${reason ? userText(reason, TEXT_CAPS.failureReason) : '_(no reason given)_'}`;
 }
 
 export function hoursText(hours: number): string {
@@ -230,8 +248,8 @@ export function decisionButtons(
       confirm: {
         title: 'Approve this COS job?',
         text:
-          `Approve job ${code(jobId, 64)} in ${escapeMrkdwn(region)}? COS will start it: ` +
-          `${escapeMrkdwn(truncate(plainSummary, 120))}.${destructive ? ' *This deletes data.*' : ''}`,
+          `Approve job ${code(jobId, TEXT_CAPS.jobId)} in ${userText(region, TEXT_CAPS.region)}? ` +
+          `COS will start it: ${userText(plainSummary, 120)}.${destructive ? ' *This deletes data.*' : ''}`,
         confirm: 'Approve',
         deny: 'Back',
         style: destructive ? 'danger' : 'primary',
@@ -251,11 +269,11 @@ export function auditButton(region: string, jobId: string): Button {
 
 function cardFallback(input: JobCardInput, plainSummary: string): string {
   const { phase, region, job } = input;
-  const subject = `COS batch job ${escapeMrkdwn(truncate(job.id, 100))} (${escapeMrkdwn(region)})`;
-  const what = escapeMrkdwn(truncate(plainSummary, 200));
+  const subject = `COS batch job ${userText(job.id, TEXT_CAPS.jobId)} (${userText(region, TEXT_CAPS.region)})`;
+  const what = userText(plainSummary, 200);
   switch (phase.kind) {
     case 'pending':
-      return `${subject} awaits approval: ${what}. ${input.approvals.voterIds.length} of ${plural(Math.max(1, input.approvals.required), 'approval')}.`;
+      return `${subject} awaits approval: ${what}. ${input.approvals.voterIds.length} of ${plural(requiredApprovals(input.approvals), 'approval')}.`;
     case 'in_progress':
       return `${subject} is being ${phase.action === 'approve' ? 'approved' : 'cancelled'}.`;
     case 'approved':
@@ -263,10 +281,10 @@ function cardFallback(input: JobCardInput, plainSummary: string): string {
     case 'cancelled':
       return `${subject} was cancelled at ${plainTime(phase.at)}.`;
     case 'changed_outside':
-      return `${subject} changed outside Slack to ${escapeMrkdwn(truncate(phase.status, 40))}.`;
+      return `${subject} changed outside Slack to ${userText(phase.status, TEXT_CAPS.status)}.`;
     case 'expired':
       return `${subject}: the approval request expired after ${hoursText(phase.hours)}.`;
     case 'finished':
-      return `${subject} finished: ${escapeMrkdwn(truncate(phase.status, 40))}.`;
+      return `${subject} finished: ${userText(phase.status, TEXT_CAPS.status)}.`;
   }
 }

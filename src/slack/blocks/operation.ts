@@ -1,11 +1,14 @@
 /** What a batch job will do, in words an approver can judge at a glance. */
 import type { JobOperation } from '../../cos/model.js';
-import { code, escapeMrkdwn, plural } from './text.js';
+import { code, plural, TEXT_CAPS, userPlain, userText } from './text.js';
 
 export interface OperationDescription {
   /** One mrkdwn line, e.g. "Copy objects to bucket `dst-125…` (ap-guangzhou)". */
   summary: string;
-  /** The same in plain text for notification fallbacks and confirm dialogs. */
+  /**
+   * The same in plain text for notification fallbacks and confirm dialogs: neutralised and capped but
+   * not escaped, so whoever puts it into mrkdwn passes it through `userText`.
+   */
   plainSummary: string;
   destructive: boolean;
   /** Extra mrkdwn lines (storage class, tags, unrecognised parameters). */
@@ -29,6 +32,8 @@ export function parseTargetResource(resource: string): TargetBucket | undefined 
 }
 
 const MAX_DETAIL_PARAMETERS = 8;
+/** ExpirationInDays and JobTier are short codes ("7", "Standard"); more than this is not one. */
+const RESTORE_FIELD_CHARS = 20;
 
 export function describeOperation(operation: JobOperation | string): OperationDescription {
   if (typeof operation === 'string') return describeOperationKind(operation);
@@ -45,8 +50,8 @@ export function describeOperation(operation: JobOperation | string): OperationDe
     default: {
       const name = operation.rawKind || 'unknown';
       return {
-        summary: `${operation.destructive ? '⚠️ ' : ''}Unrecognised operation ${code(name, 64)}`,
-        plainSummary: `Unrecognised operation ${name.slice(0, 64)}`,
+        summary: `${operation.destructive ? '⚠️ ' : ''}Unrecognised operation ${code(name, TEXT_CAPS.operationName)}`,
+        plainSummary: `Unrecognised operation ${userPlain(name, TEXT_CAPS.operationName)}`,
         destructive: operation.destructive,
         details: [
           ...(operation.destructive
@@ -78,8 +83,8 @@ function describeOperationKind(kind: string): OperationDescription {
     default: {
       const destructive = /delete/i.test(kind);
       return {
-        summary: `${destructive ? '⚠️ ' : ''}Operation ${code(kind || 'unknown', 64)}`,
-        plainSummary: `Operation ${kind.slice(0, 64) || 'unknown'}`,
+        summary: `${destructive ? '⚠️ ' : ''}Operation ${code(kind || 'unknown', TEXT_CAPS.operationName)}`,
+        plainSummary: `Operation ${userPlain(kind, TEXT_CAPS.operationName) || 'unknown'}`,
         destructive,
         details: [],
       };
@@ -100,18 +105,20 @@ function describeCopy(parameters: Readonly<Record<string, string>>): OperationDe
   const target = parameters.TargetResource ?? '';
   const bucket = parseTargetResource(target);
   const where = bucket
-    ? `bucket ${code(bucket.bucket, 80)} (${escapeMrkdwn(bucket.region)})`
+    ? `bucket ${code(bucket.bucket, TEXT_CAPS.bucket)} (${userText(bucket.region, TEXT_CAPS.region)})`
     : target
-      ? code(target, 200)
+      ? code(target, TEXT_CAPS.objectKey)
       : 'an unspecified target';
   const plainWhere = bucket
-    ? `bucket ${bucket.bucket} (${bucket.region})`
-    : target.slice(0, 200) || 'unknown';
+    ? `bucket ${userPlain(bucket.bucket, TEXT_CAPS.bucket)} (${userPlain(bucket.region, TEXT_CAPS.region)})`
+    : userPlain(target, TEXT_CAPS.objectKey) || 'unknown';
   const details: string[] = [];
-  if (parameters.StorageClass) details.push(`*Storage class:* ${code(parameters.StorageClass, 40)}`);
+  if (parameters.StorageClass) {
+    details.push(`*Storage class:* ${code(parameters.StorageClass, TEXT_CAPS.storageClass)}`);
+  }
   for (const directive of ['MetadataDirective', 'TaggingDirective', 'AccessControlDirective']) {
     const value = parameters[directive];
-    if (value) details.push(`*${directive}:* ${code(value, 40)}`);
+    if (value) details.push(`*${directive}:* ${code(value, TEXT_CAPS.storageClass)}`);
   }
   return {
     summary: `Copy objects to ${where}`,
@@ -136,13 +143,19 @@ function describeCopy(parameters: Readonly<Record<string, string>>): OperationDe
 function describeRestore(parameters: Readonly<Record<string, string>>): OperationDescription {
   const days = parameters.ExpirationInDays;
   const tier = parameters.JobTier;
-  const daysText = days && /^\d{1,4}$/.test(days) ? plural(Number(days), 'day') : days ? `${days} days` : '';
-  const forDays = daysText ? ` for ${escapeMrkdwn(daysText)}` : '';
-  const atTier = tier ? ` at tier ${code(tier, 20)}` : '';
-  const plainTier = tier ? ` at tier ${tier.slice(0, 20)}` : '';
+  // Only a plain number of days is worded; anything else is shown as the code COS sent.
+  const wordedDays = days && /^\d{1,4}$/.test(days) ? plural(Number(days), 'day') : undefined;
+  const forDays = wordedDays
+    ? ` for ${wordedDays}`
+    : days
+      ? ` for ${code(days, RESTORE_FIELD_CHARS)} days`
+      : '';
+  const plainDays = wordedDays ?? (days ? `${userPlain(days, RESTORE_FIELD_CHARS)} days` : '');
+  const atTier = tier ? ` at tier ${code(tier, RESTORE_FIELD_CHARS)}` : '';
+  const plainTier = tier ? ` at tier ${userPlain(tier, RESTORE_FIELD_CHARS)}` : '';
   return {
     summary: `Restore archived objects${forDays}${atTier}`,
-    plainSummary: `Restore archived objects${daysText ? ` for ${daysText.slice(0, 20)}` : ''}${plainTier}`,
+    plainSummary: `Restore archived objects${plainDays ? ` for ${plainDays}` : ''}${plainTier}`,
     destructive: false,
     details: parameterLines(parameters, new Set(['ExpirationInDays', 'JobTier'])),
   };
@@ -156,7 +169,7 @@ function describeTagging(parameters: Readonly<Record<string, string>>): Operatio
   for (const [path, key] of Object.entries(parameters)) {
     if (!/(^|\.)Key$/.test(path)) continue;
     const valuePath = path.replace(/Key$/, 'Value');
-    tags.push(`${code(key, 64)} = ${code(parameters[valuePath] ?? '', 128)}`);
+    tags.push(`${code(key, TEXT_CAPS.tagKey)} = ${code(parameters[valuePath] ?? '', TEXT_CAPS.tagValue)}`);
     used.add(path);
     used.add(valuePath);
   }
@@ -181,7 +194,7 @@ function parameterLines(
   if (rest.length === 0) return [];
   const shown = rest
     .slice(0, MAX_DETAIL_PARAMETERS)
-    .map(([key, value]) => `${code(key, 64)} = ${code(value, 128)}`)
+    .map(([key, value]) => `${code(key, TEXT_CAPS.parameterName)} = ${code(value, TEXT_CAPS.parameterValue)}`)
     .join(', ');
   const more = rest.length > MAX_DETAIL_PARAMETERS ? ` and ${rest.length - MAX_DETAIL_PARAMETERS} more` : '';
   return [`*Parameters:* ${shown}${more}`];

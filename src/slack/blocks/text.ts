@@ -106,17 +106,99 @@ export function truncateMrkdwn(text: string, max: number): string {
 /**
  * Escapes the three characters Slack treats as control characters in mrkdwn. Without it a job
  * description could contain `<!channel>` (pinging everyone) or `<https://evil|Approve here>`.
+ * Builders do not call this directly: untrusted text goes through `userText`, which also caps it.
  */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
- * User or COS text, escaped, ready to drop into mrkdwn, at most `max` characters after escaping (so a
- * string of `&` cannot grow fivefold past the budget its caller planned for).
+ * How many characters of each kind of untrusted value a message shows (before escaping). COS statuses
+ * are at most 10 characters, JobIds at most 64 bytes, regions at most 40 characters, and COS caps a
+ * statusUpdateReason at 256 bytes; anything longer than these caps is not an honest value and is cut.
  */
-export function userText(text: string, max: number): string {
-  return truncateMrkdwn(escapeMrkdwn(truncate(text, max)), max);
+export const TEXT_CAPS = {
+  status: 40,
+  jobId: 64,
+  region: 40,
+  errorCode: 64,
+  requestId: 128,
+  displayName: 80,
+  userId: 40,
+  bucket: 80,
+  prefix: 120,
+  objectKey: 400,
+  etag: 80,
+  versionId: 64,
+  operationName: 64,
+  parameterName: 64,
+  parameterValue: 128,
+  tagKey: 64,
+  tagValue: 128,
+  storageClass: 40,
+  reason: 400,
+  lineReason: 300,
+  failureReason: 300,
+  statusUpdateReason: 300,
+  suspendedCause: 600,
+  outcome: 40,
+  action: 40,
+  entryId: 64,
+  streamId: 40,
+  verifyDetail: 300,
+  time: 64,
+  refusalWhat: 300,
+  refusalWhy: 1000,
+  descriptionCard: 1000,
+  descriptionList: 200,
+  descriptionStatus: 1500,
+} as const;
+
+/** Whether line breaks in a value are kept ('lines': descriptions, reasons) or folded to spaces. */
+export type TextShape = 'line' | 'lines';
+
+const LINE_BREAK = /\r\n?|[\n\u0085\u2028\u2029]/g;
+/**
+ * C0 controls other than tab and line breaks, DEL, C1 controls, and the Unicode bidirectional
+ * embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which can make text read
+ * differently from what it says (the "Trojan Source" trick). They are shown as U+FFFD so a person sees
+ * that something was there.
+ */
+const HIDDEN_CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** A UTF-16 surrogate without its partner cannot be encoded as UTF-8 and is shown as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Untrusted text with its invisible and layout-changing characters made harmless: tabs become spaces,
+ * line breaks become spaces ('line') or single newlines with at most one blank line in a row ('lines'),
+ * hidden controls and lone surrogates become U+FFFD. Used for plain_text and mrkdwn alike.
+ */
+function neutralise(text: string, shape: TextShape): string {
+  const lines = text
+    .replace(/\t/g, ' ')
+    .replace(HIDDEN_CONTROL, '\uFFFD')
+    .replace(LONE_SURROGATE, '\uFFFD')
+    .replace(LINE_BREAK, shape === 'lines' ? '\n' : ' ');
+  return shape === 'lines' ? lines.replace(/\n{3,}/g, '\n\n') : lines;
+}
+
+/**
+ * The one way untrusted text (from COS, a person or Redis) enters mrkdwn: neutralised, escaped, and at
+ * most `max` characters after escaping (so a string of `&` cannot grow fivefold past the budget its
+ * caller planned for). Single-line unless `shape` is 'lines'.
+ */
+export function userText(text: string, max: number, shape: TextShape = 'line'): string {
+  return truncateMrkdwn(escapeMrkdwn(truncate(neutralise(text, shape), max)), max);
+}
+
+/**
+ * Untrusted text for a plain_text element (headers, modal fields, confirm titles): Slack does not parse
+ * plain_text, so nothing is escaped, but the value is neutralised and capped like mrkdwn.
+ */
+export function userPlain(text: string, max: number): string {
+  return truncate(neutralise(text, 'line'), max);
 }
 
 /**
@@ -136,12 +218,12 @@ export const SYSTEM_ACTOR = 'system';
 export function mentionUser(userId: string): string {
   if (userId === SYSTEM_ACTOR) return 'cosjob (automatic)';
   if (USER_ID.test(userId)) return `<@${userId}>`;
-  return userText(userId, 40);
+  return userText(userId, TEXT_CAPS.userId);
 }
 
 export function mentionUsergroup(groupId: string): string {
   if (USERGROUP_ID.test(groupId)) return `<!subteam^${groupId}>`;
-  return userText(groupId, 40);
+  return userText(groupId, TEXT_CAPS.userId);
 }
 
 export function mentionUsers(userIds: readonly string[], max = 20): string {
@@ -155,7 +237,7 @@ export function mentionUsers(userIds: readonly string[], max = 20): string {
  */
 export function slackTime(iso: string): string {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return userText(iso, 64);
+  if (Number.isNaN(ms)) return userText(iso, TEXT_CAPS.time);
   const seconds = Math.floor(ms / 1000);
   const fallback = new Date(ms).toISOString();
   return `<!date^${seconds}^{date_short_pretty} at {time}|${fallback}>`;
@@ -164,11 +246,16 @@ export function slackTime(iso: string): string {
 /** The same instant without tokens, for notification fallbacks (still mrkdwn, so escaped). */
 export function plainTime(iso: string): string {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? userText(iso, 64) : new Date(ms).toISOString().replace('.000Z', 'Z');
+  return Number.isNaN(ms) ? userText(iso, TEXT_CAPS.time) : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** A count or a priority as digits with separators; anything that is not a finite number shows as "?". */
+export function numberText(value: number): string {
+  return Number.isFinite(value) ? value.toLocaleString('en-US') : '?';
 }
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? singular : pluralForm}`;
+  return `${numberText(count)} ${count === 1 ? singular : pluralForm}`;
 }
 
 // ---- Block constructors that enforce the limits -------------------------------------------------------
@@ -178,8 +265,14 @@ export function plain(text: string, max: number): PlainTextElement {
   return { type: 'plain_text', text: truncate(text, max) || ' ', emoji: true };
 }
 
+/**
+ * `verbatim: true` because Slack documents that otherwise it pre-processes mrkdwn: URLs are turned into
+ * links, conversation names are linked and certain mentions are parsed automatically, all of which would
+ * act on escaped untrusted text. Tokens cosjob writes itself (`<@U…>`, `<!subteam^…>`, `<!date^…>`) are
+ * manual parsing strings, which Slack still processes with verbatim set.
+ */
 export function mrkdwn(text: string, max: number = SLACK_LIMITS.sectionText): MrkdwnElement {
-  return { type: 'mrkdwn', text: truncateMrkdwn(text, max) || ' ' };
+  return { type: 'mrkdwn', text: truncateMrkdwn(text, max) || ' ', verbatim: true };
 }
 
 export function header(text: string): HeaderBlock {

@@ -2,24 +2,25 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditAction, AuditEntry, VerifyProblem, VerifyResult } from '../../audit/types.js';
 import type { Job } from '../../cos/model.js';
-import { failureLine, hoursText, tasksText } from './job-card.js';
+import { commandCode, failureLine, hoursText, reportLocation, tasksText } from './job-card.js';
 import {
   blockTextLength,
   code,
   context,
-  escapeMrkdwn,
   fallbackText,
   header,
   MESSAGE_TEXT_BUDGET,
   mentionUser,
   mentionUsergroup,
+  numberText,
   plural,
   SLACK_LIMITS,
   type SlackMessage,
   SYSTEM_ACTOR,
   section,
   slackTime,
-  truncate,
+  TEXT_CAPS,
+  userPlain,
   userText,
 } from './text.js';
 
@@ -43,7 +44,12 @@ const ACTION_WORDS: Record<AuditAction, string> = {
 function actionWords(action: string): string {
   return Object.hasOwn(ACTION_WORDS, action)
     ? ACTION_WORDS[action as AuditAction]
-    : `did ${code(action, 40)}`;
+    : `did ${code(action, TEXT_CAPS.action)}`;
+}
+
+/** Sequence numbers as stored (no separators, so they match the CLI and Redis); "?" if not one. */
+function seqText(seq: number): string {
+  return Number.isSafeInteger(seq) ? String(seq) : '?';
 }
 
 function actorText(entry: AuditEntry): string {
@@ -54,41 +60,43 @@ function actorText(entry: AuditEntry): string {
 /** One line: when, who, what, outcome, reason, COS status and request id. */
 export function auditEntryLine(entry: AuditEntry): string {
   const parts = [`${slackTime(entry.time)} ${actorText(entry)} ${actionWords(entry.action)}`];
-  if (entry.outcome) parts.push(`outcome ${code(entry.outcome, 40)}`);
-  if (entry.reason?.trim()) parts.push(`reason “${userText(entry.reason.trim(), 300)}”`);
-  if (entry.cosStatus) parts.push(`COS status ${code(entry.cosStatus, 40)}`);
-  if (entry.cosErrorCode) parts.push(`COS error ${code(entry.cosErrorCode, 64)}`);
-  if (entry.cosRequestId) parts.push(`request id ${code(entry.cosRequestId, 100)}`);
-  return `#${entry.jobSeq} ${parts.join(' · ')}`;
+  if (entry.outcome) parts.push(`outcome ${code(entry.outcome, TEXT_CAPS.outcome)}`);
+  if (entry.reason?.trim()) parts.push(`reason “${userText(entry.reason.trim(), TEXT_CAPS.lineReason)}”`);
+  if (entry.cosStatus) parts.push(`COS status ${code(entry.cosStatus, TEXT_CAPS.status)}`);
+  if (entry.cosErrorCode) parts.push(`COS error ${code(entry.cosErrorCode, TEXT_CAPS.errorCode)}`);
+  if (entry.cosRequestId) parts.push(`request id ${code(entry.cosRequestId, TEXT_CAPS.requestId)}`);
+  return `#${seqText(entry.jobSeq)} ${parts.join(' · ')}`;
 }
 
 export function auditEntryReply(entry: AuditEntry): SlackMessage {
   const line = auditEntryLine(entry);
   return {
     text: fallbackText(
-      `Audit: ${entry.actor.id === SYSTEM_ACTOR ? 'cosjob' : escapeMrkdwn(truncate(entry.actor.name || entry.actor.id, 80))} ` +
-        `${actionWords(entry.action)}${entry.outcome ? ` (${escapeMrkdwn(truncate(entry.outcome, 40))})` : ''}`,
+      `Audit: ${entry.actor.id === SYSTEM_ACTOR ? 'cosjob' : userText(entry.actor.name || entry.actor.id, TEXT_CAPS.displayName)} ` +
+        `${actionWords(entry.action)}${entry.outcome ? ` (${userText(entry.outcome, TEXT_CAPS.outcome)})` : ''}`,
     ),
     blocks: [
       section(line),
-      context([`Audit entry ${code(entry.entryId, 64)} · chain hash ${code(entry.hash.slice(0, 16), 16)}`]),
+      context([
+        `Audit entry ${code(entry.entryId, TEXT_CAPS.entryId)} · chain hash ${code(entry.hash.slice(0, 16), 16)}`,
+      ]),
     ],
   };
 }
 
 function problemText(problem: VerifyProblem): string {
-  const detail = userText(problem.detail, 300);
+  const detail = userText(problem.detail, TEXT_CAPS.verifyDetail);
   switch (problem.kind) {
     case 'edited':
-      return `entry #${problem.seq} was edited: ${detail}`;
+      return `entry #${seqText(problem.seq)} was edited: ${detail}`;
     case 'inserted':
-      return `an entry was inserted at #${problem.seq}: ${detail}`;
+      return `an entry was inserted at #${seqText(problem.seq)}: ${detail}`;
     case 'removed':
-      return `an entry was removed after #${problem.afterSeq}: ${detail}`;
+      return `an entry was removed after #${seqText(problem.afterSeq)}: ${detail}`;
     case 'truncated':
       return `the trail was truncated: ${detail}`;
     case 'malformed':
-      return `a malformed entry (stream id ${code(problem.streamId, 40)}): ${detail}`;
+      return `a malformed entry (stream id ${code(problem.streamId, TEXT_CAPS.streamId)}): ${detail}`;
   }
 }
 
@@ -124,11 +132,15 @@ function packLines(lines: readonly string[]): KnownBlock[] {
  */
 export function auditTrailMessage(entries: readonly AuditEntry[], verify: VerifyResult): SlackMessage {
   const first = entries[0];
-  const title = first ? `Audit trail for job ${first.jobId} (${first.region})` : 'Audit trail';
+  const title = first
+    ? `Audit trail for job ${userPlain(first.jobId, TEXT_CAPS.jobId)} (${userPlain(first.region, TEXT_CAPS.region)})`
+    : 'Audit trail';
   const top: KnownBlock[] = [header(title), section(verificationLine(verify))];
+  // The title is already neutralised and capped; escaping is all the fallback needs.
+  const fallbackTitle = userText(title, SLACK_LIMITS.headerText);
   if (entries.length === 0) {
     const blocks = [...top, section('No audit entries were recorded for this job.')];
-    return { text: fallbackText(`${escapeMrkdwn(title)}: no entries.`), blocks };
+    return { text: fallbackText(`${fallbackTitle}: no entries.`), blocks };
   }
 
   // Walk back from the newest entry while the lines still fit; each line is at most ~900 characters.
@@ -154,7 +166,7 @@ export function auditTrailMessage(entries: readonly AuditEntry[], verify: Verify
 
   const status = verify.ok ? 'chain verified' : 'CHAIN VERIFICATION FAILED';
   return {
-    text: fallbackText(`${escapeMrkdwn(title)}: ${plural(entries.length, 'entry', 'entries')}, ${status}.`),
+    text: fallbackText(`${fallbackTitle}: ${plural(entries.length, 'entry', 'entries')}, ${status}.`),
     blocks,
   };
 }
@@ -165,20 +177,21 @@ function olderSummary(older: readonly AuditEntry[]): string {
   const byAction = [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8)
-    .map(([action, count]) => `${escapeMrkdwn(truncate(action, 40))} ×${count}`)
+    .map(([action, count]) => `${userText(action, TEXT_CAPS.action)} ×${count}`)
     .join(', ');
   const firstEntry = older[0] as AuditEntry;
   const lastEntry = older[older.length - 1] as AuditEntry;
   return (
     `${plural(older.length, 'older entry', 'older entries')} not shown ` +
     `(${slackTime(firstEntry.time)} to ${slackTime(lastEntry.time)}): ${byAction}. ` +
-    `Use \`/cosjob audit ${userText(firstEntry.jobId, 64)}\` or the CLI for the full trail.`
+    `Use ${commandCode('audit', firstEntry.jobId)} or the CLI for the full trail.`
   );
 }
 
 function percentDone(job: Job): number | undefined {
   const { totalTasks, succeededTasks, failedTasks } = job.progress;
-  if (totalTasks <= 0) return undefined;
+  const counts = [totalTasks, succeededTasks, failedTasks];
+  if (!counts.every(Number.isFinite) || totalTasks <= 0) return undefined;
   // Floor, so a running job never shows 100% before COS says it finished.
   return Math.min(100, Math.floor(((succeededTasks + failedTasks) / totalTasks) * 100));
 }
@@ -188,12 +201,12 @@ export function progressReply(job: Job): SlackMessage {
   const done = percent === undefined ? 'no tasks counted yet' : `${percent}% done`;
   const { succeededTasks, failedTasks } = job.progress;
   const line =
-    `⏳ Job ${code(job.id, 64)} is *${userText(job.status, 40)}*: ${done} · ` +
-    `${succeededTasks.toLocaleString('en-US')} succeeded, ${failedTasks.toLocaleString('en-US')} failed` +
+    `⏳ Job ${code(job.id, TEXT_CAPS.jobId)} is *${userText(job.status, TEXT_CAPS.status)}*: ${done} · ` +
+    `${numberText(succeededTasks)} succeeded, ${numberText(failedTasks)} failed` +
     ` of ${plural(job.progress.totalTasks, 'task')}`;
   return {
     text: fallbackText(
-      `Job ${escapeMrkdwn(truncate(job.id, 64))} is ${escapeMrkdwn(truncate(job.status, 40))}: ${done}.`,
+      `Job ${userText(job.id, TEXT_CAPS.jobId)} is ${userText(job.status, TEXT_CAPS.status)}: ${done}.`,
     ),
     blocks: [section(line)],
   };
@@ -208,7 +221,7 @@ function finishedTitle(status: string): string {
     case 'Cancelled':
       return '🛑 Cancelled';
     default:
-      return `🏁 Finished with status ${status}`;
+      return `🏁 Finished with status ${userPlain(status, TEXT_CAPS.status)}`;
   }
 }
 
@@ -217,11 +230,13 @@ export function finishedSummary(job: Job): SlackMessage {
   const title = finishedTitle(job.status);
   const blocks: KnownBlock[] = [
     section(
-      `*${userText(title, 80)}* · job ${code(job.id, 64)}${job.terminationDate ? ` · ${slackTime(job.terminationDate)}` : ''}\n` +
+      `*${userText(title, 80)}* · job ${code(job.id, TEXT_CAPS.jobId)}${job.terminationDate ? ` · ${slackTime(job.terminationDate)}` : ''}\n` +
         `*Tasks:* ${tasksText(job.progress)}` +
-        (job.statusUpdateReason ? `\n*COS says:* ${userText(job.statusUpdateReason, 300)}` : '') +
+        (job.statusUpdateReason
+          ? `\n*COS says:* ${userText(job.statusUpdateReason, TEXT_CAPS.statusUpdateReason)}`
+          : '') +
         (job.progress.failedTasks > 0 && job.report?.enabled
-          ? `\nPer-object results are in the report: bucket ${code(job.report.bucket, 80)}, prefix ${code(job.report.prefix, 120)}.`
+          ? `\nPer-object results are in the report: ${reportLocation(job.report)}.`
           : ''),
     ),
   ];
@@ -248,22 +263,23 @@ export function finishedSummary(job: Job): SlackMessage {
       blocks.push(
         context([
           `…and ${plural(failures.length - lines.length, 'more failure reason')} not shown. ` +
-            `Run \`/cosjob status ${userText(job.id, 64)}\` or the CLI for the full list.`,
+            `Run ${commandCode('status', job.id)} or the CLI for the full list.`,
         ]),
       );
     }
   }
   return {
     text: fallbackText(
-      `Job ${escapeMrkdwn(truncate(job.id, 64))} finished: ${escapeMrkdwn(truncate(job.status, 40))}, ` +
-        `${job.progress.succeededTasks} succeeded, ${job.progress.failedTasks} failed of ${job.progress.totalTasks} tasks.`,
+      `Job ${userText(job.id, TEXT_CAPS.jobId)} finished: ${userText(job.status, TEXT_CAPS.status)}, ` +
+        `${numberText(job.progress.succeededTasks)} succeeded, ${numberText(job.progress.failedTasks)} failed ` +
+        `of ${plural(job.progress.totalTasks, 'task')}.`,
     ),
     blocks,
   };
 }
 
 export function changedOutsideReply(status: string): SlackMessage {
-  const shown = userText(status, 40);
+  const shown = userText(status, TEXT_CAPS.status);
   return {
     text: fallbackText(`The job's status changed outside Slack to ${shown}.`),
     blocks: [
