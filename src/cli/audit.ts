@@ -273,27 +273,11 @@ export const GROUPS_NEED_SLACK_HINT =
  * does). Few retries and a short timeout: a person is waiting at the terminal.
  */
 async function slackDirectory(botToken: string, apiUrl: string | undefined): Promise<ApproverDirectory> {
-  const [{ WebClient, LogLevel }, { SlackApproverDirectory }] = await Promise.all([
-    import('@slack/web-api'),
+  const [{ terminalWebClient }, { SlackApproverDirectory }] = await Promise.all([
+    import('../slack/terminal-client.js'),
     import('../slack/directory.js'),
   ]);
-  const quiet = () => undefined;
-  const client = new WebClient(botToken, {
-    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` }),
-    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
-    timeout: 10_000,
-    // Failures surface through the policy's refusal message; the client's own console logs would not.
-    logger: {
-      debug: quiet,
-      info: quiet,
-      warn: quiet,
-      error: quiet,
-      setLevel: quiet,
-      getLevel: () => LogLevel.ERROR,
-      setName: quiet,
-    },
-  });
-  return new SlackApproverDirectory(client);
+  return new SlackApproverDirectory(await terminalWebClient(botToken, apiUrl));
 }
 
 function decisionCommand(action: 'approve' | 'cancel'): CliCommand {

@@ -13,6 +13,7 @@ import type { AuditCheckpoint, CheckpointPublisher } from '../audit/checkpoints.
 import { parseCheckpoint } from '../audit/checkpoints.js';
 import { type Env, EnvReader } from '../config.js';
 import { registerSecret } from '../logger.js';
+import { terminalWebClient } from './terminal-client.js';
 
 export const CHECKPOINT_EVENT_TYPE = 'cosjob_audit_checkpoint';
 
@@ -126,7 +127,6 @@ export async function readSlackCheckpoints(
 /**
  * For `cosjob audit verify --checkpoints slack`: reads SLACK_BOT_TOKEN, AUDIT_CHANNEL_ID (default
  * SLACK_CHANNEL_ID) and SLACK_API_URL, asks auth.test who the bot is, and reads the channel's history.
- * Few retries and a short timeout: a person is waiting at the terminal.
  */
 export async function loadSlackCheckpoints(env: Env): Promise<CheckpointSet> {
   const reader = new EnvReader(env);
@@ -149,22 +149,7 @@ export async function loadSlackCheckpoints(env: Env): Promise<CheckpointSet> {
   const apiUrl = reader.url('SLACK_API_URL', ['http:', 'https:'], false);
   reader.throwIfProblems();
   registerSecret(botToken);
-  const { WebClient, LogLevel } = await import('@slack/web-api');
-  const quiet = () => undefined;
-  const client = new WebClient(botToken, {
-    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` }),
-    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
-    timeout: 10_000,
-    logger: {
-      debug: quiet,
-      info: quiet,
-      warn: quiet,
-      error: quiet,
-      setLevel: quiet,
-      getLevel: () => LogLevel.ERROR,
-      setName: quiet,
-    },
-  });
+  const client = await terminalWebClient(botToken as string, apiUrl);
   const auth = await client.auth.test();
   return readSlackCheckpoints(client, channel as string, {
     ...(auth.user_id ? { botUserId: auth.user_id } : {}),

@@ -35,6 +35,8 @@ import {
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';
 import { useRedis } from '../helpers/redis.js';
 import {
+  cutEverywhere,
+  cutGlobalTail,
   entry,
   field,
   JOB_A,
@@ -107,20 +109,6 @@ function asSet(checkpoints: readonly AuditCheckpoint[]): CheckpointSet {
 
 async function check(f: Fixture, set: CheckpointSet) {
   return verifyAgainstCheckpoints(f.reads, set, { signer: f.signer, trail: redisCtx.keyPrefix });
-}
-
-async function cutGlobalTail(f: Fixture, keep: number): Promise<void> {
-  await f.redis.call('XDEL', f.keys.auditLog(), ...f.entries.slice(keep).map((e) => e.streamId));
-  const last = f.entries[keep - 1]!;
-  await f.redis.hset(
-    f.keys.auditHead(),
-    'seq',
-    String(last.seq),
-    'hash',
-    last.hash,
-    'streamId',
-    last.streamId,
-  );
 }
 
 describe('verifyAgainstCheckpoints', () => {
@@ -330,28 +318,7 @@ describe('cosjob audit verify --checkpoints', () => {
     expect((await cli(['audit', 'verify', '--checkpoints', 'slack'])).code).toBe(0);
 
     // Cut and rolled back consistently everywhere in Redis: only the checkpoints show it.
-    await cutGlobalTail(f, 4);
-    await f.redis.call('XDEL', f.keys.auditJobStream('ap-guangzhou', JOB_A), f.entries[4]!.streamId);
-    await f.redis.call('XDEL', f.keys.auditJobStream('ap-guangzhou', JOB_B), f.entries[5]!.streamId);
-    await f.redis.hset(
-      f.keys.auditJobHead('ap-guangzhou', JOB_A),
-      'seq',
-      '2',
-      'hash',
-      f.entries[2]!.hash,
-      'streamId',
-      f.entries[2]!.streamId,
-    );
-    await f.redis.hset(
-      f.keys.auditJobHead('ap-guangzhou', JOB_B),
-      'seq',
-      '2',
-      'hash',
-      f.entries[3]!.hash,
-      'streamId',
-      f.entries[3]!.streamId,
-    );
-    await f.redis.hdel(f.keys.auditEntryIds(), f.entries[4]!.entryId, f.entries[5]!.entryId);
+    await cutEverywhere(f, 4);
     const plain = await cli(['audit', 'verify']);
     expect(plain.code).toBe(0);
 

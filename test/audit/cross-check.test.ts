@@ -10,6 +10,9 @@ import type { RedisClient } from '../../src/redis/connection.js';
 import type { KeySpace } from '../../src/redis/keys.js';
 import { useRedis } from '../helpers/redis.js';
 import {
+  appendSixEntries,
+  cutGlobalTail,
+  cutJobTail,
   entry,
   JOB_A,
   JOB_B,
@@ -44,10 +47,7 @@ async function fixture(hmacKey?: string, pageSize?: number): Promise<Fixture> {
     clock: new SteppingClock(),
     ...(hmacKey ? { hmacKey } : {}),
   });
-  const entries: AuditEntry[] = [];
-  for (let i = 0; i < 6; i += 1) {
-    entries.push(await audit.append(entry(i % 2 === 0 ? JOB_A : JOB_B, { reason: `step ${i + 1}` })));
-  }
+  const entries = await appendSixEntries(audit);
   const verifier = new AuditVerifier(redis, { keys, trail: audit, ...(pageSize ? { pageSize } : {}) });
   expect(await verifier.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 6 });
   return { redis, keys, audit, verifier, entries };
@@ -55,45 +55,6 @@ async function fixture(hmacKey?: string, pageSize?: number): Promise<Fixture> {
 
 const JOB_A_SCOPE = { kind: 'job', region: REGION, jobId: JOB_A } as const;
 const JOB_B_SCOPE = { kind: 'job', region: REGION, jobId: JOB_B } as const;
-
-/** Cuts the newest global entries and points the global head at the entry before them. */
-async function cutGlobalTail(f: Fixture, keep: number): Promise<void> {
-  const cut = f.entries.slice(keep).map((e) => e.streamId);
-  if (cut.length > 0) await f.redis.call('XDEL', f.keys.auditLog(), ...cut);
-  const last = f.entries[keep - 1]!;
-  await f.redis.call(
-    'HSET',
-    f.keys.auditHead(),
-    'seq',
-    String(last.seq),
-    'hash',
-    last.hash,
-    'streamId',
-    last.streamId,
-  );
-}
-
-/** Cuts a job's newest entries from its stream and rolls its head back consistently. */
-async function cutJobTail(f: Fixture, jobId: string, keepJobSeq: number): Promise<void> {
-  const own = f.entries.filter((e) => e.jobId === jobId);
-  const cut = own.filter((e) => e.jobSeq > keepJobSeq).map((e) => e.streamId);
-  if (cut.length > 0) await f.redis.call('XDEL', f.keys.auditJobStream(REGION, jobId), ...cut);
-  const last = own.find((e) => e.jobSeq === keepJobSeq);
-  if (last === undefined) {
-    await f.redis.call('DEL', f.keys.auditJobHead(REGION, jobId));
-  } else {
-    await f.redis.call(
-      'HSET',
-      f.keys.auditJobHead(REGION, jobId),
-      'seq',
-      String(last.jobSeq),
-      'hash',
-      last.hash,
-      'streamId',
-      last.streamId,
-    );
-  }
-}
 
 async function deleteAllAuditKeys(f: Fixture): Promise<void> {
   for (const key of await f.redis.keys(`${f.keys.auditTag}:*`)) await f.redis.del(key);
@@ -133,6 +94,7 @@ describe.each([
     await cutGlobalTail(f, 4);
     await cutJobTail(f, JOB_A, 2);
     await cutJobTail(f, JOB_B, 2);
+    // The index still holds the cut entries (cutEverywhere would remove them too).
     expect((await f.audit.verify(JOB_A_SCOPE)).ok).toBe(true);
     const result = await f.verifier.verify({ kind: 'global' });
     expect(result.problem).toMatchObject({ kind: 'rolled_back', afterSeq: 4 });

@@ -9,7 +9,7 @@ import type { RedisClient } from '../../src/redis/connection.js';
 import type { KeySpace } from '../../src/redis/keys.js';
 import { useRedis } from '../helpers/redis.js';
 import {
-  entry,
+  appendSixEntries,
   field,
   JOB_A,
   JOB_B,
@@ -43,10 +43,7 @@ async function fixture(hmacKey?: string): Promise<Fixture> {
     clock: new SteppingClock(),
     ...(hmacKey ? { hmacKey } : {}),
   });
-  const entries: AuditEntry[] = [];
-  for (let i = 0; i < 6; i += 1) {
-    entries.push(await audit.append(entry(i % 2 === 0 ? JOB_A : JOB_B, { reason: `step ${i + 1}` })));
-  }
+  const entries = await appendSixEntries(audit);
   expect(await audit.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 6 });
   return { redis, keys, audit, entries };
 }
