@@ -16,6 +16,7 @@ import {
 import { CosError, CosValidationError } from '../../src/cos/errors.js';
 import { computeSignatureParts, parseAuthorization } from '../../src/cos/signing.js';
 import { createLogger } from '../../src/logger.js';
+import { createJob, updateJobPriority } from '../../tools/cos/test-client.js';
 
 const ACCOUNT = { uin: '100000000001', appId: '1250000000' };
 const SECRET_ID = 'AKIDclienttest0000000000000000000000';
@@ -245,7 +246,7 @@ describe('requests on the wire', () => {
     const server = await startServer((_req, res) =>
       xml(res, 200, '<CreateJobResult><JobId>new-job-1</JobId></CreateJobResult>'),
     );
-    const jobId = await client(server).createJob({
+    const jobId = await createJob(client(server), {
       clientRequestToken: 'tok-1',
       confirmationRequired: true,
       priority: 5,
@@ -273,7 +274,7 @@ describe('requests on the wire', () => {
         `<UpdateJobPriorityResult><JobId>${JOB_ID}</JobId><Priority>77</Priority></UpdateJobPriorityResult>`,
       ),
     );
-    expect(await client(server).updateJobPriority(JOB_ID, 77)).toEqual({ jobId: JOB_ID, priority: 77 });
+    expect(await updateJobPriority(client(server), JOB_ID, 77)).toEqual({ jobId: JOB_ID, priority: 77 });
     expect(server.requests[0]!.query).toEqual({ priority: '77' });
     verifySignature(server.requests[0]!);
   });
@@ -287,7 +288,7 @@ describe('requests on the wire', () => {
       field: 'statusUpdateReason',
     });
     await expect(c.listJobs({ maxResults: 0 })).rejects.toMatchObject({ field: 'maxResults' });
-    await expect(c.updateJobPriority(JOB_ID, -1)).rejects.toMatchObject({ field: 'priority' });
+    await expect(updateJobPriority(c, JOB_ID, -1)).rejects.toMatchObject({ field: 'priority' });
     expect(server.requests).toHaveLength(0);
     expect(
       () =>
