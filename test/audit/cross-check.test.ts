@@ -5,12 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { AuditVerifier } from '../../src/audit/cross-check.js';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
-import type { AuditEntry } from '../../src/audit/types.js';
-import type { RedisClient } from '../../src/redis/connection.js';
-import type { KeySpace } from '../../src/redis/keys.js';
 import { useRedis } from '../helpers/redis.js';
 import {
-  appendSixEntries,
   cutGlobalTail,
   cutJobTail,
   entry,
@@ -21,8 +17,9 @@ import {
   readStream,
   rehash,
   rewriteStream,
-  SteppingClock,
+  type SixEntryTrail,
   setField,
+  sixEntryTrail,
   useClients,
 } from './support.js';
 
@@ -30,27 +27,19 @@ const redisCtx = useRedis();
 const client = useClients();
 const HMAC_KEY = 'cross-check-test-hmac-key-0123456789';
 
-interface Fixture {
-  redis: RedisClient;
-  keys: KeySpace;
-  audit: RedisAuditTrail;
+interface Fixture extends SixEntryTrail {
   verifier: AuditVerifier;
-  /** Global seq 1..6: jobs A, B, A, B, A, B (job A holds global 1, 3, 5; job B 2, 4, 6). */
-  entries: AuditEntry[];
 }
 
 async function fixture(hmacKey?: string, pageSize?: number): Promise<Fixture> {
-  const redis = client(redisCtx.url);
-  const keys = keysFor(redisCtx.keyPrefix);
-  const audit = new RedisAuditTrail(redis, {
-    keys,
-    clock: new SteppingClock(),
-    ...(hmacKey ? { hmacKey } : {}),
+  const trail = await sixEntryTrail(client(redisCtx.url), redisCtx.keyPrefix, hmacKey);
+  const verifier = new AuditVerifier(trail.redis, {
+    keys: trail.keys,
+    trail: trail.audit,
+    ...(pageSize ? { pageSize } : {}),
   });
-  const entries = await appendSixEntries(audit);
-  const verifier = new AuditVerifier(redis, { keys, trail: audit, ...(pageSize ? { pageSize } : {}) });
   expect(await verifier.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 6 });
-  return { redis, keys, audit, verifier, entries };
+  return { ...trail, verifier };
 }
 
 const JOB_A_SCOPE = { kind: 'job', region: REGION, jobId: JOB_A } as const;

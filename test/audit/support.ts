@@ -1,6 +1,7 @@
 /** Shared pieces of the audit tests: clients, trails, and raw-command tampering. */
 import { createHash, createHmac } from 'node:crypto';
 import { afterEach } from 'vitest';
+import { RedisAuditTrail } from '../../src/audit/trail.js';
 import type { AuditEntry, AuditEntryInput } from '../../src/audit/types.js';
 import { ManualClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
@@ -162,4 +163,24 @@ export async function cutEverywhere(state: TrailState, keep: number): Promise<vo
   }
   const cutIds = state.entries.slice(keep).map((e) => e.entryId);
   if (cutIds.length > 0) await state.redis.call('HDEL', state.keys.auditEntryIds(), ...cutIds);
+}
+
+export interface SixEntryTrail extends TrailState {
+  audit: RedisAuditTrail;
+  entries: AuditEntry[];
+}
+
+/** A trail under `prefix` holding the six entries of appendSixEntries, one second apart. */
+export async function sixEntryTrail(
+  redis: RedisClient,
+  prefix: string,
+  hmacKey?: string,
+): Promise<SixEntryTrail> {
+  const keys = keysFor(prefix);
+  const audit = new RedisAuditTrail(redis, {
+    keys,
+    clock: new SteppingClock(),
+    ...(hmacKey ? { hmacKey } : {}),
+  });
+  return { redis, keys, audit, entries: await appendSixEntries(audit) };
 }
