@@ -45,6 +45,7 @@ export interface AuditVerifierOptions {
 }
 
 const RESULT_ACTIONS = new Set(['approved', 'cancelled']);
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 function sameRecord(a: StreamRecord, b: StreamRecord): boolean {
   return a.id === b.id && JSON.stringify(a.fields) === JSON.stringify(b.fields);
@@ -355,9 +356,18 @@ export class AuditVerifier {
   private async checkIndexExtras(globalEnd: number): Promise<void> {
     if ((await this.reads.indexSize()) <= globalEnd) return;
     for await (const batch of this.reads.indexBatches()) {
+      const unreadable = batch.find(([, id]) => !STREAM_ID.test(id));
+      if (unreadable !== undefined) {
+        throw new Found({
+          kind: 'misindexed',
+          entryId: unreadable[0],
+          streamId: unreadable[1].slice(0, 40),
+          detail: `the entryId index maps ${unreadable[0]} to something that is not a stream id`,
+        });
+      }
       const globals = await this.reads.records(
         this.keys.auditLog(),
-        batch.map(([, id]) => (/^\d+-\d+$/.test(id) ? id : '0-0')),
+        batch.map(([, id]) => id),
       );
       for (const [i, [entryId, id]] of batch.entries()) {
         const global = globals[i];

@@ -215,6 +215,15 @@ describe.each([
     });
   });
 
+  it('misindexed: an index entry that is not a stream id at all', async () => {
+    const f = await fixture(hmacKey);
+    await f.redis.hset(f.keys.auditEntryIds(), 'junk-entry', 'not-a-stream-id');
+    expect((await f.verifier.verify({ kind: 'global' })).problem).toMatchObject({
+      kind: 'misindexed',
+      entryId: 'junk-entry',
+    });
+  });
+
   it('a problem inside one job chain is reported with the job', async () => {
     const f = await fixture(hmacKey);
     const head = await f.redis.hgetall(f.keys.auditJobHead(REGION, JOB_A));
