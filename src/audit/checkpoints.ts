@@ -236,6 +236,8 @@ export type CheckpointTick =
  * Writes a checkpoint every `intervalMs` when the chain moved since the last one each sink received.
  * `tick()` does one check by the injected clock (tests call it directly); `start()` calls it on a timer.
  * A sink that failed gets the newest head at the next retry; one sink failing never blocks the others.
+ * The head is the newest entry as stored, not re-verified (that is verify's job, O(chain)): a checkpoint
+ * taken after tampering still pins everything from then on, and the earlier checkpoints expose the rest.
  */
 export class CheckpointScheduler {
   private nextDueAt = 0;

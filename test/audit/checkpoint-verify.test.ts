@@ -254,6 +254,22 @@ describe('checkpoints in Slack', () => {
     expect(after.problems).toEqual([expect.objectContaining({ kind: 'beyond_head', seq: 6 })]);
   });
 
+  it('says so when Slack reports more history without a cursor to read it by', async () => {
+    const f = await fixture();
+    const publisher = new SlackCheckpointPublisher(web(), CHANNEL);
+    await publisher.publish(f.checkpoints[0]!);
+    // The fake pages only by `limit` (200 here) and sends no next_cursor.
+    const client = web();
+    for (let i = 0; i < 200; i += 1)
+      await client.chat.postMessage({ channel: CHANNEL, text: `chatter ${i}` });
+    const set = await readSlackCheckpoints(client, CHANNEL, { botUserId: 'U0BOT' });
+    expect(set.checkpoints).toHaveLength(0);
+    expect(set.warnings).toEqual([expect.stringMatching(/more history but gave no cursor/)]);
+    const lines = checkpointReportLines('Slack', await check(f, set));
+    expect(lines.join('\n')).toMatch(/warning: Slack reported more history/);
+    expect(lines.join('\n')).toMatch(/no checkpoint of this trail was found/);
+  });
+
   it("reports checkpoints posted by someone other than cosjob's bot", async () => {
     const f = await fixture();
     await new SlackCheckpointPublisher(web(), CHANNEL).publish(f.checkpoints[0]!);
