@@ -76,7 +76,25 @@ export type VerifyProblem =
   | { kind: 'inserted'; seq: number; streamId: string; detail: string }
   | { kind: 'removed'; afterSeq: number; detail: string }
   | { kind: 'truncated'; detail: string }
-  | { kind: 'malformed'; streamId: string; detail: string };
+  | { kind: 'malformed'; streamId: string; detail: string }
+  // Cross-checks between the global chain, the job chains, the entryId index and cosjob's other records
+  // (src/audit/cross-check.ts). In these kinds `seq` is always the entry's global seq.
+  /**
+   * The global chain ends at `afterSeq`, but entry `streamId` (kept in a job chain or the entryId index)
+   * comes after it: the newest global entries were cut and the head rolled back.
+   */
+  | { kind: 'rolled_back'; afterSeq: number; streamId: string; detail: string }
+  /** The global chain and a job chain hold different entries at one seq or stream id. */
+  | { kind: 'diverged'; seq: number; streamId: string; detail: string }
+  /** A global entry is missing from its job's chain. */
+  | { kind: 'missing_from_job'; seq: number; streamId: string; detail: string }
+  /** The entryId index and the global chain disagree (an entry not indexed, or indexed at the wrong id). */
+  | { kind: 'misindexed'; entryId: string; streamId: string; detail: string }
+  /**
+   * History cosjob knows of is not in the trail: the trail (or a job's chain) is empty, or lacks the entry
+   * recording a decision, although job records, decisions or job chains show there was one.
+   */
+  | { kind: 'lost'; detail: string };
 
 export interface VerifyResult {
   ok: boolean;
@@ -85,6 +103,8 @@ export interface VerifyResult {
   headHash?: string;
   /** The first problem found, walking from the oldest entry. */
   problem?: VerifyProblem;
+  /** Set when a global verification found the problem in one job's chain (its seq is then the job seq). */
+  job?: { region: string; jobId: string };
 }
 
 export interface AuditTrail {

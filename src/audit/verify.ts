@@ -15,8 +15,9 @@
  *               was replaced with a recomputed hash (only possible without the HMAC key);
  *   malformed — it cannot be read at all.
  * After the last entry:
- *   truncated — the recorded head is further along than the stream (the newest entries were removed), or
- *               the head record is missing while entries exist.
+ *   truncated — the head read before the walk is further along than the stream (the newest entries were
+ *               removed), or the head record is missing while entries exist. A head re-read during the
+ *               walk (entries were appended meanwhile) only extends what is accepted, never what must be.
  *
  * "seq" in a problem is the position in the chain being verified: the global seq, or the job's jobSeq.
  */
@@ -239,6 +240,12 @@ export async function walkChain(options: WalkOptions): Promise<VerifyResult> {
       kind: 'truncated',
       detail: `the head record of the ${spec.label} is missing, so removal of the newest entries cannot be ruled out (the chain ends at ${describe(prev.seq, prev.streamId)})`,
     });
+  }
+  // A head re-read during the walk may be ahead of the pages already read: entries appended while
+  // verifying are checked next time. Only the head read before the stream vouches for what it must hold.
+  const initial = options.head;
+  if (prev.seq < head.seq && initial.kind === 'present' && prev.seq >= initial.seq && verified > 0) {
+    return { ok: true, entries: verified, headHash: prev.hash };
   }
   if (prev.seq < head.seq) {
     const missing = head.seq - prev.seq;

@@ -5,6 +5,14 @@
 import { hostname, userInfo } from 'node:os';
 import { ApprovalEngine } from '../approvals/engine.js';
 import type { ApproverDirectory } from '../approvals/ports.js';
+import { ChainReads } from '../audit/chain-reads.js';
+import {
+  checkpointReportLines,
+  readCheckpointFile,
+  verifyAgainstCheckpoints,
+} from '../audit/checkpoint-verify.js';
+import { CheckpointSigner } from '../audit/checkpoints.js';
+import { AuditVerifier } from '../audit/cross-check.js';
 import { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
 import { systemClock } from '../clock.js';
@@ -29,6 +37,9 @@ import { cell, table } from './format.js';
 interface AuditSession {
   redis: RedisClient;
   audit: RedisAuditTrail;
+  /** Verification with the cross-checks between chains, the index and the engine's records. */
+  verifier: AuditVerifier;
+  checkpoints: { reads: ChainReads; signer: CheckpointSigner; trail: string };
   regions: string[];
   /** Whether AUDIT_HMAC_KEY was given: without it a keyed chain reads as edited. */
   keyed: boolean;
@@ -53,14 +64,21 @@ async function openAudit(context: CommandContext): Promise<AuditSession> {
     await closeRedis(redis);
     throw error;
   }
+  const keys = new KeySpace(redisConfig.keyPrefix);
   const audit = new RedisAuditTrail(redis, {
-    keys: new KeySpace(redisConfig.keyPrefix),
+    keys,
     clock: systemClock,
     ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
   });
   return {
     redis,
     audit,
+    verifier: new AuditVerifier(redis, { keys, trail: audit }),
+    checkpoints: {
+      reads: new ChainReads(redis, keys),
+      signer: new CheckpointSigner(approvals.auditHmacKey),
+      trail: redisConfig.keyPrefix,
+    },
     regions: regionsText
       .split(',')
       .map((r) => r.trim())
@@ -177,20 +195,31 @@ const verifyCommand: CliCommand = {
   path: ['audit', 'verify'],
   summary:
     "Verify the whole audit chain (or one job's); exit 1 and name the first problem if it was tampered with.",
-  usage: 'cosjob audit verify [<JobId> [--region R]]',
-  flags: { region: 'string' },
+  usage: 'cosjob audit verify [<JobId> [--region R]] [--checkpoints FILE|slack]',
+  flags: { region: 'string', checkpoints: 'string' },
   run: (context) =>
     withAudit(context, async (session) => {
-      const { audit, regions } = session;
+      const { verifier, regions } = session;
+      const source = stringFlag(context.args, 'checkpoints');
       if (context.args.positionals.length > 0) {
+        if (source !== undefined)
+          throw new UsageError('--checkpoints checks the global chain: drop the JobId.');
         const { jobId, region } = jobArgs(context, regions);
-        const result = await audit.verify({ kind: 'job', region, jobId });
+        const result = await verifier.verify({ kind: 'job', region, jobId });
         writeVerify(context, session, `job ${jobId}`, result);
         return result.ok ? EXIT_OK : EXIT_FAILURE;
       }
-      const result = await audit.verify({ kind: 'global' });
+      const result = await verifier.verify({ kind: 'global' });
       writeVerify(context, session, 'global chain', result);
-      return result.ok ? EXIT_OK : EXIT_FAILURE;
+      if (source === undefined) return result.ok ? EXIT_OK : EXIT_FAILURE;
+      const set =
+        source === 'slack'
+          ? await (await import('../slack/audit-checkpoints.js')).loadSlackCheckpoints(context.env)
+          : await readCheckpointFile(source);
+      const report = await verifyAgainstCheckpoints(session.checkpoints.reads, set, session.checkpoints);
+      const label = source === 'slack' ? 'Slack' : source;
+      for (const line of checkpointReportLines(label, report)) writeLine(context.io.stdout, line);
+      return result.ok && report.ok ? EXIT_OK : EXIT_FAILURE;
     }),
 };
 
@@ -244,27 +273,11 @@ export const GROUPS_NEED_SLACK_HINT =
  * does). Few retries and a short timeout: a person is waiting at the terminal.
  */
 async function slackDirectory(botToken: string, apiUrl: string | undefined): Promise<ApproverDirectory> {
-  const [{ WebClient, LogLevel }, { SlackApproverDirectory }] = await Promise.all([
-    import('@slack/web-api'),
+  const [{ terminalWebClient }, { SlackApproverDirectory }] = await Promise.all([
+    import('../slack/terminal-client.js'),
     import('../slack/directory.js'),
   ]);
-  const quiet = () => undefined;
-  const client = new WebClient(botToken, {
-    ...(apiUrl === undefined ? {} : { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` }),
-    retryConfig: { retries: 1, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
-    timeout: 10_000,
-    // Failures surface through the policy's refusal message; the client's own console logs would not.
-    logger: {
-      debug: quiet,
-      info: quiet,
-      warn: quiet,
-      error: quiet,
-      setLevel: quiet,
-      getLevel: () => LogLevel.ERROR,
-      setName: quiet,
-    },
-  });
-  return new SlackApproverDirectory(client);
+  return new SlackApproverDirectory(await terminalWebClient(botToken, apiUrl));
 }
 
 function decisionCommand(action: 'approve' | 'cancel'): CliCommand {

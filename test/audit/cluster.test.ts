@@ -3,6 +3,7 @@
  * concerned (MOVED routing, CROSSSLOT checks), which is what the hash tags must satisfy.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditVerifier } from '../../src/audit/cross-check.js';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
@@ -61,6 +62,24 @@ describe('on Redis Cluster', () => {
     expect(await trail.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({
       ok: true,
       entries: 2,
+    });
+  });
+
+  it('cross-checks chains, index and decisions (SCAN on every master, pipelines in the audit slot)', async () => {
+    const keys = new KeySpace('cluster-cross');
+    const trail = new RedisAuditTrail(cluster!, { keys, clock: new SteppingClock() });
+    await trail.append(entry(JOB_A));
+    await trail.append(entry(JOB_B));
+    const approved = await trail.append(entry(JOB_A, { action: 'approved', outcome: 'applied' }));
+    await cluster!.set(keys.jobDecision(REGION, JOB_A), '{}');
+    const verifier = new AuditVerifier(cluster!, { keys, trail });
+    expect(await verifier.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 3 });
+    expect(await verifier.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({ ok: true });
+    await cluster!.call('XDEL', keys.auditLog(), approved.streamId);
+    await cluster!.hset(keys.auditHead(), 'seq', '2', 'hash', approved.prevHash);
+    expect((await verifier.verify({ kind: 'global' })).problem).toMatchObject({
+      kind: 'rolled_back',
+      streamId: approved.streamId,
     });
   });
 

@@ -1,7 +1,8 @@
 /** Shared pieces of the audit tests: clients, trails, and raw-command tampering. */
 import { createHash, createHmac } from 'node:crypto';
 import { afterEach } from 'vitest';
-import type { AuditEntryInput } from '../../src/audit/types.js';
+import { RedisAuditTrail } from '../../src/audit/trail.js';
+import type { AuditEntry, AuditEntryInput } from '../../src/audit/types.js';
 import { ManualClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient } from '../../src/redis/connection.js';
@@ -107,4 +108,79 @@ export function specHash(fields: [string, string][], hmacKey?: string): string {
 /** Re-hashes a record's fields and stores the new hash in it (what a forger without the key can do). */
 export function rehash(record: StreamRecord, hmacKey?: string): StreamRecord {
   return setField(record, 'hash', specHash(record.fields, hmacKey));
+}
+
+/** Appends six entries to jobs A, B, A, B, A, B (global seq 1–6; job A holds 1, 3, 5, job B 2, 4, 6). */
+export async function appendSixEntries(audit: {
+  append(input: AuditEntryInput): Promise<AuditEntry>;
+}): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    entries.push(await audit.append(entry(i % 2 === 0 ? JOB_A : JOB_B, { reason: `step ${i + 1}` })));
+  }
+  return entries;
+}
+
+/** What the tampering helpers below need: the server, the keys and the entries as appended. */
+export interface TrailState {
+  redis: RedisClient;
+  keys: KeySpace;
+  entries: readonly AuditEntry[];
+}
+
+async function pointHead(redis: RedisClient, key: string, seq: number, last: AuditEntry): Promise<void> {
+  await redis.call('HSET', key, 'seq', String(seq), 'hash', last.hash, 'streamId', last.streamId);
+}
+
+/** Cuts the global entries after the first `keep` and points the global head at the last one kept. */
+export async function cutGlobalTail(state: TrailState, keep: number): Promise<void> {
+  const { redis, keys, entries } = state;
+  const cut = entries.slice(keep).map((e) => e.streamId);
+  if (cut.length > 0) await redis.call('XDEL', keys.auditLog(), ...cut);
+  await pointHead(redis, keys.auditHead(), entries[keep - 1]!.seq, entries[keep - 1]!);
+}
+
+/** Cuts a job's entries after job seq `keepJobSeq` from its stream and rolls its head back to match. */
+export async function cutJobTail(state: TrailState, jobId: string, keepJobSeq: number): Promise<void> {
+  const { redis, keys, entries } = state;
+  const own = entries.filter((e) => e.jobId === jobId);
+  const cut = own.filter((e) => e.jobSeq > keepJobSeq).map((e) => e.streamId);
+  if (cut.length > 0) await redis.call('XDEL', keys.auditJobStream(REGION, jobId), ...cut);
+  const last = own.find((e) => e.jobSeq === keepJobSeq);
+  if (last === undefined) await redis.call('DEL', keys.auditJobHead(REGION, jobId));
+  else await pointHead(redis, keys.auditJobHead(REGION, jobId), last.jobSeq, last);
+}
+
+/**
+ * Cuts the entries after the first `keep` from every copy consistently: the global chain, the job chains
+ * and the entryId index (what someone with Redis access would do to leave no trace inside Redis).
+ */
+export async function cutEverywhere(state: TrailState, keep: number): Promise<void> {
+  await cutGlobalTail(state, keep);
+  for (const jobId of new Set(state.entries.map((e) => e.jobId))) {
+    const kept = state.entries.slice(0, keep).filter((e) => e.jobId === jobId);
+    await cutJobTail(state, jobId, kept.length);
+  }
+  const cutIds = state.entries.slice(keep).map((e) => e.entryId);
+  if (cutIds.length > 0) await state.redis.call('HDEL', state.keys.auditEntryIds(), ...cutIds);
+}
+
+export interface SixEntryTrail extends TrailState {
+  audit: RedisAuditTrail;
+  entries: AuditEntry[];
+}
+
+/** A trail under `prefix` holding the six entries of appendSixEntries, one second apart. */
+export async function sixEntryTrail(
+  redis: RedisClient,
+  prefix: string,
+  hmacKey?: string,
+): Promise<SixEntryTrail> {
+  const keys = keysFor(prefix);
+  const audit = new RedisAuditTrail(redis, {
+    keys,
+    clock: new SteppingClock(),
+    ...(hmacKey ? { hmacKey } : {}),
+  });
+  return { redis, keys, audit, entries: await appendSixEntries(audit) };
 }

@@ -5,21 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
 import type { AuditEntry } from '../../src/audit/types.js';
-import type { RedisClient } from '../../src/redis/connection.js';
-import type { KeySpace } from '../../src/redis/keys.js';
 import { useRedis } from '../helpers/redis.js';
 import {
-  entry,
   field,
   JOB_A,
   JOB_B,
-  keysFor,
   REGION,
   readStream,
   rehash,
   rewriteStream,
-  SteppingClock,
+  type SixEntryTrail,
   setField,
+  sixEntryTrail,
   useClients,
 } from './support.js';
 
@@ -27,28 +24,10 @@ const redisCtx = useRedis();
 const client = useClients();
 const HMAC_KEY = 'tamper-test-hmac-key-0123456789';
 
-interface Fixture {
-  redis: RedisClient;
-  keys: KeySpace;
-  audit: RedisAuditTrail;
-  /** Global seq 1..6: jobs A, B, A, B, A, B (so job A holds global 1, 3, 5). */
-  entries: AuditEntry[];
-}
-
-async function fixture(hmacKey?: string): Promise<Fixture> {
-  const redis = client(redisCtx.url);
-  const keys = keysFor(redisCtx.keyPrefix);
-  const audit = new RedisAuditTrail(redis, {
-    keys,
-    clock: new SteppingClock(),
-    ...(hmacKey ? { hmacKey } : {}),
-  });
-  const entries: AuditEntry[] = [];
-  for (let i = 0; i < 6; i += 1) {
-    entries.push(await audit.append(entry(i % 2 === 0 ? JOB_A : JOB_B, { reason: `step ${i + 1}` })));
-  }
-  expect(await audit.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 6 });
-  return { redis, keys, audit, entries };
+async function fixture(hmacKey?: string): Promise<SixEntryTrail> {
+  const trail = await sixEntryTrail(client(redisCtx.url), redisCtx.keyPrefix, hmacKey);
+  expect(await trail.audit.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 6 });
+  return trail;
 }
 
 const JOB_A_SCOPE = { kind: 'job', region: REGION, jobId: JOB_A } as const;

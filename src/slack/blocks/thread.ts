@@ -97,6 +97,16 @@ function problemText(problem: VerifyProblem): string {
       return `the trail was truncated: ${detail}`;
     case 'malformed':
       return `a malformed entry (stream id ${code(problem.streamId, TEXT_CAPS.streamId)}): ${detail}`;
+    case 'rolled_back':
+      return `the newest entries after #${seqText(problem.afterSeq)} were cut and the head rolled back: ${detail}`;
+    case 'diverged':
+      return `the job's chain and the global chain disagree at #${seqText(problem.seq)}: ${detail}`;
+    case 'missing_from_job':
+      return `entry #${seqText(problem.seq)} is missing from the job's chain: ${detail}`;
+    case 'misindexed':
+      return `the entry index does not match the chain: ${detail}`;
+    case 'lost':
+      return `recorded history is missing from the trail: ${detail}`;
   }
 }
 
