@@ -110,8 +110,9 @@ export class CardService {
   async refresh(region: string, jobId: string, override?: CardPhase): Promise<JobRecord | undefined> {
     // The card is derived state: failing to re-render it (Redis or Slack unavailable) must not stop the
     // decision or the answer to the person; the next refresh brings it up to date.
+    let state: CardState | undefined;
     try {
-      const state = await this.o.engine.cardState(region, jobId);
+      state = await this.o.engine.cardState(region, jobId);
       const card = state?.record.card;
       if (state && card) {
         await this.o.client.chat.update({
@@ -120,11 +121,10 @@ export class CardService {
           ...renderCard(state, override),
         });
       }
-      return state?.record;
     } catch (error) {
       this.o.logger.warn('could not update a job card', { region, jobId, error });
-      return undefined;
     }
+    return state?.record;
   }
 
   /**

@@ -1,5 +1,7 @@
 /** Replies posted in the card's thread: audit lines, progress, the final summary and reminders. */
+
 import type { KnownBlock } from '@slack/types';
+import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 import type { AuditAction, AuditEntry, VerifyProblem, VerifyResult } from '../../audit/types.js';
 import type { Job } from '../../cos/model.js';
 import { failureLine, hoursText, tasksText } from './job-card.js';
@@ -16,7 +18,6 @@ import {
   plural,
   SLACK_LIMITS,
   type SlackMessage,
-  SYSTEM_ACTOR,
   section,
   slackTime,
   truncate,
@@ -47,7 +48,7 @@ function actionWords(action: string): string {
 }
 
 function actorText(entry: AuditEntry): string {
-  if (entry.actor.id === SYSTEM_ACTOR) return 'cosjob';
+  if (entry.actor.id === SYSTEM_ACTOR.id) return 'cosjob';
   return mentionUser(entry.actor.id);
 }
 
@@ -66,7 +67,7 @@ export function auditEntryReply(entry: AuditEntry): SlackMessage {
   const line = auditEntryLine(entry);
   return {
     text: fallbackText(
-      `Audit: ${entry.actor.id === SYSTEM_ACTOR ? 'cosjob' : escapeMrkdwn(truncate(entry.actor.name || entry.actor.id, 80))} ` +
+      `Audit: ${entry.actor.id === SYSTEM_ACTOR.id ? 'cosjob' : escapeMrkdwn(truncate(entry.actor.name || entry.actor.id, 80))} ` +
         `${actionWords(entry.action)}${entry.outcome ? ` (${escapeMrkdwn(truncate(entry.outcome, 40))})` : ''}`,
     ),
     blocks: [
