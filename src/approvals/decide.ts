@@ -4,12 +4,13 @@
  * It returns codes and data; the Slack layer and the CLI say them in words.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditEntry, AuditEntryInput, AuditTrail } from '../audit/types.js';
+import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
-import { type CosErrorDetails, cosErrorDetails } from '../cos/errors.js';
+import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
 import { isValidJobId, truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
+import { Attempt, cosAuditFields } from './attempt.js';
 import {
   type DecisionAction,
   type DecisionOutcome,
@@ -18,7 +19,6 @@ import {
   type DecisionSource,
   type Intent,
   MAX_REASON_BYTES,
-  type PolicyRefusal,
   type Refusal,
   type StoredDecision,
 } from './decision.js';
@@ -57,51 +57,6 @@ export interface DecideHooks {
   onClaimed?: () => Promise<unknown>;
 }
 
-type AuditFields = Partial<AuditEntryInput> & Pick<AuditEntryInput, 'action'>;
-
-/** One request on its way through the steps: what it wrote to the audit trail, for the outcome. */
-class Attempt {
-  readonly entries: AuditEntry[] = [];
-  constructor(
-    readonly request: DecisionRequest,
-    private readonly audit: AuditTrail,
-    private readonly logger: Logger,
-  ) {}
-
-  async record(fields: AuditFields): Promise<void> {
-    const { request } = this;
-    this.entries.push(
-      await this.audit.append({
-        actor: request.actor,
-        region: request.region,
-        jobId: request.jobId,
-        source: request.origin ? `${request.source} (${request.origin})` : request.source,
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...fields,
-      }),
-    );
-  }
-
-  /** Refusals and failures are audited when the store is up; a refusal is still one when it is not. */
-  async tryRecord(fields: AuditFields): Promise<void> {
-    try {
-      await this.record(fields);
-    } catch (error) {
-      this.logger.warn('could not audit a refusal or failure', {
-        error,
-        jobId: this.request.jobId,
-        action: fields.action,
-      });
-    }
-  }
-
-  /** Refusals of a well-formed attempt are audited as denied. */
-  async refuse(refusal: Refusal): Promise<Refusal> {
-    await this.tryRecord({ action: 'denied', outcome: 'refused', reason: refusalReason(refusal) });
-    return refusal;
-  }
-}
-
 export class DecisionService {
   constructor(private readonly d: DecideDeps) {}
 
@@ -126,14 +81,8 @@ export class DecisionService {
       request.actor.id === SYSTEM_ACTOR.id && request.source !== 'watcher'
         ? ({ allowed: false, refusal: 'system_reserved' } as const)
         : await this.d.policy.check(request.actor.id);
-    if (!verdict.allowed) {
-      await attempt.tryRecord({
-        action: 'denied',
-        outcome: 'refused',
-        reason: `${request.action} refused: ${POLICY_AUDIT_REASON[verdict.refusal]}`,
-      });
-      return { kind: 'refused', code: 'not_approver', policy: verdict.refusal };
-    }
+    if (!verdict.allowed)
+      return attempt.refuse({ kind: 'refused', code: 'not_approver', policy: verdict.refusal });
 
     try {
       return await this.decideAsApprover(attempt, client, hooks);
@@ -161,8 +110,7 @@ export class DecisionService {
     const standing = await this.standingDecision(request);
     if (standing) return attempt.refuse(standing);
     if (request.requireAnnouncedJob && !(await this.d.records.get(region, jobId))) {
-      await attempt.tryRecord({ action: 'denied', outcome: 'refused', reason: 'unknown or foreign job' });
-      return { kind: 'refused', code: 'unknown_job' };
+      return attempt.refuse({ kind: 'refused', code: 'unknown_job' });
     }
 
     // 2a. Votes: approvals by distinct approvers; COS is called when the Nth arrives.
@@ -285,13 +233,7 @@ export class DecisionService {
     const refusal = await this.recheck(request, job);
     if (refusal) {
       await release();
-      await attempt.tryRecord({
-        action: 'denied',
-        outcome: 'refused',
-        reason: refusalReason(refusal),
-        cosStatus: job.status,
-      });
-      return refusal;
+      return attempt.refuse(refusal, { cosStatus: job.status });
     }
 
     // 4. Intent before effect: if it cannot be recorded, COS is not called.
@@ -437,40 +379,6 @@ function invalidInput(request: DecisionRequest, requireCancelReason: boolean): R
     return { kind: 'refused', code: 'reason_required' };
   }
   return undefined;
-}
-
-const POLICY_AUDIT_REASON: Record<PolicyRefusal, string> = {
-  not_listed: 'not an approver',
-  membership_unknown: 'approver group membership could not be checked with Slack',
-  system_reserved: 'only cosjob itself acts as "system"',
-};
-
-/** The refusal as the audit entry keeps it: its code and the facts behind it. */
-function refusalReason(refusal: Refusal): string {
-  switch (refusal.code) {
-    case 'busy':
-      return refusal.heldBy
-        ? `busy: ${refusal.heldBy.name} (${refusal.heldBy.id}) holds the claim to ${refusal.heldAction}`
-        : 'busy: another act holds the claim';
-    case 'already_decided':
-      return `already_decided: ${refusal.heldAction} by ${refusal.heldBy?.name} (${refusal.heldBy?.id})`;
-    case 'already_voted':
-      return `already_voted: ${refusal.votes} of ${refusal.required}`;
-    case 'job_changed':
-      return `the job changed since it was posted: ${(refusal.changes ?? []).join('; ')}`;
-    case 'not_suspended':
-    case 'finished':
-      return `${refusal.code}: the job is ${refusal.cosStatus}`;
-    default:
-      return refusal.code;
-  }
-}
-
-function cosAuditFields(cos: CosErrorDetails): Partial<AuditEntryInput> {
-  return {
-    ...(cos.code ? { cosErrorCode: cos.code } : {}),
-    ...(cos.requestId ? { cosRequestId: cos.requestId } : {}),
-  };
 }
 
 function sourceLabel(source: DecisionSource): string {

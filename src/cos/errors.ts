@@ -173,7 +173,7 @@ export function isCosError(value: unknown): value is CosError {
 }
 
 /** COS has no such job in that region (or, for a status change, it has already finished). */
-export function isNoSuchJob(error: unknown): boolean {
+export function isNoSuchJob(error: unknown): error is CosError {
   return error instanceof CosError && error.code === 'NoSuchJob';
 }
 
