@@ -74,29 +74,25 @@ export async function decideFromSlack(
 ): Promise<DecisionOutcome> {
   const { engine, cards } = deps;
   const { region, jobId } = request;
-  let claimed = false;
   const outcome = await engine.decide(request, {
-    onClaimed: () => {
-      claimed = true;
-      return cards.refresh(region, jobId, {
+    onClaimed: () =>
+      cards.refresh(region, jobId, {
         kind: 'in_progress',
         byUserId: request.actor.id,
         action: request.action,
-      });
-    },
+      }),
   });
-  // A refusal before the claim changed nothing on the card (and when another gesture holds the claim, it
-  // renders the card once it is done: rendering now would put the buttons back mid-flight).
-  const cardChanged =
-    claimed ||
-    outcome.kind === 'approved' ||
-    outcome.kind === 'cancelled' ||
-    outcome.kind === 'vote_recorded';
-  const record = cardChanged
-    ? await cards.refresh(region, jobId)
-    : outcome.entries.length > 0
+  // The card is rendered from what the engine now knows (a late click on a card another surface decided
+  // brings it up to date), except after a refused non-approver, who changed nothing, and when another
+  // gesture holds the claim: that one renders the card when done, and rendering now would put the
+  // buttons back mid-flight.
+  const unchanged =
+    outcome.kind === 'refused' && (outcome.code === 'not_approver' || outcome.code === 'busy');
+  const record = unchanged
+    ? outcome.entries.length > 0
       ? await engine.jobRecord(region, jobId).catch(() => undefined)
-      : undefined;
+      : undefined
+    : await cards.refresh(region, jobId);
   // Only a job cosjob tracks has a thread; one without a card yet (a typed command came first) gets one.
   if (record) cards.echoAudit(region, jobId, outcome.entries);
 
