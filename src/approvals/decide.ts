@@ -8,7 +8,7 @@ import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
-import { isValidJobId, truncateUtf8 } from '../cos/validation.js';
+import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
 import { Attempt, cosAuditFields } from './attempt.js';
 import {
@@ -26,9 +26,6 @@ import type { DecisionStore } from './decision-store.js';
 import { CorruptRecordError, differencesFromShown, type JobRecords } from './job-records.js';
 import type { ApprovalPolicy } from './policy.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
-
-/** COS keeps at most 256 bytes of statusUpdateReason. */
-const COS_REASON_BYTES = 256;
 
 export interface DecideSettings {
   requiredApprovals: number;
@@ -400,5 +397,5 @@ const PAST: Record<DecisionAction, string> = { approve: 'approved', cancel: 'can
 export function cosStatusReason(request: DecisionRequest): string {
   const base = `${PAST[request.action]} by ${request.actor.name} (${request.actor.id}) via ${sourceLabel(request.source)}`;
   const reason = request.reason?.trim();
-  return truncateUtf8(reason ? `${base}: ${reason}` : base, COS_REASON_BYTES);
+  return truncateUtf8(reason ? `${base}: ${reason}` : base, MAX_STATUS_UPDATE_REASON_BYTES);
 }
