@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine, CardState } from '../approvals/engine.js';
 import type { JobRecord } from '../approvals/job-records.js';
 import type { AuditEntry } from '../audit/types.js';
+import { jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
 import type { SlackMessage } from './blocks/text.js';
@@ -89,7 +90,7 @@ export class CardService {
     const { engine } = this.o;
     this.o.poster.enqueue({
       kind: 'card',
-      key: `${region}|${jobId}`,
+      key: jobRefKey({ region, jobId }),
       region,
       jobId,
       build: async () => {

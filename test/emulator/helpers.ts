@@ -1,8 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { Agent, request } from 'undici';
 import { ManualClock } from '../../src/clock.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
 import { cosAuthorization, encodePath, encodeQuery, type KeyTime } from '../../src/cos/signing.js';
+import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
 import {
   type EmulatorAccount,
   type EmulatorOptions,

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { CreateJobInput, JobFailure, KnownJobStatus } from '../../src/cos/model.js';
+import type { JobFailure, KnownJobStatus } from '../../src/cos/model.js';
 import { isKnownJobStatus, JOB_STATUSES } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../cos/create-job-xml.js';
 import type { AccountDirectory } from './auth.js';
 import type { EmulatedJob, JobStore } from './store.js';
 

@@ -4,7 +4,7 @@
  */
 import type { ModalView } from '@slack/types';
 import { MAX_REASON_BYTES } from '../../approvals/decision.js';
-import { describeType, jobIdProblem, regionProblem } from '../job-ref.js';
+import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
 import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
 import { code, escapeMrkdwn, plain, SLACK_LIMITS, section } from './text.js';
 
