@@ -9,7 +9,7 @@ import { JobRecords } from './approvals/job-records.js';
 import type { ApproverDirectory } from './approvals/ports.js';
 import { RedisAuditTrail } from './audit/trail.js';
 import { type Clock, systemClock } from './clock.js';
-import type { ApprovalConfig, CosConfig, RedisConfig, WatcherConfig } from './config.js';
+import type { ApprovalConfig, CosConfig, RedisConfig, WatcherConfig } from './config/index.js';
 import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
 import type { CosJobsApi } from './cos/model.js';
 import type { Logger } from './logger.js';

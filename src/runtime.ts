@@ -5,7 +5,7 @@
 import type { ApprovalEngine, EngineSettings } from './approvals/engine.js';
 import type { RedisAuditTrail } from './audit/trail.js';
 import type { Clock } from './clock.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from './config/index.js';
 import { buildCore } from './core.js';
 import type { CosClientOverrides } from './cos/client.js';
 import { type Logger, registerSecret } from './logger.js';

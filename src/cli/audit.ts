@@ -1,7 +1,7 @@
 /** `cosjob audit show|verify|export`: the audit trail from a terminal, read from the bot's Redis. */
 import type { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
-import { EnvReader, readRedisConfig } from '../config.js';
+import { EnvReader, readRedisConfig } from '../config/index.js';
 import { openAuditStore } from '../core.js';
 import { silentLogger } from '../logger.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';

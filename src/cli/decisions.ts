@@ -5,7 +5,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { DecisionOutcome } from '../approvals/decision.js';
 import type { ApproverDirectory } from '../approvals/ports.js';
-import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config.js';
+import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config/index.js';
 import { buildCore, type Core } from '../core.js';
 import { outcomeText } from '../decision-text.js';
 import { registerSecret, silentLogger } from '../logger.js';
