@@ -251,7 +251,7 @@ class Story {
 
     this.out.say('\ncosjob polls COS and reports progress in the thread until the job ends:');
     await this.pollUntil('the copy job finishing', copyCard, async () => {
-      const record = await this.runtime.engine.records.get(jobs.copy.region, jobs.copy.id);
+      const record = await this.runtime.engine.jobRecord(jobs.copy.region, jobs.copy.id);
       return record?.finishedAt !== undefined;
     });
     const finished = this.job(jobs.copy.region, jobs.copy.id);
@@ -303,7 +303,7 @@ class Story {
     this.stack.emulator.store.setStatus(region, id, 'Ready', 'confirmed in the COS console');
     this.out.say(`In the emulator, job ${id} (${region}) goes Suspended → Ready without cosjob. Next poll:`);
     await this.pollUntil('cosjob noticing the change', restoreCard, async () => {
-      const record = await this.runtime.engine.records.get(region, id);
+      const record = await this.runtime.engine.jobRecord(region, id);
       return record?.changedOutsideAt !== undefined;
     });
     const card = this.currentCard(restoreCard);

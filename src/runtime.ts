@@ -1,15 +1,15 @@
 /**
- * The composition root: builds every part from the configuration in one place, so `npm start`, the demo
- * and the end-to-end tests run the same wiring.
+ * The bot: the core (src/core.ts) with the Slack app on top, so `npm start`, the demo and the end-to-end
+ * tests run the same wiring.
  */
-import { ApprovalEngine } from './approvals/engine.js';
-import { RedisAuditTrail } from './audit/trail.js';
-import { type Clock, systemClock } from './clock.js';
+import type { ApprovalEngine, EngineSettings } from './approvals/engine.js';
+import type { RedisAuditTrail } from './audit/trail.js';
+import type { Clock } from './clock.js';
 import type { AppConfig } from './config/index.js';
-import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
+import { buildCore } from './core.js';
+import type { CosClientOverrides } from './cos/client.js';
 import { type Logger, registerSecret } from './logger.js';
-import { closeRedis, createRedis, type RedisClient, waitForReady } from './redis/connection.js';
-import { KeySpace } from './redis/keys.js';
+import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/directory.js';
 
@@ -24,14 +24,13 @@ export interface RuntimeOptions {
     processBeforeResponse?: boolean;
     postIntervalMs?: number;
   };
-  engine?: {
-    leaseTtlMs?: number;
-    progressIntervalMs?: number;
-    reconcileGraceMs?: number;
-    instanceId?: string;
-    /** Overrides REMIND_AFTER_MINUTES (tests and demos need less than a minute's granularity). */
-    remindAfterMs?: number;
-  };
+  /** Engine settings the environment does not give (tests and demos need finer clocks). */
+  engine?: Partial<
+    Pick<
+      EngineSettings,
+      'leaseTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
+    >
+  >;
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
 }
@@ -46,7 +45,6 @@ export interface Runtime {
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = o;
-  const clock = o.clock ?? systemClock;
   for (const secret of [
     config.cos.secretKey,
     config.cos.securityToken,
@@ -58,62 +56,43 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     registerSecret(secret);
   }
 
-  const redis = createRedis(config.redis, { role: 'decision', logger, connectionName: 'cosjob' });
-  await waitForReady(redis, 10_000);
-  const audit = new RedisAuditTrail(redis, {
-    keys: new KeySpace(config.redis.keyPrefix),
-    clock,
-    logger,
-    ...(config.approvals.auditHmacKey ? { hmacKey: config.approvals.auditHmacKey } : {}),
-  });
-  const clients = createCosClients(config.cos, { clock, logger, ...o.cosOverrides });
   const webClient = createSlackWebClient(config.slack, logger);
-  const engine = new ApprovalEngine({
-    redis,
-    audit,
-    clients,
-    keyPrefix: config.redis.keyPrefix,
-    approverUserIds: config.approvals.approverUserIds,
-    approverUsergroupIds: config.approvals.approverUsergroupIds,
+  const core = await buildCore(config, {
+    logger,
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.cosOverrides ? { cosOverrides: o.cosOverrides } : {}),
     directory: new SlackApproverDirectory(webClient),
-    requiredApprovals: config.approvals.requiredApprovals,
-    requireCancelReason: config.approvals.requireCancelReason,
-    pollIntervalMs: config.watcher.pollIntervalSeconds * 1000,
-    ...(config.watcher.remindAfterMinutes !== undefined
-      ? { remindAfterMs: config.watcher.remindAfterMinutes * 60_000 }
-      : {}),
-    ...(config.watcher.autoCancelAfterHours !== undefined
-      ? { autoCancelAfterMs: config.watcher.autoCancelAfterHours * 3_600_000 }
-      : {}),
-    clock,
-    logger,
-    ...o.engine,
+    ...(o.engine ? { engine: o.engine } : {}),
   });
-  const slack = await startSlackApp({
-    slack: config.slack,
-    regions: config.cos.regions,
-    approverUserIds: config.approvals.approverUserIds,
-    approverUsergroupIds: config.approvals.approverUsergroupIds,
-    requireCancelReason: config.approvals.requireCancelReason,
-    engine,
-    webClient,
-    logger,
-    ...o.slack,
-  });
-  if (o.startWatcher !== false) await engine.start();
+  let slack: RunningSlackApp;
+  try {
+    slack = await startSlackApp({
+      slack: config.slack,
+      approverUserIds: config.approvals.approverUserIds,
+      approverUsergroupIds: config.approvals.approverUsergroupIds,
+      requireCancelReason: config.approvals.requireCancelReason,
+      engine: core.engine,
+      webClient,
+      logger,
+      ...o.slack,
+    });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
+  if (o.startWatcher !== false) await core.engine.start();
 
   return {
-    engine,
+    engine: core.engine,
     slack,
-    redis,
-    audit,
+    redis: core.redis,
+    audit: core.audit,
     async stop() {
-      await engine.stop();
+      await core.engine.stop();
       // Give queued cards a moment to go out, but never let a Slack outage hang the shutdown.
       await Promise.race([slack.poster.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await slack.stop();
-      await closeCosClients(clients);
-      await closeRedis(redis);
+      await core.close();
     },
   };
 }

@@ -3,9 +3,10 @@
  * and a real redis-server, wired as test/helpers/engine-fixture.ts does.
  */
 import { performance } from 'node:perf_hooks';
-import type { DecisionOutcome } from '../../src/approvals/decide.js';
+import type { DecisionOutcome } from '../../src/approvals/decision.js';
 import { systemClock } from '../../src/clock.js';
 import { CosJobsClient } from '../../src/cos/client.js';
+import { outcomeText } from '../../src/decision-text.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitForReady } from '../../src/redis/connection.js';
 import { buildEngine, type EngineFixture } from '../../test/helpers/engine-fixture.js';
@@ -18,8 +19,9 @@ import { type BenchGroup, compare, formatRatio, row } from '../report.js';
 
 const READY_TIMEOUT_MS = 10_000;
 
-function describeOutcome(outcome: DecisionOutcome): string {
-  return 'code' in outcome ? `${outcome.kind} (${outcome.code}): ${outcome.message}` : outcome.kind;
+function describeOutcome(jobId: string, outcome: DecisionOutcome): string {
+  const text = outcomeText({ action: 'approve', region: BENCH_REGION, jobId }, outcome);
+  return 'code' in outcome ? `${outcome.kind} (${outcome.code}): ${text}` : outcome.kind;
 }
 
 export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup> {
@@ -46,7 +48,7 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
       requiredApprovals: 1,
     });
     await waitForReady(fixture.redis, READY_TIMEOUT_MS);
-    const engine = fixture.engine;
+    const { engine, records } = fixture;
 
     /** Suspended jobs the watcher would have announced: in the emulator and recorded by the engine. */
     const announce = async (count: number): Promise<string[]> => {
@@ -57,7 +59,7 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
           totalTasks: 1_200,
         }).id;
         const job = await client.describeJob(id);
-        await engine.records.createIfAbsent(BENCH_REGION, job, systemClock.now());
+        await records.createIfAbsent(BENCH_REGION, job, systemClock.now());
         ids.push(id);
       }
       return ids;
@@ -79,7 +81,7 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
       if (jobId === undefined) throw new Error('the decision benchmark ran out of announced jobs');
       const outcome = await click(jobId, approverIds[0] as string);
       if (outcome.kind !== 'approved')
-        throw new Error(`approving job ${jobId} gave ${describeOutcome(outcome)}`);
+        throw new Error(`approving job ${jobId} gave ${describeOutcome(jobId, outcome)}`);
     };
     const approveOptions = (concurrency: number) => ({
       iterations: p.jobs,
@@ -137,7 +139,7 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
         );
       }
       const odd = results.find((r) => r.outcome.kind !== 'approved' && r.outcome.kind !== 'refused');
-      if (odd) throw new Error(`a simultaneous click gave ${describeOutcome(odd.outcome)}`);
+      if (odd) throw new Error(`a simultaneous click gave ${describeOutcome(jobId, odd.outcome)}`);
       if (round < 0) continue; // warm-up round
       winnerMs.push(...winners.map((r) => r.ms));
       refusedMs.push(...refused.map((r) => r.ms));

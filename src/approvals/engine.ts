@@ -1,122 +1,168 @@
-import type { AuditTrail } from '../audit/types.js';
+import type { AuditEntry, AuditTrail, VerifyResult } from '../audit/types.js';
 import type { Clock } from '../clock.js';
-import type { CosJobsApi } from '../cos/model.js';
+import { isNoSuchJob } from '../cos/errors.js';
+import type { CosJobsApi, Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
 import type { Logger } from '../logger.js';
-import { KeySpace } from '../redis/keys.js';
-import { type DecisionRequest, DecisionService } from './decide.js';
-import { JobRecords } from './job-records.js';
+import type { KeySpace } from '../redis/keys.js';
+import { type DecideHooks, DecisionService } from './decide.js';
+import type { DecisionOutcome, DecisionRequest, StoredDecision } from './decision.js';
+import type { DecisionStore } from './decision-store.js';
+import type { JobRecord, JobRecords } from './job-records.js';
 import { LeaderLease } from './leader.js';
 import { ApprovalPolicy } from './policy.js';
 import { type ApproverDirectory, EngineEvents, type RedisClient, SYSTEM_ACTOR } from './ports.js';
 import { Reconciler } from './reconciler.js';
 import { JobWatcher } from './watcher.js';
 
-export interface EngineOptions {
-  redis: RedisClient;
-  audit: AuditTrail;
-  clients: ReadonlyMap<string, CosJobsApi>;
-  keyPrefix: string;
+/** Every setting of the engine, in one typed object (built from the configuration by buildCore). */
+export interface EngineSettings {
   approverUserIds: readonly string[];
   approverUsergroupIds: readonly string[];
-  directory?: ApproverDirectory;
   requiredApprovals: number;
   requireCancelReason: boolean;
   pollIntervalMs: number;
   remindAfterMs?: number;
   autoCancelAfterMs?: number;
+  /** Counter-only progress is reported at most this often per job. */
   progressIntervalMs?: number;
   leaseTtlMs?: number;
+  /** Intents younger than this may still be in flight elsewhere; the reconciler leaves them. */
   reconcileGraceMs?: number;
+  /** How long a claim protects an act in flight (default 2 minutes). */
   claimTtlMs?: number;
   instanceId?: string;
+}
+
+/** The parts the engine works with; buildCore makes them. */
+export interface EngineDeps {
+  redis: RedisClient;
+  keys: KeySpace;
+  audit: AuditTrail;
+  records: JobRecords;
+  store: DecisionStore;
+  clients: ReadonlyMap<string, CosJobsApi>;
+  directory?: ApproverDirectory;
   clock: Clock;
   logger: Logger;
   random?: () => number;
 }
 
-/** The approval engine: use cases and events, with no Slack or HTTP in sight. */
+/** What a job's card is rendered from. */
+export interface CardState {
+  record: JobRecord;
+  decision: StoredDecision | undefined;
+  voterIds: string[];
+  requiredApprovals: number;
+}
+
+/** Which configured region a JobId is in, as far as cosjob's records (and, when asked, COS) know. */
+export type JobLocation =
+  | { kind: 'found'; region: string }
+  | { kind: 'not_tracked' }
+  | { kind: 'not_found' }
+  | { kind: 'several'; regions: string[] }
+  | { kind: 'unreachable'; region: string; error: unknown };
+
+/** The approval engine: use cases, queries and events, with no Slack or HTTP in sight. */
 export class ApprovalEngine {
   readonly events: EngineEvents;
-  readonly records: JobRecords;
-  readonly decisions: DecisionService;
-  readonly reconciler: Reconciler;
+  /** Driven by its own timers after start(); tests and the demo poll by hand. */
   readonly watcher: JobWatcher;
-  readonly lease: LeaderLease;
-  readonly policy: ApprovalPolicy;
-  readonly audit: AuditTrail;
-  readonly clients: ReadonlyMap<string, CosJobsApi>;
-  readonly requiredApprovals: number;
+  readonly reconciler: Reconciler;
+  private readonly decisions: DecisionService;
+  private readonly lease: LeaderLease;
 
-  constructor(private readonly o: EngineOptions) {
-    const keys = new KeySpace(o.keyPrefix);
-    this.audit = o.audit;
-    this.clients = o.clients;
-    this.requiredApprovals = o.requiredApprovals;
-    this.events = new EngineEvents(o.logger);
-    this.records = new JobRecords(o.redis, keys);
-    this.policy = new ApprovalPolicy({
-      approverUserIds: o.approverUserIds,
-      approverUsergroupIds: o.approverUsergroupIds,
-      ...(o.directory ? { directory: o.directory } : {}),
-      clock: o.clock,
-      logger: o.logger,
+  constructor(
+    private readonly d: EngineDeps,
+    private readonly settings: EngineSettings,
+  ) {
+    const { audit, records, store, clients, clock, logger } = d;
+    this.events = new EngineEvents(logger);
+    const policy = new ApprovalPolicy({
+      approverUserIds: settings.approverUserIds,
+      approverUsergroupIds: settings.approverUsergroupIds,
+      ...(d.directory ? { directory: d.directory } : {}),
+      clock,
+      logger,
     });
     this.decisions = new DecisionService({
-      redis: o.redis,
-      keys,
-      audit: o.audit,
-      records: this.records,
-      policy: this.policy,
-      clients: o.clients,
+      store,
+      records,
+      audit,
+      policy,
+      clients,
       events: this.events,
-      clock: o.clock,
-      logger: o.logger,
-      requiredApprovals: o.requiredApprovals,
-      requireCancelReason: o.requireCancelReason,
-      ...(o.claimTtlMs !== undefined ? { claimTtlMs: o.claimTtlMs } : {}),
+      clock,
+      logger,
+      settings: {
+        requiredApprovals: settings.requiredApprovals,
+        requireCancelReason: settings.requireCancelReason,
+        claimTtlMs: settings.claimTtlMs ?? 120_000,
+      },
     });
-    this.reconciler = new Reconciler({
-      redis: o.redis,
-      keys,
-      audit: o.audit,
-      clients: o.clients,
-      clock: o.clock,
-      logger: o.logger,
-    });
+    this.reconciler = new Reconciler({ store, audit, clients, clock, logger });
     this.lease = new LeaderLease({
-      redis: o.redis,
-      key: keys.leader('watcher'),
-      ttlMs: o.leaseTtlMs ?? 15_000,
-      logger: o.logger,
-      ...(o.instanceId ? { instanceId: o.instanceId } : {}),
+      redis: d.redis,
+      key: d.keys.leader('watcher'),
+      ttlMs: settings.leaseTtlMs ?? 15_000,
+      logger,
+      ...(settings.instanceId ? { instanceId: settings.instanceId } : {}),
     });
     this.watcher = new JobWatcher({
-      clients: o.clients,
-      records: this.records,
+      clients,
+      records,
       decisions: this.decisions,
+      store,
       reconciler: this.reconciler,
-      audit: o.audit,
+      audit,
       events: this.events,
       lease: this.lease,
-      clock: o.clock,
-      logger: o.logger,
-      pollIntervalMs: o.pollIntervalMs,
-      ...(o.remindAfterMs !== undefined ? { remindAfterMs: o.remindAfterMs } : {}),
-      ...(o.autoCancelAfterMs !== undefined ? { autoCancelAfterMs: o.autoCancelAfterMs } : {}),
-      ...(o.progressIntervalMs !== undefined ? { progressIntervalMs: o.progressIntervalMs } : {}),
-      ...(o.reconcileGraceMs !== undefined ? { reconcileGraceMs: o.reconcileGraceMs } : {}),
-      ...(o.random ? { random: o.random } : {}),
+      clock,
+      logger,
+      pollIntervalMs: settings.pollIntervalMs,
+      ...(settings.remindAfterMs !== undefined ? { remindAfterMs: settings.remindAfterMs } : {}),
+      ...(settings.autoCancelAfterMs !== undefined ? { autoCancelAfterMs: settings.autoCancelAfterMs } : {}),
+      ...(settings.progressIntervalMs !== undefined
+        ? { progressIntervalMs: settings.progressIntervalMs }
+        : {}),
+      ...(settings.reconcileGraceMs !== undefined ? { reconcileGraceMs: settings.reconcileGraceMs } : {}),
+      ...(d.random ? { random: d.random } : {}),
     });
   }
 
-  decide(request: DecisionRequest) {
-    return this.decisions.decide(request);
+  decide(request: DecisionRequest, hooks?: DecideHooks): Promise<DecisionOutcome> {
+    return this.decisions.decide(request, hooks);
+  }
+
+  /** The regions cosjob watches. */
+  get regions(): string[] {
+    return [...this.d.clients.keys()];
+  }
+
+  jobRecord(region: string, jobId: string): Promise<JobRecord | undefined> {
+    return this.d.records.get(region, jobId);
+  }
+
+  /** Everything a card shows, or undefined for a job cosjob has no record of. */
+  async cardState(region: string, jobId: string): Promise<CardState | undefined> {
+    const record = await this.d.records.get(region, jobId);
+    if (!record) return undefined;
+    const [decision, voterIds] = await Promise.all([
+      this.d.store.decision(region, jobId),
+      this.d.store.votes(region, jobId),
+    ]);
+    return { record, decision, voterIds, requiredApprovals: this.settings.requiredApprovals };
+  }
+
+  /** Claims the right to post the job's card (another replica may be posting it). */
+  claimCardPosting(region: string, jobId: string, ttlMs: number): Promise<boolean> {
+    return this.d.records.claimCardPosting(region, jobId, this.lease.instanceId, ttlMs);
   }
 
   /** Called by whoever posted the card, so follow-ups go to the same message and thread. */
   async cardPosted(region: string, jobId: string, channel: string, ts: string): Promise<void> {
-    await this.records.setCard(region, jobId, channel, ts);
-    await this.audit.append({
+    await this.d.records.setCard(region, jobId, channel, ts);
+    await this.d.audit.append({
       entryId: `posted:${region}:${jobId}`,
       actor: SYSTEM_ACTOR,
       action: 'posted',
@@ -127,6 +173,58 @@ export class ApprovalEngine {
     });
   }
 
+  /** The job's audit trail and whether its chain verifies. */
+  async auditTrail(region: string, jobId: string): Promise<{ entries: AuditEntry[]; verify: VerifyResult }> {
+    const [entries, verify] = await Promise.all([
+      this.d.audit.history(region, jobId),
+      this.d.audit.verify({ kind: 'job', region, jobId }),
+    ]);
+    return { entries, verify };
+  }
+
+  /** Jobs in a configured region as COS lists them (undefined for a region cosjob does not watch). */
+  listJobs(region: string, options: ListAllJobsOptions = {}): AsyncIterable<JobSummary> | undefined {
+    return this.d.clients.get(region)?.listAllJobs(options);
+  }
+
+  /** The job as COS describes it now. */
+  describeJob(region: string, jobId: string): Promise<Job> {
+    const client = this.d.clients.get(region);
+    if (!client) return Promise.reject(new Error(`region ${region} is not configured`));
+    return client.describeJob(jobId);
+  }
+
+  /**
+   * Which region a JobId lives in: the only one configured, the one cosjob already tracks it in, or (when
+   * `askCos`) the one COS knows it in.
+   */
+  async locateJob(jobId: string, askCos: boolean): Promise<JobLocation> {
+    const regions = this.regions;
+    if (regions.length === 1) return { kind: 'found', region: regions[0]! };
+    const known: string[] = [];
+    for (const region of regions) if (await this.d.records.exists(region, jobId)) known.push(region);
+    if (known.length === 1) return { kind: 'found', region: known[0]! };
+    if (known.length > 1) return { kind: 'several', regions: known };
+    if (!askCos) return { kind: 'not_tracked' };
+    const lookups = await Promise.all(
+      regions.map(async (region) => {
+        try {
+          await this.describeJob(region, jobId);
+          return { region, found: true as const };
+        } catch (error) {
+          return { region, found: false as const, error };
+        }
+      }),
+    );
+    const found = lookups.filter((l) => l.found).map((l) => l.region);
+    if (found.length === 1) return { kind: 'found', region: found[0]! };
+    if (found.length > 1) return { kind: 'several', regions: found };
+    // Only NoSuchJob means "not there"; any other failure must not be reported as a missing job.
+    const failed = lookups.find((l) => !l.found && !isNoSuchJob(l.error));
+    if (failed && !failed.found) return { kind: 'unreachable', region: failed.region, error: failed.error };
+    return { kind: 'not_found' };
+  }
+
   /**
    * Start-up: settle what a crash left behind, then watch. Intents younger than the grace period may
    * belong to another replica's decision in flight, so they wait for a later pass.
@@ -134,7 +232,7 @@ export class ApprovalEngine {
   async start(): Promise<void> {
     await this.reconciler
       .reconcile(0)
-      .catch((error) => this.o.logger.warn('start-up reconciliation failed', { error }));
+      .catch((error) => this.d.logger.warn('start-up reconciliation failed', { error }));
     this.watcher.start();
   }
 

@@ -1,6 +1,7 @@
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
 import { jobRefKey } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
+import { RedisScript } from '../redis/scripts.js';
 import type { RedisClient } from './ports.js';
 
 /** What people saw on the card: approval is refused if the job no longer matches it. */
@@ -91,17 +92,25 @@ function parseStored<T>(
 
 // Creates the record only if absent, in one step, so a crash never leaves half a record and two
 // replicas never both announce the same job.
-const CREATE_IF_ABSENT = `
+const CREATE_IF_ABSENT = new RedisScript<number>(
+  'job-record-create-if-absent',
+  1,
+  `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
-return 1`;
+return 1`,
+);
 
-const CLAIM_OR_RENEW = `
+const CLAIM_OR_RENEW = new RedisScript<number>(
+  'job-card-claim-or-renew',
+  1,
+  `
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if holder then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
+return 1`,
+);
 
 export class JobRecords {
   constructor(
@@ -132,12 +141,7 @@ export class JobRecords {
     const member = jobRefKey({ region, jobId: job.id });
     const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
     if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
-    const created = await this.redis.eval(
-      CREATE_IF_ABSENT,
-      1,
-      this.keys.jobRecord(region, job.id),
-      ...fields,
-    );
+    const created = await CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(region, job.id)], fields);
     if (created !== 1 && !wasTracked) {
       // The record already existed (perhaps finished and no longer followed): leave the set as it was.
       await this.redis.srem(this.keys.tracked(), member);
@@ -203,14 +207,8 @@ export class JobRecords {
    * retry). False when another replica holds it.
    */
   async claimCardPosting(region: string, jobId: string, owner: string, ttlMs: number): Promise<boolean> {
-    const claimed = await this.redis.eval(
-      CLAIM_OR_RENEW,
-      1,
-      this.keys.jobCardLock(region, jobId),
-      owner,
-      String(ttlMs),
-    );
-    return claimed === 1;
+    const key = this.keys.jobCardLock(region, jobId);
+    return (await CLAIM_OR_RENEW.run(this.redis, [key], [owner, ttlMs])) === 1;
   }
 
   async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {

@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { RedisScript } from '../redis/scripts.js';
 import type { RedisClient } from './ports.js';
 
-const RENEW_IF_OWNER = `
+const RENEW_IF_OWNER = new RedisScript<number>(
+  'leader-renew',
+  1,
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
-const RELEASE_IF_OWNER = `
+return 0`,
+);
+const RELEASE_IF_OWNER = new RedisScript<number>(
+  'leader-release',
+  1,
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`,
+);
 
 export interface LeaderLeaseOptions {
   redis: RedisClient;
@@ -39,7 +48,7 @@ export class LeaderLease {
     const { redis, key, ttlMs } = this.o;
     try {
       if (this.held) {
-        const renewed = await redis.eval(RENEW_IF_OWNER, 1, key, this.instanceId, String(ttlMs));
+        const renewed = await RENEW_IF_OWNER.run(redis, [key], [this.instanceId, ttlMs]);
         if (renewed !== 1) {
           this.held = false;
           this.o.logger.warn('leader lease lost', { key });
@@ -74,7 +83,7 @@ export class LeaderLease {
     this.timer = undefined;
     if (this.held) {
       this.held = false;
-      await this.o.redis.eval(RELEASE_IF_OWNER, 1, this.o.key, this.instanceId).catch(() => undefined);
+      await RELEASE_IF_OWNER.run(this.o.redis, [this.o.key], [this.instanceId]).catch(() => undefined);
     }
   }
 }

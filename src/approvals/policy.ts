@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { ApproverDirectory } from './ports.js';
+import type { PolicyRefusal } from './decision.js';
+import { type ApproverDirectory, SYSTEM_ACTOR } from './ports.js';
 
 export interface PolicyOptions {
   approverUserIds: readonly string[];
@@ -12,7 +13,7 @@ export interface PolicyOptions {
   cacheTtlMs?: number;
 }
 
-export type PolicyVerdict = { allowed: true } | { allowed: false; reason: string };
+export type PolicyVerdict = { allowed: true } | { allowed: false; refusal: PolicyRefusal };
 
 /** Who may approve or cancel: listed users, and members of listed Slack user groups. */
 export class ApprovalPolicy {
@@ -24,7 +25,7 @@ export class ApprovalPolicy {
   }
 
   async check(userId: string): Promise<PolicyVerdict> {
-    if (userId === 'system') return { allowed: true };
+    if (userId === SYSTEM_ACTOR.id) return { allowed: true };
     if (this.options.approverUserIds.includes(userId)) return { allowed: true };
     let lookupFailed = false;
     for (const groupId of this.options.approverUsergroupIds) {
@@ -35,18 +36,8 @@ export class ApprovalPolicy {
         this.options.logger.warn('could not resolve approver user group', { groupId, error });
       }
     }
-    if (lookupFailed) {
-      return {
-        allowed: false,
-        reason:
-          'cosjob could not check your approver group membership with Slack just now. Try again in a minute; if it persists, ask an admin to check the bot has the usergroups:read scope.',
-      };
-    }
-    return {
-      allowed: false,
-      reason:
-        'you are not an approver for COS batch jobs. Ask an admin to add you to APPROVER_USER_IDS or to an approver user group.',
-    };
+    // A failed lookup is not a "no": the person may well be a member.
+    return { allowed: false, refusal: lookupFailed ? 'membership_unknown' : 'not_listed' };
   }
 
   private async membersOf(groupId: string): Promise<ReadonlySet<string>> {

@@ -1,11 +1,10 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import { isNoSuchJob } from '../cos/errors.js';
 import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
 import type { Logger } from '../logger.js';
-import type { KeySpace } from '../redis/keys.js';
-import { claimHeldBy, releaseClaim } from './claims.js';
-import type { Intent, StoredDecision } from './decide.js';
-import type { RedisClient } from './ports.js';
+import type { Intent, StoredDecision } from './decision.js';
+import type { DecisionStore } from './decision-store.js';
 
 export interface ReconcileReport {
   examined: number;
@@ -17,8 +16,7 @@ export interface ReconcileReport {
 }
 
 export interface ReconcilerOptions {
-  redis: RedisClient;
-  keys: KeySpace;
+  store: DecisionStore;
   audit: AuditTrail;
   clients: ReadonlyMap<string, CosJobsApi>;
   clock: Clock;
@@ -34,7 +32,7 @@ export class Reconciler {
 
   /** Intents younger than `minAgeMs` may still be in flight in another process and are left alone. */
   async reconcile(minAgeMs: number): Promise<ReconcileReport> {
-    const { redis, keys } = this.o;
+    const { store } = this.o;
     const report: ReconcileReport = { examined: 0, inFlight: 0, applied: 0, notApplied: 0, stillUnknown: 0 };
     const now = this.o.clock.now();
     for (const intent of await this.pendingIntents()) {
@@ -42,7 +40,7 @@ export class Reconciler {
       if (now - intent.startedAt < minAgeMs) continue;
       // The claim outlives the whole act: while it still names this intent, the decision may be in flight
       // in another process (a rolling deploy, a slow COS call), and settling it now would race it.
-      if (await claimHeldBy(redis, keys, intent.region, intent.jobId, intentId)) {
+      if (await store.claimHeldBy(intent.region, intent.jobId, intentId)) {
         report.inFlight += 1;
         continue;
       }
@@ -56,8 +54,7 @@ export class Reconciler {
       try {
         status = (await client.describeJob(intent.jobId)).status;
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code !== 'NoSuchJob') {
+        if (!isNoSuchJob(error)) {
           report.stillUnknown += 1;
           this.o.logger.warn('reconciler could not read the job; will try again', {
             jobId: intent.jobId,
@@ -90,10 +87,10 @@ export class Reconciler {
         source: intent.source,
         reason: `${intent.action} requested at ${new Date(intent.startedAt).toISOString()}; COS now shows ${status}`,
       });
+      let decision: StoredDecision | undefined;
       if (applied) {
-        const voters =
-          intent.action === 'approve' ? await redis.smembers(keys.jobVotes(intent.region, intent.jobId)) : [];
-        const decision: StoredDecision = {
+        const voters = intent.action === 'approve' ? await store.votes(intent.region, intent.jobId) : [];
+        decision = {
           action: intent.action,
           actor: intent.actor,
           ...(intent.reason ? { reason: intent.reason } : {}),
@@ -101,30 +98,22 @@ export class Reconciler {
           at: new Date(now).toISOString(),
           cosStatus: status,
         };
-        if (intent.action === 'cancel')
-          await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision));
-        else await redis.set(keys.jobDecision(intent.region, intent.jobId), JSON.stringify(decision), 'NX');
-        await redis.del(keys.jobVotes(intent.region, intent.jobId));
         report.applied += 1;
       } else {
         report.notApplied += 1;
       }
-      await redis.hdel(keys.intents(), intentId);
-      await releaseClaim(redis, keys, intent.region, intent.jobId, intentId);
+      // A cancel overrides an approval stored earlier; an approval never overrides a stored decision.
+      await store.settle(intent, decision, intent.action === 'approve');
     }
     return report;
   }
 
   /** Intents with no recorded result; an unreadable one is logged and left in place for an operator. */
   async pendingIntents(): Promise<Intent[]> {
-    const raw = await this.o.redis.hgetall(this.o.keys.intents());
-    return Object.entries(raw ?? {}).flatMap(([intentId, text]) => {
-      try {
-        return [JSON.parse(text) as Intent];
-      } catch {
-        this.o.logger.error('unreadable intent left in place for an operator', { intentId });
-        return [];
-      }
-    });
+    const { intents, unreadable } = await this.o.store.pendingIntents();
+    for (const intentId of unreadable) {
+      this.o.logger.error('unreadable intent left in place for an operator', { intentId });
+    }
+    return intents;
   }
 }

@@ -1,9 +1,11 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import { isNoSuchJob, isRegionWide } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job } from '../cos/model.js';
 import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionService } from './decide.js';
+import type { DecisionStore } from './decision-store.js';
 import type { JobRecord, JobRecords } from './job-records.js';
 import type { LeaderLease } from './leader.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
@@ -13,6 +15,7 @@ export interface WatcherOptions {
   clients: ReadonlyMap<string, CosJobsApi>;
   records: JobRecords;
   decisions: DecisionService;
+  store: DecisionStore;
   reconciler: Reconciler;
   audit: AuditTrail;
   events: EngineEvents;
@@ -131,7 +134,7 @@ export class JobWatcher {
           if (await this.o.records.exists(client.region, summary.id)) continue;
           job = await client.describeJob(summary.id);
         } catch (error) {
-          if (isRegionWideError(error)) throw error;
+          if (isRegionWide(error)) throw error;
           // One bad job (malformed answer, odd operation) must not block the others.
           report.badJobs.push(summary.id);
           this.o.logger.warn('skipping a job that could not be described', {
@@ -203,7 +206,7 @@ export class JobWatcher {
     try {
       job = await client.describeJob(jobId);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'NoSuchJob') {
+      if (isNoSuchJob(error)) {
         this.o.logger.info('tracked job no longer exists in COS; no longer following it', { region, jobId });
         await this.o.records.untrack(region, jobId);
         return;
@@ -223,14 +226,14 @@ export class JobWatcher {
       }
     }
 
-    const decided = (await this.o.decisions.getDecision(region, jobId)) !== undefined;
+    const decided = (await this.o.store.decision(region, jobId)) !== undefined;
     if (
       record.lastStatus === 'Suspended' &&
       job.status !== 'Suspended' &&
       !decided &&
       !decisionInFlight &&
       // A decision that started after this poll read the intents holds the job's claim until it is recorded.
-      !(await this.o.decisions.isClaimed(region, jobId))
+      !(await this.o.store.isClaimed(region, jobId))
     ) {
       if (await this.o.records.markOnce(region, jobId, 'changedOutsideAt', now)) {
         await this.o.audit.append({
@@ -372,26 +375,4 @@ export class JobWatcher {
   regionHealth(region: string): RegionHealth | undefined {
     return this.health.get(region);
   }
-}
-
-/** Errors that say the region (or our credentials) is unwell, not that one job is odd. */
-function isRegionWideError(error: unknown): boolean {
-  const e = error as { code?: unknown; httpStatus?: unknown; retryable?: unknown };
-  // A body that does not parse is about that job's answer, even when reading it again might help.
-  if (e.code === 'InvalidResponse') return false;
-  if (e.retryable === true) return true;
-  if (
-    typeof e.code === 'string' &&
-    [
-      'AccessDenied',
-      'SignatureDoesNotMatch',
-      'InvalidAccessKeyId',
-      'ExpiredToken',
-      'NetworkError',
-      'Timeout',
-    ].includes(e.code)
-  ) {
-    return true;
-  }
-  return typeof e.httpStatus === 'number' && e.httpStatus >= 500;
 }

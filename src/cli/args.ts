@@ -1,4 +1,8 @@
-/** A small, strict argument parser: unknown flags and missing values are errors, never guesses. */
+/**
+ * Command-line flags, read with node:util parseArgs, held to cosjob's strictness: unknown flags, missing
+ * or empty values, a value given to a boolean and a flag given twice are errors, never guesses.
+ */
+import { parseArgs as parseNodeArgs } from 'node:util';
 
 export type FlagKind = 'string' | 'boolean';
 export type FlagSpec = Readonly<Record<string, FlagKind>>;
@@ -16,39 +20,38 @@ export class UsageError extends Error {
 }
 
 /**
- * Parses `argv` against `spec`. Accepts `--name value`, `--name=value`, boolean `--name`, and `--`
- * to end flags. A flag given twice is an error (which one was meant?).
+ * Parses `argv` against `spec`: `--name value`, `--name=value`, boolean `--name`, `-h` for help and `--`
+ * to end flags. parseArgs runs non-strict and hands back its tokens, which are checked here so every
+ * problem is named the way cosjob's usage errors are.
  */
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, type]) => [name, { type }]));
+  const { tokens } = parseNodeArgs({
+    args: [...argv],
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const positionals: string[] = [];
   const flags: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '-h') {
-      flags.help = true;
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`Unknown option ${arg}.`);
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = spec[name];
-    if (kind === undefined) throw new UsageError(`Unknown option --${name}.`);
+    if (token.kind === 'option-terminator') continue;
+    const { name, rawName, value, inlineValue } = token;
+    // The only short option is -h.
+    const kind = rawName.startsWith('--') ? spec[name] : rawName === '-h' ? 'boolean' : undefined;
+    if (kind === undefined) throw new UsageError(`Unknown option ${rawName}.`);
     if (Object.hasOwn(flags, name)) throw new UsageError(`--${name} is given more than once.`);
     if (kind === 'boolean') {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value.`);
+      if (value !== undefined) throw new UsageError(`--${name} takes no value.`);
       flags[name] = true;
       continue;
     }
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) {
+    if (value === undefined || value === '' || (!inlineValue && value.startsWith('--'))) {
       throw new UsageError(`--${name} needs a value.`);
     }
     flags[name] = value;

@@ -1,10 +1,4 @@
-/**
- * `cosjob audit …` and `cosjob approve|cancel …`: the audit trail and decisions from a terminal, through the
- * same engine (and the same policy, claims and audit) as Slack.
- */
-import { hostname, userInfo } from 'node:os';
-import { ApprovalEngine } from '../approvals/engine.js';
-import type { ApproverDirectory } from '../approvals/ports.js';
+/** `cosjob audit show|verify|export`: the audit trail from a terminal, read from the bot's Redis. */
 import { ChainReads } from '../audit/chain-reads.js';
 import {
   checkpointReportLines,
@@ -13,29 +7,26 @@ import {
 } from '../audit/checkpoint-verify.js';
 import { CheckpointSigner } from '../audit/checkpoints.js';
 import { AuditVerifier } from '../audit/cross-check.js';
-import { RedisAuditTrail } from '../audit/trail.js';
+import type { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
-import { systemClock } from '../clock.js';
-import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config/index.js';
-import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
-import { validateJobId } from '../cos/validation.js';
-import { registerSecret, silentLogger } from '../logger.js';
-import { closeRedis, createRedis, type RedisClient, waitForReady } from '../redis/connection.js';
-import { KeySpace } from '../redis/keys.js';
+import { EnvReader, readRedisConfig } from '../config/index.js';
+import { openAuditStore } from '../core.js';
+import { silentLogger } from '../logger.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';
 import {
   type CliCommand,
   type CommandContext,
+  configuredRegions,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
+  jobArgs,
   reportFailure,
   writeLine,
 } from './command.js';
 import { cell, table } from './format.js';
 
 interface AuditSession {
-  redis: RedisClient;
   audit: RedisAuditTrail;
   /** Verification with the cross-checks between chains, the index and the engine's records. */
   verifier: AuditVerifier;
@@ -49,54 +40,27 @@ interface AuditSession {
 async function openAudit(context: CommandContext): Promise<AuditSession> {
   const reader = new EnvReader(context.env);
   const redisConfig = readRedisConfig(reader);
-  const regionsText = context.env.COS_REGIONS ?? '';
-  const approvals = { auditHmacKey: reader.optional('AUDIT_HMAC_KEY') };
+  const hmacKey = reader.optional('AUDIT_HMAC_KEY');
   reader.throwIfProblems();
-  const redis = createRedis(redisConfig, {
-    role: 'background',
+  const { redis, keys, audit, close } = await openAuditStore(redisConfig, {
     logger: silentLogger,
-    lazy: true,
+    role: 'background',
     connectionName: 'cosjob-cli',
-  });
-  try {
-    await waitForReady(redis, 5_000);
-  } catch (error) {
-    await closeRedis(redis);
-    throw error;
-  }
-  const keys = new KeySpace(redisConfig.keyPrefix);
-  const audit = new RedisAuditTrail(redis, {
-    keys,
-    clock: systemClock,
-    ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
+    readyTimeoutMs: 5_000,
+    ...(hmacKey ? { hmacKey } : {}),
   });
   return {
-    redis,
     audit,
     verifier: new AuditVerifier(redis, { keys, trail: audit }),
     checkpoints: {
       reads: new ChainReads(redis, keys),
-      signer: new CheckpointSigner(approvals.auditHmacKey),
+      signer: new CheckpointSigner(hmacKey),
       trail: redisConfig.keyPrefix,
     },
-    regions: regionsText
-      .split(',')
-      .map((r) => r.trim())
-      .filter(Boolean),
-    keyed: approvals.auditHmacKey !== undefined,
-    close: () => closeRedis(redis),
+    regions: configuredRegions(context.env),
+    keyed: hmacKey !== undefined,
+    close,
   };
-}
-
-function jobArgs(context: CommandContext, regions: readonly string[]): { jobId: string; region: string } {
-  const [jobId, ...extra] = context.args.positionals;
-  if (jobId === undefined) throw new UsageError('Name the JobId.');
-  if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(cell(extra[0]!, 40))}.`);
-  validateJobId(jobId);
-  const region = stringFlag(context.args, 'region') ?? (regions.length === 1 ? regions[0] : undefined);
-  if (region === undefined)
-    throw new UsageError('Add --region R (COS_REGIONS names several regions, or none).');
-  return { jobId, region };
 }
 
 function entryRows(entries: readonly AuditEntry[]): string[][] {
@@ -250,166 +214,4 @@ const exportCommand: CliCommand = {
     }),
 };
 
-/**
- * Who ran the command, as the OS sees it. `--as` is only a claim; this is recorded next to it so the
- * audit shows where a CLI decision physically came from.
- */
-export function cliOrigin(env: Env): string {
-  let user: string | undefined;
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (some containers): fall back to what the shell says.
-    user = env.USER ?? env.USERNAME;
-  }
-  return `${user || 'unknown-user'}@${hostname() || 'unknown-host'}`;
-}
-
-export const GROUPS_NEED_SLACK_HINT =
-  'note: APPROVER_USERGROUP_IDS is set but SLACK_BOT_TOKEN is not, so the CLI cannot check group membership. Members of approver groups must use Slack, or be listed in APPROVER_USER_IDS (or set SLACK_BOT_TOKEN here).';
-
-/**
- * Approver groups are resolved with Slack's usergroups.users.list when a bot token is given (as the bot
- * does). Few retries and a short timeout: a person is waiting at the terminal.
- */
-async function slackDirectory(botToken: string, apiUrl: string | undefined): Promise<ApproverDirectory> {
-  const [{ terminalWebClient }, { SlackApproverDirectory }] = await Promise.all([
-    import('../slack/terminal-client.js'),
-    import('../slack/directory.js'),
-  ]);
-  return new SlackApproverDirectory(await terminalWebClient(botToken, apiUrl));
-}
-
-function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
-  return {
-    path: [action],
-    summary:
-      action === 'approve'
-        ? 'Approve a Suspended job (confirm it to COS) as an approver, through the same checks and audit as Slack.'
-        : 'Cancel a job as an approver, with a reason, through the same checks and audit as Slack.',
-    usage: `cosjob ${action} <JobId> --as <SlackUserId> [--name "Display Name"] ${action === 'cancel' ? '--reason TEXT' : '[--reason TEXT]'} [--region R]`,
-    flags: { as: 'string', name: 'string', reason: 'string', region: 'string' },
-    run: async (context) => {
-      const reader = new EnvReader(context.env);
-      const cos = readCosConfig(reader);
-      const redisConfig = readRedisConfig(reader);
-      const approvals = readApprovalConfig(reader);
-      const botToken = reader.matching(
-        'SLACK_BOT_TOKEN',
-        /^xoxb-[A-Za-z0-9-]+$/,
-        'a bot token starting with xoxb-',
-        false,
-      );
-      const slackApiUrl = reader.url('SLACK_API_URL', ['http:', 'https:'], false);
-      try {
-        reader.throwIfProblems();
-      } catch (error) {
-        return reportFailure(context.io, error);
-      }
-      registerSecret(botToken);
-      const groupsConfigured = approvals.approverUsergroupIds.length > 0;
-      const actorId = stringFlag(context.args, 'as');
-      if (actorId === undefined || !/^[UW][A-Z0-9]{2,}$/.test(actorId)) {
-        writeLine(
-          context.io.stderr,
-          'cosjob: --as needs the Slack user id you act as (e.g. U0123ABCD); it must be an approver.',
-        );
-        return EXIT_USAGE;
-      }
-      let target: { jobId: string; region: string };
-      try {
-        target = jobArgs(context, cos.regions);
-      } catch (error) {
-        if (error instanceof UsageError) {
-          writeLine(context.io.stderr, `cosjob: ${error.message}`);
-          return EXIT_USAGE;
-        }
-        return reportFailure(context.io, error);
-      }
-      if (!cos.regions.includes(target.region)) {
-        writeLine(
-          context.io.stderr,
-          `cosjob: --region ${cell(target.region, 40)} is not in COS_REGIONS (${cos.regions.join(', ')}).`,
-        );
-        return EXIT_USAGE;
-      }
-      const redis = createRedis(redisConfig, {
-        role: 'decision',
-        logger: silentLogger,
-        lazy: true,
-        connectionName: 'cosjob-cli',
-      });
-      const clients: Map<string, CosJobsClient> = createCosClients(cos, { logger: silentLogger });
-      try {
-        await waitForReady(redis, 5_000);
-        const audit = new RedisAuditTrail(redis, {
-          keys: new KeySpace(redisConfig.keyPrefix),
-          clock: systemClock,
-          ...(approvals.auditHmacKey ? { hmacKey: approvals.auditHmacKey } : {}),
-        });
-        const directory =
-          groupsConfigured && botToken !== undefined
-            ? await slackDirectory(botToken, slackApiUrl)
-            : undefined;
-        const engine = new ApprovalEngine({
-          redis,
-          audit,
-          clients,
-          keyPrefix: redisConfig.keyPrefix,
-          approverUserIds: approvals.approverUserIds,
-          approverUsergroupIds: directory === undefined ? [] : approvals.approverUsergroupIds,
-          ...(directory === undefined ? {} : { directory }),
-          requiredApprovals: approvals.requiredApprovals,
-          requireCancelReason: approvals.requireCancelReason,
-          pollIntervalMs: 60_000,
-          clock: systemClock,
-          logger: silentLogger,
-        });
-        const reason = stringFlag(context.args, 'reason');
-        const outcome = await engine.decide({
-          ...target,
-          action,
-          actor: { id: actorId, name: stringFlag(context.args, 'name') ?? actorId },
-          ...(reason !== undefined ? { reason } : {}),
-          source: 'cli',
-          origin: cliOrigin(context.env),
-        });
-        const out =
-          outcome.kind === 'refused' || outcome.kind === 'failed' ? context.io.stderr : context.io.stdout;
-        writeLine(out, `${outcome.kind}: ${outcome.message}`);
-        if (
-          outcome.kind === 'refused' &&
-          outcome.code === 'not_approver' &&
-          groupsConfigured &&
-          directory === undefined
-        ) {
-          writeLine(out, GROUPS_NEED_SLACK_HINT);
-        }
-        if (outcome.kind === 'failed' && (outcome.cosCode || outcome.requestId)) {
-          writeLine(
-            out,
-            `  COS code: ${outcome.cosCode ?? '(none)'}, request id: ${outcome.requestId ?? '(none)'}`,
-          );
-        }
-        if (outcome.kind === 'refused')
-          return outcome.code === 'invalid_input' || outcome.code === 'reason_required'
-            ? EXIT_USAGE
-            : EXIT_FAILURE;
-        return outcome.kind === 'failed' ? EXIT_FAILURE : EXIT_OK;
-      } catch (error) {
-        return reportFailure(context.io, error);
-      } finally {
-        await closeCosClients(clients);
-        await closeRedis(redis);
-      }
-    },
-  };
-}
-
-export const auditCommands: readonly CliCommand[] = [
-  showCommand,
-  verifyCommand,
-  exportCommand,
-  decisionCommand('approve'),
-  decisionCommand('cancel'),
-];
+export const auditCommands: readonly CliCommand[] = [showCommand, verifyCommand, exportCommand];

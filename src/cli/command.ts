@@ -4,7 +4,9 @@
  */
 import { ConfigError, type Env } from '../config/index.js';
 import { CosError, CosValidationError } from '../cos/errors.js';
-import type { FlagSpec, ParsedArgs } from './args.js';
+import { validateJobId } from '../cos/validation.js';
+import { type FlagSpec, type ParsedArgs, stringFlag, UsageError } from './args.js';
+import { cell } from './format.js';
 
 export interface CliOutput {
   write(chunk: string): unknown;
@@ -70,4 +72,27 @@ export function reportFailure(io: CliIo, error: unknown, context?: string): numb
   }
   writeLine(io.stderr, `${prefix}: ${error instanceof Error ? error.message : String(error)}`);
   return EXIT_FAILURE;
+}
+
+/** COS_REGIONS as written, for commands that only need the names (no COS credentials). */
+export function configuredRegions(env: Env): string[] {
+  return (env.COS_REGIONS ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+}
+
+/** `<JobId> [--region R]`: the region may be left out when only one is configured. */
+export function jobArgs(
+  context: CommandContext,
+  regions: readonly string[],
+): { jobId: string; region: string } {
+  const [jobId, ...extra] = context.args.positionals;
+  if (jobId === undefined) throw new UsageError('Name the JobId.');
+  if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(cell(extra[0]!, 40))}.`);
+  validateJobId(jobId);
+  const region = stringFlag(context.args, 'region') ?? (regions.length === 1 ? regions[0] : undefined);
+  if (region === undefined)
+    throw new UsageError('Add --region R (COS_REGIONS names several regions, or none).');
+  return { jobId, region };
 }

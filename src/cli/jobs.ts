@@ -1,7 +1,7 @@
 /** `cosjob jobs list` and `cosjob jobs describe`: read-only views of COS batch jobs. */
 import { type CosConfig, loadCosConfig } from '../config/index.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
-import { CosError } from '../cos/errors.js';
+import { type CosError, isNoSuchJob } from '../cos/errors.js';
 import type { Job, JobSummary, KnownJobStatus } from '../cos/model.js';
 import { validateJobId, validateJobStatusFilter } from '../cos/validation.js';
 import { createLogger, silentLogger } from '../logger.js';
@@ -232,7 +232,7 @@ const describeCommand: CliCommand = {
           return EXIT_OK;
         } catch (error) {
           // Searching several regions: a miss in one is expected, anything else is reported.
-          if (error instanceof CosError && error.code === 'NoSuchJob' && regions.length > 1) {
+          if (isNoSuchJob(error) && regions.length > 1) {
             misses.push(error);
             continue;
           }

@@ -172,6 +172,55 @@ export function isCosError(value: unknown): value is CosError {
   return value instanceof CosError;
 }
 
+/** COS has no such job in that region (or, for a status change, it has already finished). */
+export function isNoSuchJob(error: unknown): error is CosError {
+  return error instanceof CosError && error.code === 'NoSuchJob';
+}
+
+const REGION_WIDE_CODES: ReadonlySet<string> = new Set([
+  'AccessDenied',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'ExpiredToken',
+  'NetworkError',
+  'Timeout',
+]);
+
+/**
+ * Whether a failure says the region (or our credentials) is unwell rather than that one job is odd: a
+ * poll stops and backs off on these. Anything that is not a CosError (a bug, a malformed answer caught
+ * elsewhere) is about the job.
+ */
+export function isRegionWide(error: unknown): boolean {
+  if (!(error instanceof CosError)) return false;
+  // A body that does not parse is about that job's answer, even when reading it again might help.
+  if (error.code === 'InvalidResponse') return false;
+  if (error.retryable || REGION_WIDE_CODES.has(error.code)) return true;
+  return error.httpStatus !== undefined && error.httpStatus >= 500;
+}
+
+/** What a person or an audit entry needs from a failure: the COS code and request id when there are any. */
+export interface CosErrorDetails {
+  message: string;
+  code?: string;
+  requestId?: string;
+  /** Plain language for COS errors; absent for anything else. */
+  explanation?: string;
+}
+
+export function cosErrorDetails(error: unknown): CosErrorDetails {
+  if (error instanceof CosError) {
+    return {
+      message: error.message,
+      code: error.code,
+      ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+      explanation: error.explanation,
+    };
+  }
+  if (error instanceof CosValidationError) return { message: error.message, code: error.code };
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
 // ---- Sanitising server text ----
 
 // A whole Authorization value (starts with q-sign-algorithm) and any bare signature or key time pair.

@@ -18,11 +18,15 @@ export {
   type CosApiName,
   CosError,
   type CosErrorCode,
+  type CosErrorDetails,
   type CosErrorInit,
   CosValidationError,
+  cosErrorDetails,
   type DocumentedCosErrorCode,
   explainCosError,
   isCosError,
+  isNoSuchJob,
+  isRegionWide,
   sanitizeServerText,
 } from './errors.js';
 export * from './model.js';

@@ -15,7 +15,6 @@ import { ChannelPoster } from './poster.js';
 
 export interface SlackAppOptions {
   slack: SlackConfig;
-  regions: readonly string[];
   approverUserIds: readonly string[];
   approverUsergroupIds: readonly string[];
   requireCancelReason: boolean;
@@ -151,7 +150,6 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     cards,
     logger,
     channelId: slack.channelId,
-    regions: o.regions,
     requireCancelReason: o.requireCancelReason,
   };
   registerActions(app, ctx);

@@ -1,10 +1,11 @@
 /** The one path from a Slack gesture (button, modal, command) to a decision and back to Slack. */
-import type { DecisionOutcome, DecisionRequest, RefusalCode } from '../approvals/decide.js';
+import type { DecisionOutcome, DecisionRequest, DecisionResult, RefusalCode } from '../approvals/decision.js';
 import type { ApprovalEngine } from '../approvals/engine.js';
+import { outcomeText } from '../decision-text.js';
 import type { Logger } from '../logger.js';
 import { refusalMessage } from './blocks/commands.js';
 import { type SlackMessage, section } from './blocks/text.js';
-import { type CardService, withAuditEcho } from './cards.js';
+import type { CardService } from './cards.js';
 
 export type Reply = (message: SlackMessage) => Promise<void>;
 
@@ -31,38 +32,40 @@ const WHAT_TO_DO: Record<RefusalCode, string> = {
 };
 
 export function outcomeMessage(
-  request: Pick<DecisionRequest, 'action' | 'jobId'>,
-  outcome: DecisionOutcome,
+  request: Pick<DecisionRequest, 'action' | 'jobId' | 'region'>,
+  outcome: DecisionResult,
 ): SlackMessage {
   const what = `${request.action === 'approve' ? 'Approve' : 'Cancel'} job ${request.jobId}`;
+  const text = outcomeText(request, outcome);
   switch (outcome.kind) {
     case 'approved':
     case 'cancelled': {
       const emoji = outcome.kind === 'approved' ? '✅' : '🛑';
       const note = outcome.auditRecorded ? '' : ' (its audit result entry will be written by the reconciler)';
-      return { text: `${emoji} ${outcome.message}`, blocks: [section(`${emoji} ${outcome.message}${note}`)] };
+      return { text: `${emoji} ${text}`, blocks: [section(`${emoji} ${text}${note}`)] };
     }
     case 'vote_recorded':
-      return { text: `👍 ${outcome.message}`, blocks: [section(`👍 ${outcome.message}`)] };
+      return { text: `👍 ${text}`, blocks: [section(`👍 ${text}`)] };
     case 'refused':
-      return refusalMessage({ what, why: outcome.message, whatToDo: WHAT_TO_DO[outcome.code] });
+      return refusalMessage({ what, why: text, whatToDo: WHAT_TO_DO[outcome.code] });
     case 'failed':
       return refusalMessage({
         what,
-        why: outcome.message,
+        why: text,
         whatToDo:
           outcome.code === 'result_unknown'
             ? 'Wait for the card to update; cosjob re-checks the job with COS.'
             : 'Try again in a minute. If it keeps failing, give whoever runs cosjob the request id below.',
-        ...(outcome.cosCode ? { cosCode: outcome.cosCode } : {}),
-        ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+        ...(outcome.cos?.code ? { cosCode: outcome.cos.code } : {}),
+        ...(outcome.cos?.requestId ? { requestId: outcome.cos.requestId } : {}),
       });
   }
 }
 
 /**
- * Shows the card as in progress (so nobody clicks twice), decides, renders the final (or previous) card,
- * echoes the audit entries in the thread, and tells the person what happened.
+ * Decides, showing the card as in progress once this gesture holds the job (so nobody clicks twice), then
+ * renders the card once, echoes the audit entries the decision wrote in the thread, and tells the person
+ * what happened.
  */
 export async function decideFromSlack(
   deps: SlackDecisionDeps,
@@ -70,31 +73,28 @@ export async function decideFromSlack(
   reply: Reply,
 ): Promise<DecisionOutcome> {
   const { engine, cards } = deps;
-  const verdict = await engine.policy.check(request.actor.id);
-  // A decided job (a redelivered click, a late second click) must not flash "in progress" again.
-  const alreadyDecided =
-    verdict.allowed &&
-    (await engine.decisions.getDecision(request.region, request.jobId).then(
-      (decision) => decision !== undefined,
-      () => false,
-    ));
-  if (verdict.allowed && !alreadyDecided) {
-    await cards.refresh(request.region, request.jobId, {
-      kind: 'in_progress',
-      byUserId: request.actor.id,
-      action: request.action,
-    });
-  }
-  const { result: outcome, entries } = await withAuditEcho(engine.audit, request.region, request.jobId, () =>
-    engine.decide(request),
-  );
-  // When another gesture holds the claim, it renders the card once it is done; rendering now would put
-  // the buttons back while that decision is still in flight.
-  const heldElsewhere = outcome.kind === 'refused' && outcome.code === 'busy';
-  if (verdict.allowed && !heldElsewhere) await cards.refresh(request.region, request.jobId);
-  const record = await engine.records.get(request.region, request.jobId).catch(() => undefined);
-  // A tracked job without a card yet (a typed command came first) gets one before the echo.
-  if (record) cards.echoAudit(request.region, request.jobId, entries);
+  const { region, jobId } = request;
+  const outcome = await engine.decide(request, {
+    onClaimed: () =>
+      cards.refresh(region, jobId, {
+        kind: 'in_progress',
+        byUserId: request.actor.id,
+        action: request.action,
+      }),
+  });
+  // The card is rendered from what the engine now knows (a late click on a card another surface decided
+  // brings it up to date), except after a refused non-approver, who changed nothing, and when another
+  // gesture holds the claim: that one renders the card when done, and rendering now would put the
+  // buttons back mid-flight.
+  const unchanged =
+    outcome.kind === 'refused' && (outcome.code === 'not_approver' || outcome.code === 'busy');
+  const record = unchanged
+    ? outcome.entries.length > 0
+      ? await engine.jobRecord(region, jobId).catch(() => undefined)
+      : undefined
+    : await cards.refresh(region, jobId);
+  // Only a job cosjob tracks has a thread; one without a card yet (a typed command came first) gets one.
+  if (record) cards.echoAudit(region, jobId, outcome.entries);
 
   const postedOnCard =
     (outcome.kind === 'approved' || outcome.kind === 'cancelled') &&

@@ -1,4 +1,5 @@
 import type { ApprovalEngine } from '../approvals/engine.js';
+import { SYSTEM_ACTOR } from '../approvals/ports.js';
 import type { Logger } from '../logger.js';
 import {
   changedOutsideReply,
@@ -54,7 +55,7 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
     engine.events.on('job_decided', async ({ region, jobId, actor }) => {
       // Auto-cancel (a `system` decision in this process) updates the card here; decisions made by the CLI,
       // another process, reach the card at the watcher's next status change.
-      if (actor.id === 'system') await cards.refresh(region, jobId);
+      if (actor.id === SYSTEM_ACTOR.id) await cards.refresh(region, jobId);
     }),
   ];
   return () => {

@@ -3,11 +3,9 @@
  * so a real (one-node) cluster, which enforces CROSSSLOT, runs the same decisions and polls.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalEngine } from '../../src/approvals/engine.js';
-import { RedisAuditTrail } from '../../src/audit/trail.js';
+import { buildCore } from '../../src/core.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
-import { KeySpace } from '../../src/redis/keys.js';
 import { type CosFixture, REGIONS, startCosFixture } from '../helpers/cos-fixture.js';
 import { APPROVERS, actor } from '../helpers/engine-fixture.js';
 import {
@@ -47,21 +45,24 @@ describe('the approval engine on Redis Cluster', () => {
   beforeEach((ctx) => ctx.skip(external, EXTERNAL_SERVER_SKIP_REASON));
 
   it('announces, votes, decides, reconciles and audits without a cross-slot error', async () => {
-    const prefix = 'cluster-engine';
-    const engine = new ApprovalEngine({
-      redis: cluster!,
-      audit: new RedisAuditTrail(cluster!, { keys: new KeySpace(prefix), clock: cos.clock }),
-      clients: cos.clients,
-      keyPrefix: prefix,
-      approverUserIds: [...APPROVERS],
-      approverUsergroupIds: [],
-      requiredApprovals: 2,
-      requireCancelReason: true,
-      pollIntervalMs: 60_000,
-      reconcileGraceMs: 0,
-      clock: cos.clock,
-      logger: silentLogger,
-    });
+    const core = await buildCore(
+      {
+        redis: {
+          url: 'redis://127.0.0.1',
+          keyPrefix: 'cluster-engine',
+          clusterNodes: [{ host: '127.0.0.1', port: server!.port }],
+        },
+        approvals: {
+          approverUserIds: [...APPROVERS],
+          approverUsergroupIds: [],
+          requiredApprovals: 2,
+          requireCancelReason: true,
+        },
+        watcher: { pollIntervalSeconds: 60 },
+      },
+      { logger: silentLogger, clock: cos.clock, clients: cos.clients, engine: { reconcileGraceMs: 0 } },
+    );
+    const { engine } = core;
     const pending: string[] = [];
     engine.events.on('job_pending', ({ job }) => {
       pending.push(job.id);
@@ -107,8 +108,8 @@ describe('the approval engine on Redis Cluster', () => {
     ).toBe('cancelled');
     expect(await engine.reconciler.reconcile(0)).toMatchObject({ examined: 0 });
     await engine.watcher.pollOnce();
-    expect((await engine.audit.verify({ kind: 'global' })).ok).toBe(true);
+    expect((await core.audit.verify({ kind: 'global' })).ok).toBe(true);
     expect(cos.emulator.store.getJob(REGION, approveMe)!.status).toBe('Ready');
-    await engine.stop();
+    await core.close();
   });
 });

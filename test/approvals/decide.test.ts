@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionOutcome } from '../../src/approvals/decide.js';
+import type { DecisionOutcome } from '../../src/approvals/decision.js';
+import { outcomeText } from '../../src/decision-text.js';
 import { copyJobInput, REGIONS } from '../helpers/cos-fixture.js';
 import { APPROVERS, actor, type EngineFixture, useEngineStack } from '../helpers/engine-fixture.js';
 import { redisTestsUseExternalServer, useRedis } from '../helpers/redis.js';
@@ -14,7 +15,7 @@ const { engine } = stack;
 async function announcedJob(fx: EngineFixture, region: string = REGION): Promise<string> {
   const id = stack.cos.createSuspendedJob(region);
   const job = await stack.cos.clients.get(region)!.describeJob(id);
-  expect(await fx.engine.records.createIfAbsent(region, job, stack.cos.clock.now())).toBe(true);
+  expect(await fx.records.createIfAbsent(region, job, stack.cos.clock.now())).toBe(true);
   return id;
 }
 
@@ -40,7 +41,7 @@ describe('decide', () => {
     expect(job.statusUpdateReason).toBe('approved by Alice (UALICE) via Slack: looks right');
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
     // The card renders from the record: it must show the status COS reports after the decision.
-    expect((await fx.engine.records.get(REGION, jobId))?.job.status).toBe('Ready');
+    expect((await fx.records.get(REGION, jobId))?.job.status).toBe('Ready');
 
     const history = await fx.audit.history(REGION, jobId);
     expect(history.map((e) => [e.action, e.outcome])).toEqual([
@@ -76,15 +77,27 @@ describe('decide', () => {
       actor: actor('UALICE'),
       source: 'slack-button',
     });
-    expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable' });
-    expect(outcome.message).toMatch(/record for job .* is damaged.*Nothing was sent to COS/);
+    expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable', damagedRecord: true });
+    expect(outcomeText({ action: 'approve', region: REGION, jobId }, outcome)).toMatch(
+      /record for job .* is damaged.*Nothing was sent to COS/,
+    );
     expect(statusUpdatesFor(jobId)).toHaveLength(0);
   });
 
   it('cuts the COS reason to 256 bytes on a character boundary', async () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
-    const reason = '取消'.repeat(100);
+    // 252 bytes: within the person's limit, past COS's 256 once "cancelled by … via cosjob CLI: " leads it.
+    const reason = '取消'.repeat(42);
+    const tooLong = await fx.engine.decide({
+      region: REGION,
+      jobId,
+      action: 'cancel',
+      actor: actor('UALICE'),
+      reason: `${reason}abcde`,
+      source: 'cli',
+    });
+    expect(tooLong).toMatchObject({ kind: 'refused', code: 'invalid_input', problem: 'reason_too_long' });
     const outcome = await fx.engine.decide({
       region: REGION,
       jobId,
@@ -470,7 +483,7 @@ describe('decide', () => {
     });
     expect(cancel).toMatchObject({ kind: 'cancelled' });
     expect(statusUpdatesFor(jobId).map((u) => u.requested)).toEqual(['Ready', 'Cancelled']);
-    expect(await fx.engine.decisions.getDecision(REGION, jobId)).toMatchObject({
+    expect(await fx.store.decision(REGION, jobId)).toMatchObject({
       action: 'cancel',
       actor: { id: 'UBOB' },
     });
@@ -576,8 +589,10 @@ describe('decide', () => {
           actor: actor('UALICE'),
           source: 'slack-button',
         });
-        expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable' });
-        expect(outcome.message).toMatch(/nothing was sent to COS/);
+        expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable', damagedRecord: false });
+        expect(outcomeText({ action: 'approve', region: REGION, jobId }, outcome)).toMatch(
+          /nothing was sent to COS/,
+        );
         expect(stack.cos.emulator.stats.totalRequests).toBe(before);
         expect(stack.cos.emulator.store.getJob(REGION, jobId)!.status).toBe('Suspended');
       } finally {
@@ -623,7 +638,7 @@ describe('decide', () => {
         ['approve_requested', 'intent'],
         ['reconciled', 'applied'],
       ]);
-      expect(await recovered.engine.decisions.getDecision(REGION, jobId)).toMatchObject({
+      expect(await recovered.store.decision(REGION, jobId)).toMatchObject({
         action: 'approve',
         actor: { id: 'UALICE' },
       });
@@ -644,7 +659,7 @@ describe('decide', () => {
         { ...copyJobInput() },
         { status: 'Suspended', id: a },
       );
-      await fx.engine.records.createIfAbsent(
+      await fx.records.createIfAbsent(
         REGIONS[1],
         await stack.cos.clients.get(REGIONS[1])!.describeJob(job.id),
         stack.cos.clock.now(),

@@ -59,8 +59,8 @@ describe('job watcher', () => {
     const late = stack.cos.createSuspendedJob(REGION);
     const job = await stack.cos.clients.get(REGION)!.describeJob(late);
     const created = await Promise.all([
-      a.engine.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
-      b.engine.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
+      a.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
+      b.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
     ]);
     expect(created.filter(Boolean)).toHaveLength(1);
   });
@@ -107,7 +107,7 @@ describe('job watcher', () => {
       status: 'Complete',
       progress: { totalTasks: 1200, succeededTasks: 1200 },
     });
-    expect((await fx.engine.records.tracked()).length).toBe(0);
+    expect((await fx.records.tracked()).length).toBe(0);
     const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
     expect(actions).toContain('status_changed');
     expect(actions.at(-1)).toBe('finished');
@@ -158,9 +158,9 @@ describe('job watcher', () => {
   it('lets one replica at a time post a card, and the same replica renew its claim', async () => {
     const fx = await engine();
     const jobId = stack.cos.createSuspendedJob(REGION);
-    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
-    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-b', 60_000)).toBe(false);
-    expect(await fx.engine.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
+    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
+    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-b', 60_000)).toBe(false);
+    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
   });
 
   it('reports failures with every failure reason', async () => {

@@ -1,7 +1,8 @@
 import { hostname, userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GROUPS_NEED_SLACK_HINT, MISSING_KEY_HINT } from '../../src/cli/audit.js';
+import { MISSING_KEY_HINT } from '../../src/cli/audit.js';
+import { GROUPS_NEED_SLACK_HINT } from '../../src/cli/decisions.js';
 import { runCli } from '../../src/cli/main.js';
 import { type CosFixture, startCosFixture, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/fake-slack.js';

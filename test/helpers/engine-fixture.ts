@@ -1,27 +1,20 @@
 import { afterEach, beforeEach } from 'vitest';
-import { ApprovalEngine, type EngineOptions } from '../../src/approvals/engine.js';
+import type { EngineSettings } from '../../src/approvals/engine.js';
 import type { ApproverDirectory } from '../../src/approvals/ports.js';
-import { RedisAuditTrail } from '../../src/audit/trail.js';
 import type { Clock } from '../../src/clock.js';
+import { buildCore, type Core } from '../../src/core.js';
 import type { CosJobsApi } from '../../src/cos/model.js';
 import { silentLogger } from '../../src/logger.js';
-import { closeRedis, createRedis, type RedisClient } from '../../src/redis/connection.js';
-import { KeySpace } from '../../src/redis/keys.js';
 import { type CosFixture, startCosFixture } from './cos-fixture.js';
 import type { RedisTestContext } from './redis.js';
 
 export const APPROVERS = ['UALICE', 'UBOB', 'UCAROL', 'UDAVE'] as const;
 export const actor = (id: string) => ({ id, name: id.slice(1).toLowerCase() });
 
-export interface EngineFixture {
-  engine: ApprovalEngine;
-  redis: RedisClient;
-  audit: RedisAuditTrail;
-  close(): Promise<void>;
-}
+/** The core as buildCore makes it for `npm start`, on this file's Redis and the test's COS clients. */
+export type EngineFixture = Core;
 
-export interface BuildEngineOptions
-  extends Partial<Omit<EngineOptions, 'redis' | 'audit' | 'clients' | 'clock'>> {
+export interface BuildEngineOptions extends Partial<EngineSettings> {
   redisUrl: string;
   keyPrefix: string;
   clients: ReadonlyMap<string, CosJobsApi>;
@@ -31,38 +24,27 @@ export interface BuildEngineOptions
 }
 
 export async function buildEngine(o: BuildEngineOptions): Promise<EngineFixture> {
-  const redis = createRedis(
-    { url: o.redisUrl, keyPrefix: o.keyPrefix },
-    { role: 'decision', logger: silentLogger },
-  );
-  const audit = new RedisAuditTrail(redis, {
-    keys: new KeySpace(o.keyPrefix),
-    clock: o.clock,
-    ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
-  });
-  const engine = new ApprovalEngine({
-    approverUserIds: [...APPROVERS],
-    approverUsergroupIds: [],
-    requiredApprovals: 1,
-    requireCancelReason: true,
-    pollIntervalMs: 60_000,
-    logger: silentLogger,
-    reconcileGraceMs: 0,
-    ...o,
-    redis,
-    audit,
-    clients: o.clients,
-    clock: o.clock,
-  });
-  return {
-    engine,
-    redis,
-    audit,
-    async close() {
-      await engine.stop();
-      await closeRedis(redis);
+  const { redisUrl, keyPrefix, clients, clock, directory, hmacKey, ...settings } = o;
+  return buildCore(
+    {
+      redis: { url: redisUrl, keyPrefix },
+      approvals: {
+        approverUserIds: [...APPROVERS],
+        approverUsergroupIds: [],
+        requiredApprovals: 1,
+        requireCancelReason: true,
+        ...(hmacKey ? { auditHmacKey: hmacKey } : {}),
+      },
+      watcher: { pollIntervalSeconds: 60 },
     },
-  };
+    {
+      logger: silentLogger,
+      clock,
+      clients,
+      ...(directory ? { directory } : {}),
+      engine: { reconcileGraceMs: 0, ...settings },
+    },
+  );
 }
 
 /**

@@ -3,8 +3,9 @@
  * the card's location travels in private_metadata and comes back as untrusted text.
  */
 import type { ModalView } from '@slack/types';
+import { MAX_REASON_BYTES } from '../../approvals/decision.js';
 import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
-import { CANCEL_MODAL_CALLBACK_ID, MAX_REASON_BYTES, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
+import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
 import { code, plain, SLACK_LIMITS, section, TEXT_CAPS, userText } from './text.js';
 
 export interface CancelModalMetadata {
@@ -22,8 +23,11 @@ export type CancelModalMetadataResult =
   | { ok: true; metadata: CancelModalMetadata }
   | { ok: false; error: string };
 
-/** Slack's limit is on the characters typed; COS's 256 is in bytes and is checked on submit. */
-const REASON_MAX_CHARS = 256;
+/**
+ * Slack's limit is on the characters typed; the limit in bytes is checked on submit. A character is at
+ * least one byte, so no reason within the byte limit is cut off by this one.
+ */
+const REASON_MAX_CHARS = MAX_REASON_BYTES;
 const CHANNEL_ID = /^[CDG][A-Z0-9]{2,30}$/;
 /** Empty when the dialog was opened from a command for a job with no card. */
 const MESSAGE_TS = /^(\d{1,12}\.\d{1,9})?$/;
@@ -122,8 +126,8 @@ export function parseCancelModalMetadata(text: unknown): CancelModalMetadataResu
 }
 
 /**
- * COS limits statusUpdateReason to 256 bytes, while Slack counts characters; this names the size in
- * bytes so the person knows how much to remove. Undefined when the reason fits.
+ * The reason limit is in bytes, while Slack counts characters; this names the size in bytes so the
+ * person knows how much to remove. Undefined when the reason fits.
  */
 export function validateReasonBytes(text: string, maxBytes: number = MAX_REASON_BYTES): string | undefined {
   const bytes = Buffer.byteLength(text, 'utf8');

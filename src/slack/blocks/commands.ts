@@ -1,5 +1,6 @@
 /** Ephemeral answers to `/cosjob` and to refused clicks. */
 import type { Button, KnownBlock } from '@slack/types';
+import { MAX_REASON_BYTES } from '../../approvals/decision.js';
 import type { Job, JobSummary } from '../../cos/model.js';
 import { isFinished } from '../../cos/model.js';
 import { encodeJobRef } from '../job-ref.js';
@@ -253,7 +254,7 @@ export function helpMessage(): SlackMessage {
     '`/cosjob list [status]`: jobs in every configured region (default: those awaiting approval, `Suspended`)',
     '`/cosjob status &lt;JobId&gt;`: what the job does, its progress and failure reasons',
     '`/cosjob approve &lt;JobId&gt; [reason]`: add your approval (the same as the Approve button)',
-    '`/cosjob cancel &lt;JobId&gt; &lt;reason&gt;`: cancel the job; the reason is sent to COS (at most 256 bytes)',
+    `\`/cosjob cancel &lt;JobId&gt; &lt;reason&gt;\`: cancel the job; the reason is sent to COS (at most ${MAX_REASON_BYTES} bytes)`,
     '`/cosjob audit &lt;JobId&gt;`: the job’s audit trail and whether its hash chain verifies',
     'Add `--region R` (e.g. `--region ap-guangzhou`) to any command when more than one region is configured.',
   ];

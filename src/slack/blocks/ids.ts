@@ -8,5 +8,3 @@ export const ACTION_IDS = {
 export const CANCEL_MODAL_CALLBACK_ID = 'cosjob_cancel_reason';
 export const REASON_BLOCK_ID = 'reason_block';
 export const REASON_ACTION_ID = 'reason_input';
-/** COS accepts a statusUpdateReason of 0–256 bytes. */
-export const MAX_REASON_BYTES = 256;

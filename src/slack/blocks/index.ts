@@ -24,7 +24,6 @@ export {
 export {
   ACTION_IDS,
   CANCEL_MODAL_CALLBACK_ID,
-  MAX_REASON_BYTES,
   REASON_ACTION_ID,
   REASON_BLOCK_ID,
 } from './ids.js';

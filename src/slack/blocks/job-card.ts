@@ -1,5 +1,7 @@
 /** The channel card for one job: what it will do, who approved it, and the buttons while it is pending. */
+
 import type { Button, KnownBlock } from '@slack/types';
+import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 import type { Job, JobFailure, JobProgress, JobReport, JobSummary } from '../../cos/model.js';
 import { encodeJobRef } from '../job-ref.js';
 import { ACTION_IDS } from './ids.js';
@@ -18,7 +20,6 @@ import {
   plainTime,
   plural,
   type SlackMessage,
-  SYSTEM_ACTOR,
   section,
   slackTime,
   TEXT_CAPS,
@@ -162,7 +163,7 @@ function approvalsLine(approvals: JobCardInput['approvals']): string {
 }
 
 function byWhom(userId: string): string {
-  return userId === SYSTEM_ACTOR ? 'automatically by cosjob' : `by ${mentionUser(userId)}`;
+  return userId === SYSTEM_ACTOR.id ? 'automatically by cosjob' : `by ${mentionUser(userId)}`;
 }
 
 function outcomeExtras(reason: string | undefined, cosStatus: string | undefined): string {
@@ -204,7 +205,7 @@ function finishedText(phase: Extract<CardPhase, { kind: 'finished' }>): string {
     const who =
       decision.action === 'approve'
         ? `✅ Approved by ${mentionUsers(decision.byUserIds)}`
-        : `🛑 Cancelled ${byWhom(decision.byUserIds[0] ?? SYSTEM_ACTOR)}`;
+        : `🛑 Cancelled ${byWhom(decision.byUserIds[0] ?? SYSTEM_ACTOR.id)}`;
     const why = decision.reason?.trim()
       ? ` · *Reason:* ${userText(decision.reason.trim(), TEXT_CAPS.reason)}`
       : '';

@@ -13,6 +13,7 @@ import type {
   PlainTextElement,
   SectionBlock,
 } from '@slack/types';
+import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 
 /** What every message builder returns: `text` is the notification fallback, `blocks` what people see. */
 export interface SlackMessage {
@@ -212,11 +213,10 @@ export function code(text: string, max = 200): string {
 
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const USERGROUP_ID = /^S[A-Z0-9]{2,20}$/;
-export const SYSTEM_ACTOR = 'system';
 
 /** `<@U…>` for a real Slack user id; anything else is shown as escaped text so it cannot ping anyone. */
 export function mentionUser(userId: string): string {
-  if (userId === SYSTEM_ACTOR) return 'cosjob (automatic)';
+  if (userId === SYSTEM_ACTOR.id) return 'cosjob (automatic)';
   if (USER_ID.test(userId)) return `<@${userId}>`;
   return userText(userId, TEXT_CAPS.userId);
 }

@@ -1,5 +1,7 @@
 /** Replies posted in the card's thread: audit lines, progress, the final summary and reminders. */
+
 import type { KnownBlock } from '@slack/types';
+import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 import type { AuditAction, AuditEntry, VerifyProblem, VerifyResult } from '../../audit/types.js';
 import type { Job } from '../../cos/model.js';
 import { commandCode, failureLine, hoursText, reportLocation, tasksText } from './job-card.js';
@@ -16,7 +18,6 @@ import {
   plural,
   SLACK_LIMITS,
   type SlackMessage,
-  SYSTEM_ACTOR,
   section,
   slackTime,
   TEXT_CAPS,
@@ -53,7 +54,7 @@ function seqText(seq: number): string {
 }
 
 function actorText(entry: AuditEntry): string {
-  if (entry.actor.id === SYSTEM_ACTOR) return 'cosjob';
+  if (entry.actor.id === SYSTEM_ACTOR.id) return 'cosjob';
   return mentionUser(entry.actor.id);
 }
 
@@ -72,7 +73,7 @@ export function auditEntryReply(entry: AuditEntry): SlackMessage {
   const line = auditEntryLine(entry);
   return {
     text: fallbackText(
-      `Audit: ${entry.actor.id === SYSTEM_ACTOR ? 'cosjob' : userText(entry.actor.name || entry.actor.id, TEXT_CAPS.displayName)} ` +
+      `Audit: ${entry.actor.id === SYSTEM_ACTOR.id ? 'cosjob' : userText(entry.actor.name || entry.actor.id, TEXT_CAPS.displayName)} ` +
         `${actionWords(entry.action)}${entry.outcome ? ` (${userText(entry.outcome, TEXT_CAPS.outcome)})` : ''}`,
     ),
     blocks: [

@@ -93,12 +93,9 @@ export function registerActions(app: App, ctx: ListenerContext): void {
     ACTION_IDS.audit,
     onJobButton(ctx, 'Show the audit trail', async ({ body }, { region, jobId }, _channel, reply) => {
       try {
-        const [entries, verify] = await Promise.all([
-          ctx.engine.audit.history(region, jobId),
-          ctx.engine.audit.verify({ kind: 'job', region, jobId }),
-        ]);
+        const { entries, verify } = await ctx.engine.auditTrail(region, jobId);
         const message = auditTrailMessage(entries, verify);
-        const record = await ctx.engine.records.get(region, jobId);
+        const record = await ctx.engine.jobRecord(region, jobId);
         if (record?.card && !body.container?.is_ephemeral) ctx.cards.reply(region, jobId, message);
         else await reply(message);
       } catch (error) {

@@ -1,6 +1,6 @@
 import type { App, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { JobSummary } from '../../cos/model.js';
+import { cosErrorDetails } from '../../cos/errors.js';
 import { cancelReasonModal } from '../blocks/cancel-modal.js';
 import {
   helpMessage,
@@ -22,7 +22,7 @@ type RegionLookup = { ok: true; region: string } | { ok: false; message: SlackMe
 /** `/cosjob`: the keyboard path to everything the buttons do. */
 export function registerCommands(app: App, ctx: ListenerContext): void {
   app.command('/cosjob', async ({ ack, command, respond, client }) => {
-    const parsed = parseCosjobCommand(unescapeSlackText(command.text ?? ''), ctx.regions);
+    const parsed = parseCosjobCommand(unescapeSlackText(command.text ?? ''), ctx.engine.regions);
     if (!parsed.ok) {
       await ack({
         response_type: 'ephemeral',
@@ -67,24 +67,24 @@ async function run(
   const actor = { id: slash.user_id, name: (slash.user_name || slash.user_id).slice(0, 80) };
   switch (command.kind) {
     case 'list': {
-      const regions = command.region ? [command.region] : ctx.regions;
+      const regions = command.region ? [command.region] : ctx.engine.regions;
       const items: JobListItem[] = [];
       const unreachable: string[] = [];
       for (const region of regions) {
-        const client = ctx.engine.clients.get(region);
-        if (!client || items.length >= MAX_LISTED_JOBS) continue;
-        const options = command.status === 'all' ? {} : { status: command.status };
+        const listing = ctx.engine.listJobs(
+          region,
+          command.status === 'all' ? {} : { status: command.status },
+        );
+        if (!listing || items.length >= MAX_LISTED_JOBS) continue;
         try {
-          for await (const job of client.listAllJobs(options) as AsyncIterable<JobSummary>) {
+          for await (const job of listing) {
             items.push({ region, job });
             if (items.length >= MAX_LISTED_JOBS) break;
           }
         } catch (error) {
           // One region failing must not hide the others: list what could be read and say what could not.
-          const refs = cosRefs(error);
-          unreachable.push(
-            `${region} (${refs.cosCode ?? 'error'}${refs.requestId ? `, request id ${refs.requestId}` : ''})`,
-          );
+          const { code, requestId } = cosErrorDetails(error);
+          unreachable.push(`${region} (${code ?? 'error'}${requestId ? `, request id ${requestId}` : ''})`);
           ctx.logger.warn('could not list jobs in a region', { region, error });
         }
       }
@@ -99,17 +99,14 @@ async function run(
     case 'status': {
       const found = await resolveRegion(ctx, command.jobId, command.region, true);
       if (!found.ok) return say(found.message);
-      const job = await ctx.engine.clients.get(found.region)!.describeJob(command.jobId);
+      const job = await ctx.engine.describeJob(found.region, command.jobId);
       await say(jobStatusMessage(found.region, job));
       return;
     }
     case 'audit': {
       const found = await resolveRegion(ctx, command.jobId, command.region, false);
       if (!found.ok) return say(found.message);
-      const [entries, verify] = await Promise.all([
-        ctx.engine.audit.history(found.region, command.jobId),
-        ctx.engine.audit.verify({ kind: 'job', region: found.region, jobId: command.jobId }),
-      ]);
+      const { entries, verify } = await ctx.engine.auditTrail(found.region, command.jobId);
       await say(auditTrailMessage(entries, verify));
       return;
     }
@@ -118,7 +115,7 @@ async function run(
         // The dialog must open within ~3 s of the command, so only cheap region lookups happen first.
         const found = await resolveRegion(ctx, command.jobId, command.region, false);
         if (!found.ok) return say(found.message);
-        const record = await ctx.engine.records.get(found.region, command.jobId);
+        const record = await ctx.engine.jobRecord(found.region, command.jobId);
         try {
           await client.views.open({
             trigger_id: slash.trigger_id,
@@ -169,10 +166,7 @@ async function decideTyped(
   );
 }
 
-/**
- * Which region a JobId lives in: the one given, the only one configured, the one cosjob already tracks
- * it in, or (when `askCos`) the one COS knows it in. Ambiguity is an error that asks for --region.
- */
+/** The region a JobId lives in, or a refusal asking for `--region` when it cannot be told. */
 async function resolveRegion(
   ctx: ListenerContext,
   jobId: string,
@@ -180,66 +174,37 @@ async function resolveRegion(
   askCos: boolean,
 ): Promise<RegionLookup> {
   if (explicit) return { ok: true, region: explicit };
-  if (ctx.regions.length === 1) return { ok: true, region: ctx.regions[0]! };
-  const known: string[] = [];
-  for (const region of ctx.regions) if (await ctx.engine.records.exists(region, jobId)) known.push(region);
-  if (known.length === 1) return { ok: true, region: known[0]! };
-  let candidates = known;
-  if (known.length === 0 && !askCos) {
-    return {
-      ok: false,
-      message: refusalMessage({
-        what: `Find job ${jobId}`,
-        why: `cosjob is not following a job with that id, and several regions are configured (${ctx.regions.join(', ')})`,
-        whatToDo: 'Add `--region R` to say which region the job is in.',
-      }),
-    };
-  }
-  if (known.length === 0) {
-    const lookups = await Promise.all(
-      ctx.regions.map(async (region) => {
-        try {
-          await ctx.engine.clients.get(region)?.describeJob(jobId);
-          return { region, found: true as const };
-        } catch (error) {
-          return { region, found: false as const, error };
-        }
-      }),
-    );
-    candidates = lookups.filter((l) => l.found).map((l) => l.region);
-    if (candidates.length === 1) return { ok: true, region: candidates[0]! };
-    // Only NoSuchJob means "not there"; any other failure must not be reported as a missing job.
-    const failed = lookups.find((l) => !l.found && (l.error as { code?: unknown }).code !== 'NoSuchJob');
-    if (candidates.length === 0 && failed && !failed.found) {
-      return {
-        ok: false,
-        message: refusalMessage({
-          what: `Find job ${jobId}`,
-          why: `COS could not be asked in ${failed.region}: ${describe(failed.error)}`,
-          whatToDo: 'Try again in a minute, or name the region with `--region R`.',
-          ...cosRefs(failed.error),
-        }),
-      };
-    }
-  }
-  if (candidates.length === 0) {
-    return {
-      ok: false,
-      message: refusalMessage({
-        what: `Find job ${jobId}`,
-        why: `no job with that id was found in ${ctx.regions.join(', ')}`,
-        whatToDo: 'Check the JobId (`/cosjob list`), or name the region with `--region R`.',
-      }),
-    };
-  }
-  return {
+  const location = await ctx.engine.locateJob(jobId, askCos);
+  const regions = ctx.engine.regions.join(', ');
+  const refuse = (why: string, whatToDo: string, error?: unknown): RegionLookup => ({
     ok: false,
-    message: refusalMessage({
-      what: `Find job ${jobId}`,
-      why: `a job with that id exists in several regions (${candidates.join(', ')})`,
-      whatToDo: 'Add `--region R` to say which one.',
-    }),
-  };
+    message: refusalMessage({ what: `Find job ${jobId}`, why, whatToDo, ...cosRefs(error) }),
+  });
+  switch (location.kind) {
+    case 'found':
+      return { ok: true, region: location.region };
+    case 'not_tracked':
+      return refuse(
+        `cosjob is not following a job with that id, and several regions are configured (${regions})`,
+        'Add `--region R` to say which region the job is in.',
+      );
+    case 'unreachable':
+      return refuse(
+        `COS could not be asked in ${location.region}: ${describe(location.error)}`,
+        'Try again in a minute, or name the region with `--region R`.',
+        location.error,
+      );
+    case 'not_found':
+      return refuse(
+        `no job with that id was found in ${regions}`,
+        'Check the JobId (`/cosjob list`), or name the region with `--region R`.',
+      );
+    case 'several':
+      return refuse(
+        `a job with that id exists in several regions (${location.regions.join(', ')})`,
+        'Add `--region R` to say which one.',
+      );
+  }
 }
 
 /** Slack escapes &, < and > in command text; reasons reach COS as the person typed them. */
@@ -253,15 +218,12 @@ function truncateForEcho(text: string | undefined): string {
 }
 
 function describe(error: unknown): string {
-  const e = error as { explanation?: unknown; message?: unknown };
-  if (typeof e.explanation === 'string') return e.explanation;
-  return typeof e.message === 'string' ? e.message : 'an unexpected error';
+  const { explanation, message } = cosErrorDetails(error);
+  return explanation ?? message;
 }
 
 function cosRefs(error: unknown): { cosCode?: string; requestId?: string } {
-  const e = error as { code?: unknown; requestId?: unknown };
-  return {
-    ...(typeof e.code === 'string' ? { cosCode: e.code } : {}),
-    ...(typeof e.requestId === 'string' ? { requestId: e.requestId } : {}),
-  };
+  if (error === undefined) return {};
+  const { code, requestId } = cosErrorDetails(error);
+  return { ...(code ? { cosCode: code } : {}), ...(requestId ? { requestId } : {}) };
 }

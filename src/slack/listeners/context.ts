@@ -11,7 +11,6 @@ export interface ListenerContext {
   cards: CardService;
   logger: Logger;
   channelId: string;
-  regions: readonly string[];
   requireCancelReason: boolean;
 }
 

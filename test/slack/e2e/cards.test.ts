@@ -20,7 +20,7 @@ describe('job cards', () => {
       event_type: 'cosjob_card',
       event_payload: { region: REGIONS[0], job_id: jobId },
     });
-    const record = await e2e.runtime.engine.records.get(REGIONS[0], jobId);
+    const record = await e2e.runtime.engine.jobRecord(REGIONS[0], jobId);
     expect(record?.card).toEqual({ channel: CHANNEL, ts: card.ts });
     const entries = await e2e.auditEntries(jobId);
     expect(entries.map((e) => e.action)).toEqual(['posted']);

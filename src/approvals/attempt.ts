@@ -1,0 +1,96 @@
+/**
+ * One decision request on its way through decide(): what it writes to the audit trail, kept in order so
+ * the outcome can carry the entries (the Slack thread echoes them without reading the trail again).
+ */
+import type { AuditEntry, AuditEntryInput, AuditTrail } from '../audit/types.js';
+import type { CosErrorDetails } from '../cos/errors.js';
+import type { Logger } from '../logger.js';
+import type { DecisionRequest, PolicyRefusal, Refusal } from './decision.js';
+
+type AuditFields = Partial<AuditEntryInput> & Pick<AuditEntryInput, 'action'>;
+
+/** One request on its way through the steps: what it wrote to the audit trail, for the outcome. */
+export class Attempt {
+  readonly entries: AuditEntry[] = [];
+  constructor(
+    readonly request: DecisionRequest,
+    private readonly audit: AuditTrail,
+    private readonly logger: Logger,
+  ) {}
+
+  async record(fields: AuditFields): Promise<void> {
+    const { request } = this;
+    this.entries.push(
+      await this.audit.append({
+        actor: request.actor,
+        region: request.region,
+        jobId: request.jobId,
+        source: request.origin ? `${request.source} (${request.origin})` : request.source,
+        ...(request.reason ? { reason: request.reason } : {}),
+        ...fields,
+      }),
+    );
+  }
+
+  /** Refusals and failures are audited when the store is up; a refusal is still one when it is not. */
+  async tryRecord(fields: AuditFields): Promise<void> {
+    try {
+      await this.record(fields);
+    } catch (error) {
+      this.logger.warn('could not audit a refusal or failure', {
+        error,
+        jobId: this.request.jobId,
+        action: fields.action,
+      });
+    }
+  }
+
+  /** Refusals past the input check are audited as denied (`also`: e.g. the status COS reported). */
+  async refuse(refusal: Refusal, also: Partial<AuditEntryInput> = {}): Promise<Refusal> {
+    await this.tryRecord({
+      action: 'denied',
+      outcome: 'refused',
+      reason: refusalReason(this.request, refusal),
+      ...also,
+    });
+    return refusal;
+  }
+}
+
+const POLICY_AUDIT_REASON: Record<PolicyRefusal, string> = {
+  not_listed: 'not an approver',
+  membership_unknown: 'approver group membership could not be checked with Slack',
+  system_reserved: 'only cosjob itself acts as "system"',
+};
+
+/** The refusal as the audit entry keeps it: its code and the facts behind it. */
+function refusalReason(request: DecisionRequest, refusal: Refusal): string {
+  switch (refusal.code) {
+    case 'not_approver':
+      return `${request.action} refused: ${POLICY_AUDIT_REASON[refusal.policy ?? 'not_listed']}`;
+    case 'unknown_job':
+      return 'unknown or foreign job';
+    case 'busy':
+      return refusal.heldBy
+        ? `busy: ${refusal.heldBy.name} (${refusal.heldBy.id}) holds the claim to ${refusal.heldAction}`
+        : 'busy: another act holds the claim';
+    case 'already_decided':
+      return `already_decided: ${refusal.heldAction} by ${refusal.heldBy?.name} (${refusal.heldBy?.id})`;
+    case 'already_voted':
+      return `already_voted: ${refusal.votes} of ${refusal.required}`;
+    case 'job_changed':
+      return `the job changed since it was posted: ${(refusal.changes ?? []).join('; ')}`;
+    case 'not_suspended':
+    case 'finished':
+      return `${refusal.code}: the job is ${refusal.cosStatus}`;
+    default:
+      return refusal.code;
+  }
+}
+
+export function cosAuditFields(cos: CosErrorDetails): Partial<AuditEntryInput> {
+  return {
+    ...(cos.code ? { cosErrorCode: cos.code } : {}),
+    ...(cos.requestId ? { cosRequestId: cos.requestId } : {}),
+  };
+}

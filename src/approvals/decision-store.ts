@@ -1,0 +1,152 @@
+/**
+ * What a decision keeps in Redis beside the job record: the votes, the claim that makes one act win, the
+ * pending intents and the stored decision. `decide()` and the reconciler both go through here, so each
+ * key is written one way.
+ */
+import type { KeySpace } from '../redis/keys.js';
+import { RedisScript } from '../redis/scripts.js';
+import type { ClaimHolder, Intent, StoredDecision } from './decision.js';
+import type { RedisClient } from './ports.js';
+
+// Counts a vote unless the job is already decided: returns [added (0|1), voteCount], or [-1, 0].
+const VOTE = new RedisScript<[number, number]>(
+  'decision-vote',
+  2,
+  `
+if redis.call('EXISTS', KEYS[2]) == 1 then return {-1, 0} end
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+return {added, redis.call('SCARD', KEYS[1])}`,
+);
+
+// A claim's value is JSON naming the intent that holds it; only that intent may release it.
+const RELEASE_CLAIM = new RedisScript<number>(
+  'decision-release-claim',
+  1,
+  `
+local v = redis.call('GET', KEYS[1])
+if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end
+return 0`,
+);
+
+export type VoteResult = { kind: 'decided' } | { kind: 'counted'; added: boolean; count: number };
+
+/** Stands in for a stored decision that cannot be read: a damaged record still means the job was decided. */
+const DAMAGED_DECISION: StoredDecision = {
+  action: 'approve',
+  actor: { id: 'unknown', name: 'unknown (damaged record)' },
+  approverIds: [],
+  at: '',
+  cosStatus: '',
+};
+
+export class DecisionStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: KeySpace,
+  ) {}
+
+  async decision(region: string, jobId: string): Promise<StoredDecision | undefined> {
+    const raw = await this.redis.get(this.keys.jobDecision(region, jobId));
+    if (!raw) return undefined;
+    try {
+      const parsed = JSON.parse(raw) as StoredDecision;
+      if (typeof parsed.action === 'string' && typeof parsed.actor?.id === 'string') return parsed;
+    } catch {
+      // fall through
+    }
+    return DAMAGED_DECISION;
+  }
+
+  /** Adds the approver's vote unless the job is decided already. */
+  async vote(region: string, jobId: string, userId: string): Promise<VoteResult> {
+    const [added, count] = await VOTE.run(
+      this.redis,
+      [this.keys.jobVotes(region, jobId), this.keys.jobDecision(region, jobId)],
+      [userId],
+    );
+    return added === -1 ? { kind: 'decided' } : { kind: 'counted', added: added === 1, count };
+  }
+
+  async withdrawVote(region: string, jobId: string, userId: string): Promise<void> {
+    await this.redis.srem(this.keys.jobVotes(region, jobId), userId);
+  }
+
+  async votes(region: string, jobId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.jobVotes(region, jobId));
+  }
+
+  /** First writer wins, for `ttlMs`: true when this call took the claim. */
+  async claim(region: string, jobId: string, holder: ClaimHolder, ttlMs: number): Promise<boolean> {
+    const key = this.keys.jobClaim(region, jobId);
+    return (await this.redis.set(key, JSON.stringify(holder), 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async claimHolder(region: string, jobId: string): Promise<ClaimHolder | undefined> {
+    const raw = await this.redis.get(this.keys.jobClaim(region, jobId));
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw) as ClaimHolder;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether an act on the job is in flight (its claim is held). */
+  async isClaimed(region: string, jobId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.jobClaim(region, jobId))) === 1;
+  }
+
+  /** Whether the job's claim is still held by `intentId` (its act may be in flight). */
+  async claimHeldBy(region: string, jobId: string, intentId: string): Promise<boolean> {
+    return (await this.redis.get(this.keys.jobClaim(region, jobId)))?.includes(intentId) ?? false;
+  }
+
+  /** Releases the job's claim if `intentId` still holds it (never someone else's). */
+  async releaseClaim(region: string, jobId: string, intentId: string): Promise<void> {
+    await RELEASE_CLAIM.run(this.redis, [this.keys.jobClaim(region, jobId)], [intentId]);
+  }
+
+  async saveIntent(intent: Intent): Promise<void> {
+    await this.redis.hset(this.keys.intents(), intent.intentId, JSON.stringify(intent));
+  }
+
+  async dropIntent(intentId: string): Promise<void> {
+    await this.redis.hdel(this.keys.intents(), intentId);
+  }
+
+  /** Intents with no recorded result, and the ids of any that cannot be read (left for an operator). */
+  async pendingIntents(): Promise<{ intents: Intent[]; unreadable: string[] }> {
+    const raw = await this.redis.hgetall(this.keys.intents());
+    const intents: Intent[] = [];
+    const unreadable: string[] = [];
+    for (const [intentId, text] of Object.entries(raw ?? {})) {
+      try {
+        intents.push(JSON.parse(text) as Intent);
+      } catch {
+        unreadable.push(intentId);
+      }
+    }
+    return { intents, unreadable };
+  }
+
+  /**
+   * Settles an intent: stores the decision when COS took it (`keepEarlier` leaves a decision already
+   * stored in place), clears the votes, drops the intent and releases its claim, in that order, so a
+   * failure part-way leaves the intent for the reconciler.
+   */
+  async settle(
+    intent: Pick<Intent, 'intentId' | 'region' | 'jobId'>,
+    decision?: StoredDecision,
+    keepEarlier = false,
+  ): Promise<void> {
+    const { intentId, region, jobId } = intent;
+    if (decision) {
+      const key = this.keys.jobDecision(region, jobId);
+      if (keepEarlier) await this.redis.set(key, JSON.stringify(decision), 'NX');
+      else await this.redis.set(key, JSON.stringify(decision));
+      await this.redis.del(this.keys.jobVotes(region, jobId));
+    }
+    await this.dropIntent(intentId);
+    await this.releaseClaim(region, jobId, intentId);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The composition root of the core: Redis, the key space, the audit trail, the COS clients and the
+ * approval engine, built in one place for `npm start`, the CLI, the demo, the benchmarks and the tests.
+ * The Slack app is built on top of it (src/runtime.ts).
+ */
+import { DecisionStore } from './approvals/decision-store.js';
+import { ApprovalEngine, type EngineSettings } from './approvals/engine.js';
+import { JobRecords } from './approvals/job-records.js';
+import type { ApproverDirectory } from './approvals/ports.js';
+import { RedisAuditTrail } from './audit/trail.js';
+import { type Clock, systemClock } from './clock.js';
+import type { ApprovalConfig, CosConfig, RedisConfig, WatcherConfig } from './config/index.js';
+import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
+import type { CosJobsApi } from './cos/model.js';
+import type { Logger } from './logger.js';
+import {
+  closeRedis,
+  createRedis,
+  type RedisClient,
+  type RedisRole,
+  waitForReady,
+} from './redis/connection.js';
+import { KeySpace } from './redis/keys.js';
+
+export interface AuditStoreOptions {
+  logger: Logger;
+  clock?: Clock;
+  hmacKey?: string;
+  /** `decision` fails fast (the bot, CLI decisions); `background` is patient (reading the audit trail). */
+  role?: RedisRole;
+  connectionName?: string;
+  /** How long to wait for Redis before giving up (default 10 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface AuditStore {
+  redis: RedisClient;
+  keys: KeySpace;
+  audit: RedisAuditTrail;
+  close(): Promise<void>;
+}
+
+/** Redis, its key space and the audit trail: all the CLI's audit commands need. */
+export async function openAuditStore(config: RedisConfig, o: AuditStoreOptions): Promise<AuditStore> {
+  const redis = createRedis(config, {
+    role: o.role ?? 'decision',
+    logger: o.logger,
+    lazy: true,
+    connectionName: o.connectionName ?? 'cosjob',
+  });
+  try {
+    await waitForReady(redis, o.readyTimeoutMs ?? 10_000);
+  } catch (error) {
+    await closeRedis(redis);
+    throw error;
+  }
+  const keys = new KeySpace(config.keyPrefix);
+  const audit = new RedisAuditTrail(redis, {
+    keys,
+    clock: o.clock ?? systemClock,
+    logger: o.logger,
+    ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
+  });
+  return { redis, keys, audit, close: () => closeRedis(redis) };
+}
+
+export interface CoreConfig {
+  redis: RedisConfig;
+  approvals: ApprovalConfig;
+  watcher: WatcherConfig;
+  /** Needed unless `deps.clients` is given. */
+  cos?: CosConfig;
+}
+
+export interface CoreDeps extends Omit<AuditStoreOptions, 'hmacKey' | 'role'> {
+  cosOverrides?: CosClientOverrides;
+  /** COS clients made elsewhere (tests, benchmarks); their owner closes them. */
+  clients?: ReadonlyMap<string, CosJobsApi>;
+  /** Resolves approver user groups (the Slack layer's usergroups.users.list). */
+  directory?: ApproverDirectory;
+  /** Settings that are not in the environment (tests and the demo run faster clocks). */
+  engine?: Partial<EngineSettings>;
+  random?: () => number;
+}
+
+export interface Core extends AuditStore {
+  clients: ReadonlyMap<string, CosJobsApi>;
+  records: JobRecords;
+  store: DecisionStore;
+  engine: ApprovalEngine;
+}
+
+/** The engine's settings from the configuration (durations in ms), with any overrides on top. */
+export function engineSettings(config: CoreConfig, overrides: Partial<EngineSettings> = {}): EngineSettings {
+  const { approvals, watcher } = config;
+  return {
+    approverUserIds: approvals.approverUserIds,
+    approverUsergroupIds: approvals.approverUsergroupIds,
+    requiredApprovals: approvals.requiredApprovals,
+    requireCancelReason: approvals.requireCancelReason,
+    pollIntervalMs: watcher.pollIntervalSeconds * 1000,
+    ...(watcher.remindAfterMinutes !== undefined
+      ? { remindAfterMs: watcher.remindAfterMinutes * 60_000 }
+      : {}),
+    ...(watcher.autoCancelAfterHours !== undefined
+      ? { autoCancelAfterMs: watcher.autoCancelAfterHours * 3_600_000 }
+      : {}),
+    ...overrides,
+  };
+}
+
+export async function buildCore(config: CoreConfig, deps: CoreDeps): Promise<Core> {
+  const clock = deps.clock ?? systemClock;
+  const { logger } = deps;
+  if (deps.clients === undefined && config.cos === undefined) {
+    throw new Error('buildCore needs config.cos or deps.clients');
+  }
+  const owned =
+    deps.clients === undefined && config.cos !== undefined
+      ? createCosClients(config.cos, { clock, logger, ...deps.cosOverrides })
+      : undefined;
+  const clients: ReadonlyMap<string, CosJobsApi> = deps.clients ?? owned ?? new Map();
+  let stored: AuditStore;
+  try {
+    stored = await openAuditStore(config.redis, {
+      ...deps,
+      clock,
+      role: 'decision',
+      ...(config.approvals.auditHmacKey ? { hmacKey: config.approvals.auditHmacKey } : {}),
+    });
+  } catch (error) {
+    if (owned) await closeCosClients(owned);
+    throw error;
+  }
+  const records = new JobRecords(stored.redis, stored.keys);
+  const store = new DecisionStore(stored.redis, stored.keys);
+  const engine = new ApprovalEngine(
+    {
+      redis: stored.redis,
+      keys: stored.keys,
+      audit: stored.audit,
+      records,
+      store,
+      clients,
+      ...(deps.directory ? { directory: deps.directory } : {}),
+      clock,
+      logger,
+      ...(deps.random ? { random: deps.random } : {}),
+    },
+    engineSettings(config, deps.engine),
+  );
+  return {
+    ...stored,
+    clients,
+    records,
+    store,
+    engine,
+    async close() {
+      await engine.stop();
+      if (owned) await closeCosClients(owned);
+      await stored.close();
+    },
+  };
+}
