@@ -284,6 +284,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
         requireCancelReason: true,
         auditHmacKey: randomBytes(32).toString('hex'),
       },
+      audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL },
       watcher: { pollIntervalSeconds: 1 },
       slack: { botToken, channelId: CHANNEL, signingSecret, port: 0, apiUrl: slack.apiUrl },
     };

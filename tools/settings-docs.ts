@@ -15,6 +15,7 @@ const SECTION_TITLES: Record<Setting['section'], string> = {
   cos: 'COS: the account, its key and the regions to watch',
   slack: 'Slack: the app, the approval channel, and the HTTP port',
   approvals: 'Approvals and the audit trail',
+  audit: 'Audit checkpoints outside Redis',
   watcher: 'The job watcher',
   redis: 'Redis',
   logging: 'Logging',

@@ -17,7 +17,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
-import type { EnvReader } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { StreamRecord } from '../redis/replies.js';
 import { decodeEntry } from './codec.js';
@@ -310,36 +309,4 @@ export class CheckpointScheduler {
     this.timer = undefined;
     await this.running;
   }
-}
-
-export interface CheckpointSettings {
-  /** AUDIT_CHECKPOINT_INTERVAL_MINUTES (default 60). */
-  intervalMs: number;
-  /** AUDIT_CHECKPOINT_FILE: a path, or '-' for stdout; absent when not set. */
-  file?: string;
-  /** AUDIT_CHANNEL_ID, defaulting to the approval channel. */
-  channelId: string;
-}
-
-/**
- * Reads the checkpoint settings; problems are collected on the reader like every other setting.
- * `approvalChannelId` is SLACK_CHANNEL_ID as already read.
- */
-export function readCheckpointSettings(reader: EnvReader, approvalChannelId: string): CheckpointSettings {
-  const minutes = reader.integer('AUDIT_CHECKPOINT_INTERVAL_MINUTES', 60, 1, 7 * 24 * 60);
-  const file = reader.optional('AUDIT_CHECKPOINT_FILE');
-  if (file !== undefined && (file.includes('\0') || file.length > 4096)) {
-    reader.problems.push('AUDIT_CHECKPOINT_FILE is malformed: expected a file path, or - for stdout');
-  }
-  const channelId = reader.matching(
-    'AUDIT_CHANNEL_ID',
-    /^[CG][A-Z0-9]{2,}$/,
-    'a channel id such as C0123ABCD (checkpoints go to SLACK_CHANNEL_ID when it is not set)',
-    false,
-  );
-  return {
-    intervalMs: minutes * 60_000,
-    ...(file !== undefined && !file.includes('\0') && file.length <= 4096 ? { file } : {}),
-    channelId: channelId ?? approvalChannelId,
-  };
 }

@@ -3,6 +3,7 @@
  * echoing a secret value. Things that are allowed but unwise come back as warnings for the caller to log.
  */
 import { type ApprovalConfig, readApprovalConfig } from './approvals.js';
+import { type AuditConfig, readAuditConfig } from './audit.js';
 import { type CosConfig, readCosConfig } from './cos.js';
 import { type LoggingConfig, readLoggingConfig } from './logging.js';
 import { SettingReader } from './reader.js';
@@ -12,6 +13,7 @@ import { type Env, environmentSource, type SettingSource } from './source.js';
 import { readWatcherConfig, type WatcherConfig } from './watcher.js';
 
 export { type ApprovalConfig, readApprovalConfig } from './approvals.js';
+export { type AuditConfig, readAuditConfig } from './audit.js';
 export { type CosConfig, loadCosConfig, readCosConfig } from './cos.js';
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LoggingConfig, readLoggingConfig } from './logging.js';
 export { ConfigError, EnvReader, SettingReader } from './reader.js';
@@ -26,6 +28,7 @@ export interface AppConfig {
   cos: CosConfig;
   redis: RedisConfig;
   approvals: ApprovalConfig;
+  audit: AuditConfig;
   watcher: WatcherConfig;
   slack: SlackConfig;
 }
@@ -40,12 +43,14 @@ export interface LoadedConfig {
 /** Every setting from one source; throws a ConfigError listing every problem. */
 export function loadConfig(source: SettingSource): LoadedConfig {
   const reader = new SettingReader(source);
+  const slack = readSlackConfig(reader);
   const app: AppConfig = {
     cos: readCosConfig(reader),
     redis: readRedisConfig(reader),
     approvals: readApprovalConfig(reader),
+    audit: readAuditConfig(reader, slack.channelId),
     watcher: readWatcherConfig(reader),
-    slack: readSlackConfig(reader),
+    slack,
   };
   const logging = readLoggingConfig(reader);
   reader.throwIfProblems();

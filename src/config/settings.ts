@@ -3,7 +3,7 @@
  * here; `.env.example`, the README's Settings table and the Kubernetes manifests are checked against it.
  */
 
-export type SettingSection = 'cos' | 'slack' | 'approvals' | 'watcher' | 'redis' | 'logging';
+export type SettingSection = 'cos' | 'slack' | 'approvals' | 'audit' | 'watcher' | 'redis' | 'logging';
 
 export interface Setting {
   readonly name: string;
@@ -157,6 +157,28 @@ export const SETTINGS = catalogue({
     secret: true,
     meaning:
       'recommended: key the audit chain with HMAC-SHA256 (at least 16 bytes, e.g. openssl rand -hex 32); a warning at start when unset',
+  },
+  AUDIT_CHECKPOINT_INTERVAL_MINUTES: {
+    section: 'audit',
+    required: false,
+    default: '60',
+    secret: false,
+    meaning: 'how often the audit chain head is anchored outside Redis, when the chain moved',
+    range: { min: 1, max: 7 * 24 * 60 },
+  },
+  AUDIT_CHECKPOINT_FILE: {
+    section: 'audit',
+    required: false,
+    secret: false,
+    meaning: 'append audit checkpoints as JSON lines to this file, or - for stdout (a SIEM); unset: no file',
+    example: '/var/log/cosjob/checkpoints.jsonl',
+  },
+  AUDIT_CHANNEL_ID: {
+    section: 'audit',
+    required: false,
+    secret: false,
+    meaning: 'channel audit checkpoints are posted to (default SLACK_CHANNEL_ID)',
+    example: 'C0AUDIT123',
   },
   POLL_INTERVAL_SECONDS: {
     section: 'watcher',

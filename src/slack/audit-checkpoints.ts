@@ -11,7 +11,7 @@ import type { WebClient } from '@slack/web-api';
 import type { CheckpointSet } from '../audit/checkpoint-verify.js';
 import type { AuditCheckpoint, CheckpointPublisher } from '../audit/checkpoints.js';
 import { parseCheckpoint } from '../audit/checkpoints.js';
-import { type Env, EnvReader } from '../config.js';
+import { type Env, EnvReader } from '../config/index.js';
 import { registerSecret } from '../logger.js';
 import { terminalWebClient } from './terminal-client.js';
 
@@ -130,22 +130,16 @@ export async function readSlackCheckpoints(
  */
 export async function loadSlackCheckpoints(env: Env): Promise<CheckpointSet> {
   const reader = new EnvReader(env);
+  // Reading checkpoints from Slack needs the bot token, and AUDIT_CHANNEL_ID or SLACK_CHANNEL_ID.
   const botToken = reader.matching(
     'SLACK_BOT_TOKEN',
     /^xoxb-[A-Za-z0-9-]+$/,
     'a bot token starting with xoxb-',
     true,
-    'reading checkpoints from Slack needs the bot token',
   );
   const channel =
     reader.matching('AUDIT_CHANNEL_ID', /^[CG][A-Z0-9]{2,}$/, 'a channel id such as C0123ABCD', false) ??
-    reader.matching(
-      'SLACK_CHANNEL_ID',
-      /^[CG][A-Z0-9]{2,}$/,
-      'a channel id such as C0123ABCD',
-      true,
-      'set AUDIT_CHANNEL_ID (or SLACK_CHANNEL_ID) to the channel checkpoints are posted to',
-    );
+    reader.matching('SLACK_CHANNEL_ID', /^[CG][A-Z0-9]{2,}$/, 'a channel id such as C0123ABCD', true);
   const apiUrl = reader.url('SLACK_API_URL', ['http:', 'https:'], false);
   reader.throwIfProblems();
   registerSecret(botToken);

@@ -18,11 +18,10 @@ import {
   checkpointLine,
   parseCheckpoint,
   readChainHead,
-  readCheckpointSettings,
 } from '../../src/audit/checkpoints.js';
 import { RedisAuditTrail } from '../../src/audit/trail.js';
 import { ManualClock } from '../../src/clock.js';
-import { EnvReader } from '../../src/config.js';
+import { EnvReader, readAuditConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { useRedis } from '../helpers/redis.js';
 import { entry, JOB_A, keysFor, SteppingClock, useClients } from './support.js';
@@ -243,9 +242,9 @@ describe('the scheduler', () => {
 describe('settings', () => {
   it('default to hourly, no file, and the approval channel', () => {
     const reader = new EnvReader({});
-    expect(readCheckpointSettings(reader, 'C0APPROVE')).toEqual({
-      intervalMs: HOUR_MS,
-      channelId: 'C0APPROVE',
+    expect(readAuditConfig(reader, 'C0APPROVE')).toEqual({
+      checkpointIntervalMs: HOUR_MS,
+      checkpointChannelId: 'C0APPROVE',
     });
     expect(reader.problems).toEqual([]);
   });
@@ -256,12 +255,14 @@ describe('settings', () => {
       AUDIT_CHECKPOINT_FILE: '/var/log/cosjob/checkpoints.jsonl',
       AUDIT_CHANNEL_ID: 'C0AUDIT',
     });
-    expect(readCheckpointSettings(reader, 'C0APPROVE')).toEqual({
-      intervalMs: 15 * 60_000,
-      file: '/var/log/cosjob/checkpoints.jsonl',
-      channelId: 'C0AUDIT',
+    expect(readAuditConfig(reader, 'C0APPROVE')).toEqual({
+      checkpointIntervalMs: 15 * 60_000,
+      checkpointFile: '/var/log/cosjob/checkpoints.jsonl',
+      checkpointChannelId: 'C0AUDIT',
     });
-    expect(readCheckpointSettings(new EnvReader({ AUDIT_CHECKPOINT_FILE: '-' }), 'C0APPROVE').file).toBe('-');
+    expect(readAuditConfig(new EnvReader({ AUDIT_CHECKPOINT_FILE: '-' }), 'C0APPROVE').checkpointFile).toBe(
+      '-',
+    );
   });
 
   it('name every malformed value', () => {
@@ -270,7 +271,7 @@ describe('settings', () => {
       AUDIT_CHANNEL_ID: '#audit',
       AUDIT_CHECKPOINT_FILE: 'a\0b',
     });
-    readCheckpointSettings(reader, 'C0APPROVE');
+    readAuditConfig(reader, 'C0APPROVE');
     expect(reader.problems).toHaveLength(3);
     expect(reader.problems.join('\n')).toMatch(/AUDIT_CHECKPOINT_INTERVAL_MINUTES is malformed/);
     expect(reader.problems.join('\n')).toMatch(/AUDIT_CHANNEL_ID is malformed/);

@@ -100,6 +100,7 @@ export class E2E {
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
       },
+      audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL },
       watcher: {
         pollIntervalSeconds: 60,
         ...(options.autoCancelAfterHours !== undefined

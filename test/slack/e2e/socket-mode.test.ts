@@ -65,6 +65,7 @@ async function startStack(): Promise<Stack> {
       requiredApprovals: 1,
       requireCancelReason: true,
     },
+    audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL },
     watcher: { pollIntervalSeconds: 60 },
     // No signingSecret: Socket Mode needs none, and the app must not fall back to HTTP.
     slack: { botToken: BOT_TOKEN, appToken: APP_TOKEN, channelId: CHANNEL, port: 0, apiUrl: slack.apiUrl },
