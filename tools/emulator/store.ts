@@ -158,7 +158,7 @@ export interface JobRecord {
 
 export interface ListPage {
   jobs: JobRecord[];
-  /** The last JobId of the page, or '' when no further matching job exists. */
+  /** The last JobId of the page, or '' when no further matching job exists (unless tokenOnLastPage). */
   nextToken: string;
 }
 
@@ -383,11 +383,14 @@ export class JobStore {
     return record;
   }
 
-  /** @internal One ListJobs page in creation order. Returns undefined when nextToken names no job here. */
+  /**
+   * @internal One ListJobs page in creation order. Returns undefined when nextToken names no job here.
+   * `tokenOnLastPage` puts the last JobId in NextToken even when no matching job follows.
+   */
   page(
     uin: string,
     region: string,
-    filter: { status?: string; maxResults: number; nextToken?: string },
+    filter: { status?: string; maxResults: number; nextToken?: string; tokenOnLastPage?: boolean },
   ): ListPage | undefined {
     const partition = this.partitions.get(partitionKey(uin, region));
     let start = 0;
@@ -413,7 +416,7 @@ export class JobStore {
       }
     }
     const last = jobs[jobs.length - 1];
-    return { jobs, nextToken: more && last ? last.id : '' };
+    return { jobs, nextToken: (more || filter.tokenOnLastPage) && last ? last.id : '' };
   }
 
   /**
