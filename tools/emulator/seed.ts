@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { CreateJobInput, JobFailure, KnownJobStatus } from '../../src/cos/model.js';
 import { isKnownJobStatus, JOB_STATUSES } from '../../src/cos/model.js';
@@ -417,6 +417,11 @@ export function syntheticJobs(options: SyntheticJobsOptions): SeedJob[] {
       `total and suspended must be whole numbers with 0 <= suspended <= total; got ${total} and ${suspended}`,
     ]);
   }
+  // One operation object for all: the store derives its XML once per operation object, so 10,000 seed quickly.
+  const operation: SeedJob['operation'] = {
+    kind: 'COSPutObjectTagging',
+    tags: [{ key: 'synthetic', value: 'true' }],
+  };
   const jobs: SeedJob[] = [];
   let placed = 0;
   for (let i = 0; i < total; i++) {
@@ -429,7 +434,7 @@ export function syntheticJobs(options: SyntheticJobsOptions): SeedJob[] {
       status: waits ? 'Suspended' : 'Complete',
       description: waits ? `Synthetic job ${i + 1} waiting for approval` : `Synthetic job ${i + 1}`,
       totalTasks: 10,
-      operation: { kind: 'COSPutObjectTagging', tags: [{ key: 'synthetic', value: String(i + 1) }] },
+      operation,
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.uin !== undefined ? { uin: options.uin } : {}),
     });
@@ -466,7 +471,7 @@ export function applySeed(seed: readonly SeedJob[], context: SeedContext): numbe
       roleArn: job.roleArn ?? `qcs::cam::uin/${account.uin}:roleName/COS_Batch_QcsRole`,
       manifest: job.manifest ?? {
         objectArn: `qcs::cos:${region}:uid/${account.appId}:manifests-${account.appId}/batch/${name}.csv`,
-        etag: createHash('md5').update(name).digest('hex'),
+        etag: hash('md5', name),
         format: 'COSBatchOperations_CSV_V1',
         fields: ['Bucket', 'Key'],
       },
