@@ -54,7 +54,7 @@ export const DEFAULT_LIFECYCLE: Readonly<LifecycleOptions> = {
   defaultTotalTasks: 100,
 };
 
-/** COS terminates a job whose failure rate exceeds 50% once it has run more than 1,000 tasks [S8]. */
+/** COS terminates a job whose failure rate exceeds 50% once it has run more than 1,000 tasks (COS console documentation). */
 const FAILURE_THRESHOLD_TASKS = 1_000;
 
 export const DEFAULT_SUSPENDED_CAUSE =
