@@ -4,7 +4,7 @@ import { systemClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { AccountDirectory, resolveAccount, verifySignature } from './auth.js';
 import { answerWithFault } from './fault-answers.js';
-import { FaultInjector } from './faults.js';
+import { type ChosenFailure, FaultInjector } from './faults.js';
 import { type EmulatorState, HANDLERS } from './handlers/index.js';
 import { type EmulatorOptions, validateOptions } from './options.js';
 import { type Outcome, Responder } from './responder.js';
@@ -168,16 +168,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     stats.faultsFired += decision.fired;
     if (decision.latencyMs > 0 && !(await sleep(decision.latencyMs))) return;
     const failure = decision.failure;
-    const fault = (body: string | undefined) => {
-      logger.debug('emulator injected a fault', {
-        api,
-        kind: failure?.kind,
-        afterEffect: failure?.afterEffect,
-      });
-      if (failure) answerWithFault({ req, res, failure, api, resource, requestId, body }, responder, stats);
+    const injectFault = (chosen: ChosenFailure, body: string | undefined) => {
+      logger.debug('emulator injected a fault', { api, kind: chosen.kind, afterEffect: chosen.afterEffect });
+      answerWithFault({ req, res, failure: chosen, api, resource, requestId, body }, responder, stats);
     };
     if (failure && !failure.afterEffect) {
-      fault(undefined);
+      injectFault(failure, undefined);
       return;
     }
     const outcome = await serve(req, route, rawQuery, resource, requestId);
@@ -191,7 +187,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     if (closed) return;
     if (failure) {
-      fault(outcome.error ? undefined : outcome.body);
+      injectFault(failure, outcome.error ? undefined : outcome.body);
       return;
     }
     responder.sendOutcome(res, api, outcome, requestId);
