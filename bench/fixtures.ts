@@ -1,7 +1,8 @@
 /** Realistic inputs shared by the suites: an account, job requests, COS XML bodies, audit entries. */
 import { randomBytes } from 'node:crypto';
 import type { AuditAction, AuditEntry } from '../src/audit/types.js';
-import type { CreateJobInput, JobFailure } from '../src/cos/model.js';
+import type { JobFailure } from '../src/cos/model.js';
+import type { CreateJobInput } from '../tools/cos/create-job-xml.js';
 import { renderDescribeJob, renderListJobs } from '../tools/emulator/render.js';
 import { DEFAULT_LIFECYCLE, JobStore } from '../tools/emulator/server.js';
 

@@ -11,7 +11,6 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfig } from '../src/config.js';
-import type { CreateJobInput } from '../src/cos/model.js';
 import { isFinished } from '../src/cos/model.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import {
@@ -25,6 +24,7 @@ import {
 import { KeySpace } from '../src/redis/keys.js';
 import { replyArray, replyString, UnexpectedReplyError } from '../src/redis/replies.js';
 import { type Runtime, startRuntime } from '../src/runtime.js';
+import type { CreateJobInput } from '../tools/cos/create-job-xml.js';
 import {
   type EmulatedJob,
   type EmulatorAccount,

@@ -1,6 +1,6 @@
 /** 6. Slack Block Kit rendering: the job card and a 1,000-entry audit trail message. */
 import type { VerifyResult } from '../../src/audit/types.js';
-import { parseDescribeJob } from '../../src/cos/xml.js';
+import { parseDescribeJob } from '../../src/cos/xml/describe-job.js';
 import { type JobCardInput, jobCard } from '../../src/slack/blocks/job-card.js';
 import { auditEntryLine, auditTrailMessage } from '../../src/slack/blocks/thread.js';
 import { auditEntries, BENCH_REGION, xmlBodies } from '../fixtures.js';

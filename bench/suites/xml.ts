@@ -1,6 +1,7 @@
 /** 2. XML: cosjob's checked, typed parsing against fast-xml-parser's raw parse of the same body. */
 import { XMLParser } from 'fast-xml-parser';
-import { parseDescribeJob, parseListJobs } from '../../src/cos/xml.js';
+import { parseDescribeJob } from '../../src/cos/xml/describe-job.js';
+import { parseListJobs } from '../../src/cos/xml/list-jobs.js';
 import { xmlBodies } from '../fixtures.js';
 import { measure } from '../harness.js';
 import type { BenchParams } from '../params.js';

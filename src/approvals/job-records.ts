@@ -1,6 +1,6 @@
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
+import { jobRefKey } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
-import { trackedMember } from './keys.js';
 import type { RedisClient } from './ports.js';
 
 /** What people saw on the card: approval is refused if the job no longer matches it. */
@@ -129,7 +129,7 @@ export class JobRecords {
     ];
     // Tracked first: a crash in between leaves a member without a record (followTracked drops it), never a
     // record nobody follows. The two keys live in different slots, so one script cannot write both.
-    const member = trackedMember(region, job.id);
+    const member = jobRefKey({ region, jobId: job.id });
     const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
     if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
     const created = await this.redis.eval(
@@ -232,6 +232,6 @@ export class JobRecords {
   }
 
   async untrack(region: string, jobId: string): Promise<void> {
-    await this.redis.srem(this.keys.tracked(), trackedMember(region, jobId));
+    await this.redis.srem(this.keys.tracked(), jobRefKey({ region, jobId }));
   }
 }

@@ -1,10 +1,10 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { type CosJobsApi, isFinished, type Job } from '../cos/model.js';
+import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionService } from './decide.js';
 import type { JobRecord, JobRecords } from './job-records.js';
-import { parseTrackedMember } from './keys.js';
 import type { LeaderLease } from './leader.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 import type { Reconciler } from './reconciler.js';
@@ -105,7 +105,9 @@ export class JobWatcher {
     });
 
     const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
-    const announcedNow = new Set(regions.flatMap((r) => r.announced.map((id) => `${r.region}|${id}`)));
+    const announcedNow = new Set(
+      regions.flatMap((r) => r.announced.map((jobId) => jobRefKey({ region: r.region, jobId }))),
+    );
     const tracked = await this.followTracked(redeliver, announcedNow);
     return { leader: true, regions, tracked };
   }
@@ -168,9 +170,9 @@ export class JobWatcher {
    */
   private async followTracked(redeliver: boolean, announcedNow: ReadonlySet<string>): Promise<number> {
     const members = await this.o.records.tracked();
-    const inFlight = new Set((await this.o.reconciler.pendingIntents()).map((i) => `${i.region}|${i.jobId}`));
+    const inFlight = new Set((await this.o.reconciler.pendingIntents()).map(jobRefKey));
     for (const member of members) {
-      const ref = parseTrackedMember(member);
+      const { ref } = parseJobRefKey(member);
       if (!ref) continue;
       const client = this.o.clients.get(ref.region);
       if (!client) continue;

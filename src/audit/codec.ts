@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isValidRegion } from '../config.js';
+import { isValidJobId } from '../cos/validation.js';
 import type { StreamRecord } from '../redis/replies.js';
 import { AuditInputError } from './errors.js';
 import { HASH_PATTERN } from './hash.js';
@@ -55,7 +56,6 @@ const OPTIONAL_LIMITS: Record<OptionalField, number> = {
 
 /** Printable ASCII without spaces: safe in logs, Slack code spans and Redis field values. */
 const TOKEN_PATTERN = /^[\x21-\x7e]{1,200}$/;
-const JOB_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const SEQ_PATTERN = /^[1-9]\d{0,15}$/;
 const ACTION_PATTERN = /^[a-z][a-z_]{0,39}$/;
 /** Control characters other than tab and newline have no business in an audit line. */
@@ -124,8 +124,10 @@ export function prepareEntry(input: AuditEntryInput, newEntryId: () => string = 
   if (typeof input.region !== 'string' || !isValidRegion(input.region)) {
     problems.push('region must be a COS region such as ap-guangzhou');
   }
-  if (typeof input.jobId !== 'string' || !JOB_ID_PATTERN.test(input.jobId)) {
-    problems.push('jobId must be a COS JobId: 1–64 letters, digits, dots, dashes or underscores');
+  if (typeof input.jobId !== 'string' || !isValidJobId(input.jobId)) {
+    problems.push(
+      'jobId must be a COS JobId: 1–64 letters, digits, - and _, starting with a letter or digit',
+    );
   }
   const optional: Partial<Record<OptionalField, string>> = {};
   for (const field of OPTIONAL_FIELDS) {

@@ -2,6 +2,11 @@
  * The COS Batch Operations job client over undici: one instance per region, implementing the CosJobsApi
  * port. Every attempt is signed afresh; reads retry with backoff; state changes are never repeated
  * blindly but reconciled by reading the job back.
+ *
+ * Every call goes down one path in this file: `request()` (deadline, retries, skew correction, parsing)
+ * → `send()` (undici, bounded body) → `signedRequest()` (headers and signature). Around it: backoff in
+ * retry.ts, COS's clock in clock-skew.ts, the meaning of failures in transport-errors.ts, listing every
+ * page in pagination.ts and the read-back after an ambiguous UpdateJobStatus in read-back.ts.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,10 +14,10 @@ import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import type { CosConfig } from '../config.js';
 import { type Logger, registerSecret, silentLogger } from '../logger.js';
-import { type CosApiName, CosError, type CosErrorInit, CosValidationError } from './errors.js';
+import { ClockSkew } from './clock-skew.js';
+import { type CosApiName, CosError, CosValidationError } from './errors.js';
 import type {
   CosJobsApi,
-  CreateJobInput,
   Job,
   JobStatus,
   JobSummary,
@@ -24,32 +29,37 @@ import type {
   UpdateJobStatusResult,
 } from './model.js';
 import { statusUpdateTookEffect } from './model.js';
+import { listAllJobs } from './pagination.js';
+import { readBackStatusUpdate } from './read-back.js';
+import { backoffDelayMs, type CosRetryOptions, DEFAULT_RETRY } from './retry.js';
 import { cosAuthorization, encodePath, encodeQuery } from './signing.js';
+import {
+  deadlineError,
+  isAmbiguous,
+  rewrap,
+  type TransportTarget,
+  transportError,
+} from './transport-errors.js';
 import {
   validateJobId,
   validateJobStatusFilter,
   validateMaxResults,
   validateNextToken,
-  validatePriority,
   validateRegion,
   validateRequestedJobStatus,
   validateStatusUpdateReason,
 } from './validation.js';
+import { parseDescribeJob } from './xml/describe-job.js';
+import { parseCosError } from './xml/error-response.js';
+import { parseListJobs } from './xml/list-jobs.js';
 import {
-  buildCreateJobRequest,
   headerValue,
   MAX_RESPONSE_BYTES,
-  parseCosError,
-  parseCreateJob,
-  parseDescribeJob,
-  parseListJobs,
-  parseUpdateJobPriority,
-  parseUpdateJobStatus,
   type ResponseHeaders,
   readLimitedText,
   responseTooLarge,
-  type UpdateJobPriorityResult,
-} from './xml.js';
+} from './xml/response-body.js';
+import { parseUpdateJobStatus } from './xml/update-job-status.js';
 
 export interface CosClientTimeouts {
   /** TCP/TLS connect. Default 3000. */
@@ -60,15 +70,6 @@ export interface CosClientTimeouts {
   bodyMs?: number;
   /** Whole call including retries and backoff. Default 10000. */
   deadlineMs?: number;
-}
-
-export interface CosRetryOptions {
-  /** Attempts per read (ListJobs, DescribeJob), first one included. Default 4. */
-  maxAttempts?: number;
-  /** Backoff before retry n is uniform in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]. Default 200. */
-  baseDelayMs?: number;
-  /** Default 3000. */
-  maxDelayMs?: number;
 }
 
 export interface CosClientOptions {
@@ -98,13 +99,7 @@ export const DEFAULT_TIMEOUTS: Required<CosClientTimeouts> = {
   bodyMs: 5000,
   deadlineMs: 10_000,
 };
-export const DEFAULT_RETRY: Required<CosRetryOptions> = {
-  maxAttempts: 4,
-  baseDelayMs: 200,
-  maxDelayMs: 3000,
-};
 const DEFAULT_MAX_PAGES = 1000;
-const DEFAULT_PAGE_SIZE = 1000;
 /** The signature is valid from a minute before "now" (small skews) to ten minutes after. */
 const KEY_TIME_BEFORE_SECONDS = 60;
 const KEY_TIME_AFTER_SECONDS = 600;
@@ -128,71 +123,23 @@ export function createCosPool(origin: string, timeouts: CosClientTimeouts = {}, 
 export type { ListAllJobsOptions };
 export { statusUpdateTookEffect };
 
-interface RequestSpec {
+/** One COS API request, before signing. */
+export interface CosRequest {
   api: CosApiName;
   method: 'GET' | 'POST';
   /** Raw path; JobIds are validated, so it needs no escaping beyond encodePath. */
   path: string;
   query?: Readonly<Record<string, string>>;
+  /** An XML body, sent with its signed content-type and content-md5. */
   body?: string;
 }
 
-interface CosResponse {
+/** A complete answer, body read in full (and bounded). */
+export interface CosResponse {
   status: number;
   headers: ResponseHeaders;
   body: string;
   requestId: string | undefined;
-}
-
-const NOT_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause === error ? undefined : errorCode(cause);
-}
-
-function describeThrown(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-/** Same error, with more context and the cause chain kept. */
-function rewrap(error: CosError, changes: Partial<CosErrorInit>): CosError {
-  return new CosError({
-    code: error.code,
-    message: error.message,
-    ...(error.api === undefined ? {} : { api: error.api }),
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
-    ...(error.traceId === undefined ? {} : { traceId: error.traceId }),
-    ...(error.resource === undefined ? {} : { resource: error.resource }),
-    mayHaveReachedServer: error.mayHaveReachedServer,
-    completeAnswer: error.completeAnswer,
-    // Context does not make a failure worth repeating (e.g. an oversize body stays oversize).
-    ...(error.retryable ? {} : { retryable: false }),
-    cause: error.cause ?? error,
-    ...changes,
-  });
-}
-
-/** Failures after which nobody can say whether COS applied a state change. */
-function isAmbiguous(error: CosError): boolean {
-  if (!error.mayHaveReachedServer) return false;
-  if (error.code === 'NetworkError' || error.code === 'Timeout' || error.code === 'InvalidResponse')
-    return true;
-  return error.httpStatus !== undefined && error.httpStatus >= 500;
 }
 
 // Module-private: clients built by createCosClients release their shared pool through this.
@@ -209,13 +156,14 @@ export class CosJobsClient implements CosJobsApi {
   private readonly credentials: { secretId: string; secretKey: string; securityToken?: string };
   private readonly timeouts: Required<CosClientTimeouts>;
   private readonly retry: Required<CosRetryOptions>;
-  private readonly clock: Clock;
+  private readonly skew: ClockSkew;
+  /** Origin and limits, for the messages of transport failures. */
+  private readonly target: TransportTarget;
   private readonly logger: Logger;
   private readonly random: () => number;
   private readonly maxPages: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private clockOffsetMs = 0;
   private closed = false;
 
   constructor(options: CosClientOptions) {
@@ -252,6 +200,7 @@ export class CosJobsClient implements CosJobsApi {
     this.host = cosControlHost(options.uin, this.region);
     this.origin = options.endpoint === undefined ? `https://${this.host}` : endpointOrigin(options.endpoint);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts) };
+    this.target = { origin: this.origin, timeouts: this.timeouts };
     this.retry = { ...DEFAULT_RETRY, ...definedOnly(options.retry) };
     if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) {
       throw new CosValidationError(
@@ -259,8 +208,8 @@ export class CosJobsClient implements CosJobsApi {
         'retry.maxAttempts must be a whole number, 1 or more.',
       );
     }
-    this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.skew = new ClockSkew(options.clock ?? systemClock, this.logger, this.region);
     this.random = options.random ?? Math.random;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -269,7 +218,7 @@ export class CosJobsClient implements CosJobsApi {
 
   /** Milliseconds COS's clock is ahead of ours, learnt from a skew error's Date header. */
   get clockOffset(): number {
-    return this.clockOffsetMs;
+    return this.skew.offsetMs;
   }
 
   async listJobs(options: ListJobsOptions = {}): Promise<ListJobsPage> {
@@ -277,83 +226,19 @@ export class CosJobsClient implements CosJobsApi {
     if (options.status !== undefined) query.jobStatuses = validateJobStatusFilter(options.status);
     if (options.maxResults !== undefined) query.maxResults = String(validateMaxResults(options.maxResults));
     if (options.nextToken !== undefined) query.nextToken = validateNextToken(options.nextToken);
-    return this.execute({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
+    return this.request({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
       parseListJobs(response.body),
     );
   }
 
-  /**
-   * Every job, page after page. Stops on an empty page, a short page, an empty NextToken or one seen
-   * before (the end condition is UNCONFIRMED, so all four are honoured); a job listed twice is yielded
-   * once; more than `maxPages` pages is an error rather than an endless loop. A member that cannot be
-   * read is skipped with a warning and reported to `onBadMember`; it still counts towards the page size.
-   */
-  async *listAllJobs(options: ListAllJobsOptions = {}): AsyncGenerator<JobSummary, void, undefined> {
-    const pageSize =
-      options.maxResults === undefined ? DEFAULT_PAGE_SIZE : validateMaxResults(options.maxResults);
-    const status = options.status === undefined ? undefined : validateJobStatusFilter(options.status);
-    const maxPages = options.maxPages ?? this.maxPages;
-    const seenTokens = new Set<string>();
-    const seenJobs = new Set<string>();
-    let nextToken: string | undefined;
-    for (let page = 1; ; page++) {
-      if (page > maxPages) {
-        throw new CosError({
-          code: 'TooManyPages',
-          api: 'ListJobs',
-          message: `Listing jobs in ${this.region} stopped after ${maxPages} pages of ${pageSize}.`,
-          retryable: false,
-        });
-      }
-      const result = await this.listJobs({
-        maxResults: pageSize,
-        ...(status === undefined ? {} : { status }),
-        ...(nextToken === undefined ? {} : { nextToken }),
-      });
-      for (const bad of result.badMembers ?? []) {
-        this.logger.warn('ListJobs listed a job cosjob cannot read; skipping it', {
-          region: this.region,
-          page,
-          index: bad.index,
-          jobId: bad.jobId,
-          problem: bad.problem,
-        });
-        options.onBadMember?.({ ...bad, region: this.region, page });
-      }
-      for (const job of result.jobs) {
-        if (seenJobs.has(job.id)) continue;
-        seenJobs.add(job.id);
-        yield job;
-      }
-      const token = result.nextToken;
-      // Skipped members were still listed: counting them keeps a full page from looking like the last.
-      const listed = result.jobs.length + (result.badMembers?.length ?? 0);
-      if (listed === 0 || listed < pageSize || token === undefined) return;
-      if (seenTokens.has(token)) {
-        this.logger.warn('ListJobs returned a NextToken it returned before; stopping', {
-          region: this.region,
-          page,
-        });
-        return;
-      }
-      try {
-        validateNextToken(token);
-      } catch (error) {
-        throw new CosError({
-          code: 'InvalidResponse',
-          api: 'ListJobs',
-          message: `ListJobs returned a NextToken that cannot be sent back: ${describeThrown(error)}`,
-          cause: error,
-        });
-      }
-      seenTokens.add(token);
-      nextToken = token;
-    }
+  /** See pagination.ts: every job, page after page, each yielded once. */
+  listAllJobs(options: ListAllJobsOptions = {}): AsyncGenerator<JobSummary, void, undefined> {
+    return listAllJobs(this, options, { maxPages: this.maxPages, logger: this.logger });
   }
 
   async describeJob(jobId: string): Promise<Job> {
     const id = validateJobId(jobId);
-    return this.execute({ api: 'DescribeJob', method: 'GET', path: `/jobs/${id}` }, true, (response) =>
+    return this.request({ api: 'DescribeJob', method: 'GET', path: `/jobs/${id}` }, true, (response) =>
       parseDescribeJob(response.body),
     );
   }
@@ -379,10 +264,11 @@ export class CosJobsClient implements CosJobsApi {
     const status = validateRequestedJobStatus(requested);
     const statusUpdateReason = validateStatusUpdateReason(reason);
     const query: Record<string, string> = { requestedJobStatus: status };
-    if (statusUpdateReason !== undefined) query.statusUpdateReason = statusUpdateReason;
+    // An empty reason is omitted rather than sent as `statusUpdateReason=` (the Go SDK omits it too).
+    if (statusUpdateReason) query.statusUpdateReason = statusUpdateReason;
     let failure: CosError;
     try {
-      const result = await this.execute(
+      const result = await this.request(
         { api: 'UpdateJobStatus', method: 'POST', path: `/jobs/${id}/status`, query },
         false,
         (response): UpdateJobStatusResult => ({
@@ -404,24 +290,7 @@ export class CosJobsClient implements CosJobsApi {
         ...(observedStatus === undefined ? {} : { observedStatus }),
       };
     }
-    return this.reconcileStatusUpdate(id, status, failure);
-  }
-
-  async createJob(input: CreateJobInput): Promise<string> {
-    const body = buildCreateJobRequest(input);
-    return this.execute({ api: 'CreateJob', method: 'POST', path: '/jobs', body }, false, (response) =>
-      parseCreateJob(response.body),
-    );
-  }
-
-  async updateJobPriority(jobId: string, priority: number): Promise<UpdateJobPriorityResult> {
-    const id = validateJobId(jobId);
-    const query = { priority: String(validatePriority(priority)) };
-    return this.execute(
-      { api: 'UpdateJobPriority', method: 'POST', path: `/jobs/${id}/priority`, query },
-      false,
-      (response) => parseUpdateJobPriority(response.body),
-    );
+    return readBackStatusUpdate(this, this.logger, id, status, failure);
   }
 
   /** Closes the client's own pool, or releases its share of a pool from createCosClients. */
@@ -435,76 +304,6 @@ export class CosJobsClient implements CosJobsApi {
     await sharedPoolRelease.get(this)?.();
   }
 
-  // ---- Reconciliation ----
-
-  private async reconcileStatusUpdate(
-    jobId: string,
-    requested: RequestedJobStatus,
-    failure: CosError,
-  ): Promise<StatusUpdateOutcome> {
-    this.logger.warn('UpdateJobStatus failed ambiguously; reading the job back', {
-      region: this.region,
-      jobId,
-      requested,
-      code: failure.code,
-      httpStatus: failure.httpStatus,
-      requestId: failure.requestId,
-    });
-    let job: Job;
-    try {
-      job = await this.describeJob(jobId);
-    } catch (describeError) {
-      const detail =
-        describeError instanceof CosError ? describeError.summary : describeThrown(describeError);
-      return {
-        kind: 'unknown',
-        error: rewrap(failure, {
-          message: `${failure.message} (reading the job back also failed: ${detail})`,
-          cause: describeError,
-        }),
-      };
-    }
-    const verdict = statusUpdateTookEffect(requested, job.status);
-    this.logger.info('UpdateJobStatus reconciled', {
-      region: this.region,
-      jobId,
-      requested,
-      observedStatus: job.status,
-      verdict,
-      completeAnswer: failure.completeAnswer,
-    });
-    if (verdict === 'applied') {
-      return {
-        kind: 'applied',
-        reconciled: true,
-        result: {
-          jobId: job.id,
-          status: job.status,
-          ...(job.statusUpdateReason === undefined ? {} : { statusUpdateReason: job.statusUpdateReason }),
-        },
-      };
-    }
-    if (verdict === 'not_applied') {
-      if (failure.completeAnswer) return { kind: 'not_applied', error: failure, observedStatus: job.status };
-      // We stopped waiting, COS may not have: the request can still be queued or running there and apply
-      // after this read-back. Only a finished answer proves it will not.
-      return {
-        kind: 'unknown',
-        observedStatus: job.status,
-        error: rewrap(failure, {
-          message: `${failure.message} (the job still shows status ${job.status}, but the request may still reach COS and take effect; check the job again before repeating it)`,
-        }),
-      };
-    }
-    return {
-      kind: 'unknown',
-      error: rewrap(failure, {
-        message: `${failure.message} (the job now shows status ${job.status}, which cosjob cannot interpret)`,
-      }),
-      observedStatus: job.status,
-    };
-  }
-
   private async peekStatus(jobId: string): Promise<JobStatus | undefined> {
     try {
       return (await this.describeJob(jobId)).status;
@@ -515,20 +314,14 @@ export class CosJobsClient implements CosJobsApi {
 
   // ---- Transport ----
 
-  private now(): number {
-    return this.clock.now() + this.clockOffsetMs;
-  }
-
   /**
    * Runs one API call: signs and sends, retries reads on transient failures with full-jitter backoff,
    * corrects the clock once on a skew refusal (any API: the request was rejected before any effect),
-   * and parses a 2xx answer. Always rejects with a CosError.
+   * and parses a 2xx answer. Always rejects with a CosError. Every call the client makes goes through
+   * here; it is public so that tooling calling other COS APIs (tests creating jobs) shares the same
+   * signing, transport and error handling instead of a copy. `retryable`: a read, safe to repeat.
    */
-  private async execute<T>(
-    spec: RequestSpec,
-    retryable: boolean,
-    parse: (response: CosResponse) => T,
-  ): Promise<T> {
+  async request<T>(spec: CosRequest, retryable: boolean, parse: (response: CosResponse) => T): Promise<T> {
     if (this.closed) {
       throw new CosError({
         code: 'NetworkError',
@@ -565,14 +358,13 @@ export class CosJobsClient implements CosJobsApi {
         error = caught;
       }
 
-      if (error.isClockSkew && !skewCorrected && this.correctClock(serverDate, error)) {
+      if (error.isClockSkew && !skewCorrected && this.skew.learnFrom(serverDate, error)) {
         skewCorrected = true;
         attempt--;
         continue;
       }
       if (!retryable || !error.retryable || attempt >= this.retry.maxAttempts || signal.aborted) throw error;
-      const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-      const delayMs = Math.floor(this.random() * ceiling);
+      const delayMs = backoffDelayMs(this.retry, attempt, this.random);
       this.logger.warn('COS read failed; retrying', {
         api: spec.api,
         region: this.region,
@@ -585,44 +377,12 @@ export class CosJobsClient implements CosJobsApi {
       try {
         await sleep(delayMs, undefined, { signal });
       } catch {
-        throw this.deadlineError(spec.api, error);
+        throw deadlineError(spec.api, this.timeouts.deadlineMs, error);
       }
     }
   }
 
-  private correctClock(serverDate: string | undefined, error: CosError): boolean {
-    const serverMs = serverDate === undefined ? Number.NaN : Date.parse(serverDate);
-    if (Number.isNaN(serverMs)) {
-      this.logger.warn('COS reports clock skew but sent no usable Date header; cannot correct', {
-        region: this.region,
-        code: error.code,
-        requestId: error.requestId,
-      });
-      return false;
-    }
-    this.clockOffsetMs = serverMs - this.clock.now();
-    this.logger.warn('Corrected clock skew from the COS Date header', {
-      region: this.region,
-      offsetMs: this.clockOffsetMs,
-      code: error.code,
-    });
-    return true;
-  }
-
-  private deadlineError(api: CosApiName, last?: CosError): CosError {
-    return new CosError({
-      code: 'Timeout',
-      api,
-      message: `No complete answer from COS within the ${this.timeouts.deadlineMs} ms deadline${
-        last === undefined ? '' : ` (last failure: ${last.summary})`
-      }.`,
-      ...(last?.httpStatus === undefined ? {} : { httpStatus: last.httpStatus }),
-      ...(last?.requestId === undefined ? {} : { requestId: last.requestId }),
-      ...(last === undefined ? {} : { cause: last }),
-    });
-  }
-
-  private signedRequest(spec: RequestSpec): { path: string; headers: Record<string, string> } {
+  private signedRequest(spec: CosRequest): { path: string; headers: Record<string, string> } {
     const query = spec.query ?? {};
     const signed: Record<string, string> = { host: this.host, 'x-cos-appid': this.appId };
     if (this.credentials.securityToken !== undefined) {
@@ -632,7 +392,7 @@ export class CosJobsClient implements CosJobsApi {
       signed['content-type'] = 'application/xml';
       signed['content-md5'] = createHash('md5').update(spec.body, 'utf8').digest('base64');
     }
-    const nowSeconds = Math.floor(this.now() / 1000);
+    const nowSeconds = Math.floor(this.skew.now() / 1000);
     const authorization = cosAuthorization(
       { method: spec.method, path: spec.path, query, headers: signed },
       this.credentials,
@@ -642,7 +402,7 @@ export class CosJobsClient implements CosJobsApi {
     return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
   }
 
-  private async send(spec: RequestSpec, signal: AbortSignal): Promise<CosResponse> {
+  private async send(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {
     const { path, headers } = this.signedRequest(spec);
     let response: Dispatcher.ResponseData;
     try {
@@ -657,7 +417,7 @@ export class CosJobsClient implements CosJobsApi {
         bodyTimeout: this.timeouts.bodyMs,
       });
     } catch (error) {
-      throw this.transportError(spec.api, error, signal);
+      throw transportError(this.target, spec.api, error, signal);
     }
     const responseHeaders = response.headers as ResponseHeaders;
     const requestId = headerValue(responseHeaders, 'x-cos-request-id');
@@ -686,57 +446,9 @@ export class CosJobsClient implements CosJobsApi {
           cause: error,
         });
       }
-      throw this.transportError(spec.api, error, signal, response.statusCode);
+      throw transportError(this.target, spec.api, error, signal, response.statusCode);
     }
     return { status: response.statusCode, headers: responseHeaders, body, requestId };
-  }
-
-  private transportError(
-    api: CosApiName,
-    error: unknown,
-    signal: AbortSignal,
-    httpStatus?: number,
-  ): CosError {
-    const status = httpStatus === undefined ? {} : { httpStatus };
-    if (signal.aborted) return rewrap(this.deadlineError(api), { ...status, cause: error });
-    const code = errorCode(error);
-    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-    switch (code) {
-      case 'UND_ERR_CONNECT_TIMEOUT':
-        return new CosError({
-          code: 'Timeout',
-          api,
-          message: `Could not connect to ${this.origin} within ${this.timeouts.connectMs} ms.`,
-          mayHaveReachedServer: false,
-          cause: error,
-        });
-      case 'UND_ERR_HEADERS_TIMEOUT':
-        return new CosError({
-          code: 'Timeout',
-          api,
-          message: `COS sent no response headers within ${this.timeouts.headersMs} ms.`,
-          cause: error,
-        });
-      case 'UND_ERR_BODY_TIMEOUT':
-        return new CosError({
-          code: 'Timeout',
-          api,
-          ...status,
-          message: `The COS response body stalled for more than ${this.timeouts.bodyMs} ms.`,
-          cause: error,
-        });
-      default:
-        return new CosError({
-          code: 'NetworkError',
-          api,
-          ...status,
-          message: `${notSent ? 'Could not connect to' : 'The connection failed while talking to'} ${this.origin}: ${
-            code ?? 'error'
-          } (${describeThrown(error)}).`,
-          mayHaveReachedServer: !notSent,
-          cause: error,
-        });
-    }
   }
 }
 

@@ -4,12 +4,12 @@ export {
   type CosClientOverrides,
   type CosClientTimeouts,
   CosJobsClient,
-  type CosRetryOptions,
+  type CosRequest,
+  type CosResponse,
   closeCosClients,
   cosControlHost,
   createCosClients,
   createCosPool,
-  DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,
   statusUpdateTookEffect,
 } from './client.js';
@@ -26,6 +26,7 @@ export {
   sanitizeServerText,
 } from './errors.js';
 export * from './model.js';
+export { type CosRetryOptions, DEFAULT_RETRY } from './retry.js';
 export {
   MAX_JOB_ID_BYTES,
   MAX_PRIORITY,
@@ -38,11 +39,7 @@ export {
   validateRequestedJobStatus,
   validateStatusUpdateReason,
 } from './validation.js';
-export {
-  buildCreateJobRequest,
-  MAX_RESPONSE_BYTES,
-  parseCosError,
-  parseDescribeJob,
-  parseListJobs,
-  type UpdateJobPriorityResult,
-} from './xml.js';
+export { parseDescribeJob } from './xml/describe-job.js';
+export { parseCosError } from './xml/error-response.js';
+export { parseListJobs } from './xml/list-jobs.js';
+export { MAX_RESPONSE_BYTES } from './xml/response-body.js';

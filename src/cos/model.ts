@@ -159,31 +159,6 @@ export type StatusUpdateOutcome =
   | { kind: 'not_applied'; error: Error; observedStatus?: JobStatus }
   | { kind: 'unknown'; error: Error; observedStatus?: JobStatus };
 
-export interface CreateJobInput {
-  clientRequestToken: string;
-  confirmationRequired: boolean;
-  description?: string;
-  priority: number;
-  roleArn: string;
-  manifest: {
-    objectArn: string;
-    etag: string;
-    format?: string;
-    fields?: string[];
-  };
-  operation:
-    | {
-        kind: 'COSPutObjectCopy';
-        targetResource: string;
-        storageClass?: string;
-        extra?: Record<string, string>;
-      }
-    | { kind: 'COSInitiateRestoreObject'; expirationInDays: number; jobTier: 'Bulk' | 'Standard' }
-    | { kind: 'COSPutObjectTagging'; tags: { key: string; value: string }[] }
-    | { kind: 'COSDeleteObject' };
-  report?: { bucket: string; enabled: boolean; prefix?: string; reportScope: 'AllTasks' | 'FailedTasksOnly' };
-}
-
 /**
  * The port the approval engine depends on, one per configured region. The undici client implements it;
  * tests of the core may hand in any object that does.

@@ -22,11 +22,10 @@
  * Adding a key is one line: a method that calls `auditKey`, `jobKey` or `plainKey`.
  */
 
+import { isValidRegion } from '../config.js';
+import { isValidJobId } from '../cos/validation.js';
+
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** COS regions look like `ap-guangzhou`; anything with braces or colons would break tags or parsing. */
-const REGION_PATTERN = /^[a-z0-9-]{1,40}$/;
-/** COS JobIds are UUIDs in practice, documented as 1–64 bytes. */
-const JOB_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export class InvalidKeyPartError extends Error {
@@ -36,21 +35,33 @@ export class InvalidKeyPartError extends Error {
   }
 }
 
-function checked(value: string, pattern: RegExp, what: string, expected: string): string {
-  if (!pattern.test(value)) throw new InvalidKeyPartError(what, expected);
+function checked(value: string, valid: boolean, what: string, expected: string): string {
+  if (!valid) throw new InvalidKeyPartError(what, expected);
   return value;
 }
 
+// Regions and JobIds follow the same rules as everywhere else in cosjob; neither rule lets through a
+// brace, a colon or a `|`, so a part can never break a hash tag or the key text around it.
 function region(value: string): string {
-  return checked(value, REGION_PATTERN, 'the region', 'a COS region such as ap-guangzhou');
+  return checked(value, isValidRegion(value), 'the region', 'a COS region such as ap-guangzhou');
 }
 
 function jobId(value: string): string {
-  return checked(value, JOB_ID_PATTERN, 'the JobId', '1–64 letters, digits, dots, dashes or underscores');
+  return checked(
+    value,
+    isValidJobId(value),
+    'the JobId',
+    'a COS JobId: 1–64 letters, digits, - and _, starting with a letter or digit',
+  );
 }
 
 function name(value: string): string {
-  return checked(value, NAME_PATTERN, 'the key name', '1–64 letters, digits, dots, dashes or underscores');
+  return checked(
+    value,
+    NAME_PATTERN.test(value),
+    'the key name',
+    '1–64 letters, digits, dots, dashes or underscores',
+  );
 }
 
 export class KeySpace {
@@ -59,7 +70,7 @@ export class KeySpace {
   constructor(prefix: string) {
     this.prefix = checked(
       prefix,
-      PREFIX_PATTERN,
+      PREFIX_PATTERN.test(prefix),
       'the key prefix (REDIS_KEY_PREFIX)',
       '1–64 letters, digits or _ . : -',
     );

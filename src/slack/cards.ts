@@ -3,6 +3,7 @@ import type { ApprovalEngine } from '../approvals/engine.js';
 import type { JobRecord } from '../approvals/job-records.js';
 import type { AuditEntry, AuditTrail } from '../audit/types.js';
 import type { Job } from '../cos/model.js';
+import { jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
 import type { SlackMessage } from './blocks/text.js';
@@ -92,7 +93,7 @@ export class CardService {
   enqueueCard(region: string, jobId: string): void {
     this.o.poster.enqueue({
       kind: 'card',
-      key: `${region}|${jobId}`,
+      key: jobRefKey({ region, jobId }),
       region,
       jobId,
       build: async () => {

@@ -3,8 +3,8 @@
  * was wrong and the correct usage, and never reaches COS or the audit trail as an act.
  */
 import { JOB_STATUSES, type KnownJobStatus } from '../cos/model.js';
+import { jobIdProblem, regionProblem } from '../jobs/job-ref.js';
 import { validateReasonBytes } from './blocks/cancel-modal.js';
-import { jobIdProblem, regionProblem } from './job-ref.js';
 
 export type CosjobCommand =
   | { kind: 'help' }

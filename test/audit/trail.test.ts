@@ -202,6 +202,11 @@ describe('append', () => {
     expect(await redis.call('EXISTS', keys.auditLog())).toBe(0);
   });
 
+  it('refuses a JobId COS would refuse (a dot), like every other layer', async () => {
+    const { trail: audit } = trail();
+    await expect(audit.append(entry('a.b'))).rejects.toThrow(AuditInputError);
+  });
+
   it('accepts newlines and tabs in text but not other control characters', async () => {
     const { trail: audit } = trail();
     const written = await audit.append(entry(JOB_A, { reason: 'line one\n\tline two' }));

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 const ACCOUNT = {

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { type CosClientOptions, CosJobsClient } from '../../src/cos/client.js';
 import { CosError, CosValidationError } from '../../src/cos/errors.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
+import { createJob, updateJobPriority } from '../../tools/cos/test-client.js';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 const ACCOUNT = {
@@ -85,7 +86,7 @@ describe('the five APIs', () => {
     const input = jobInput({
       operation: { kind: 'COSPutObjectTagging', tags: [{ key: 'team', value: 'data & ml' }] },
     });
-    const jobId = await c.createJob(input);
+    const jobId = await createJob(c, input);
     expect(emulator.store.getJob(REGION, jobId)).toBeDefined();
 
     const created = await c.describeJob(jobId);
@@ -107,7 +108,7 @@ describe('the five APIs', () => {
     emulator.tick();
     expect((await c.describeJob(jobId)).status).toBe('Suspended');
 
-    expect(await c.updateJobPriority(jobId, 99)).toEqual({ jobId, priority: 99 });
+    expect(await updateJobPriority(c, jobId, 99)).toEqual({ jobId, priority: 99 });
     expect(emulator.store.getJob(REGION, jobId)?.priority).toBe(99);
 
     const page = await c.listJobs({ status: 'Suspended' });

@@ -16,6 +16,7 @@ import {
 import { CosError, CosValidationError } from '../../src/cos/errors.js';
 import { computeSignatureParts, parseAuthorization } from '../../src/cos/signing.js';
 import { createLogger } from '../../src/logger.js';
+import { createJob, updateJobPriority } from '../../tools/cos/test-client.js';
 
 const ACCOUNT = { uin: '100000000001', appId: '1250000000' };
 const SECRET_ID = 'AKIDclienttest0000000000000000000000';
@@ -241,11 +242,24 @@ describe('requests on the wire', () => {
     expect(request.headers['x-cos-security-token']).toBe('sts-token-abcdef');
   });
 
+  it('omits an empty statusUpdateReason instead of sending statusUpdateReason=', async () => {
+    const server = await startServer((_req, res) =>
+      xml(
+        res,
+        200,
+        `<UpdateJobStatusResult><JobId>${JOB_ID}</JobId><Status>Ready</Status></UpdateJobStatusResult>`,
+      ),
+    );
+    await client(server).updateJobStatus(JOB_ID, 'Ready', '');
+    expect(server.requests[0]!.query).toEqual({ requestedJobStatus: 'Ready' });
+    expect(server.requests[0]!.url).not.toContain('statusUpdateReason');
+  });
+
   it('sends CreateJob with an XML body, signed content-type and content-md5', async () => {
     const server = await startServer((_req, res) =>
       xml(res, 200, '<CreateJobResult><JobId>new-job-1</JobId></CreateJobResult>'),
     );
-    const jobId = await client(server).createJob({
+    const jobId = await createJob(client(server), {
       clientRequestToken: 'tok-1',
       confirmationRequired: true,
       priority: 5,
@@ -273,7 +287,7 @@ describe('requests on the wire', () => {
         `<UpdateJobPriorityResult><JobId>${JOB_ID}</JobId><Priority>77</Priority></UpdateJobPriorityResult>`,
       ),
     );
-    expect(await client(server).updateJobPriority(JOB_ID, 77)).toEqual({ jobId: JOB_ID, priority: 77 });
+    expect(await updateJobPriority(client(server), JOB_ID, 77)).toEqual({ jobId: JOB_ID, priority: 77 });
     expect(server.requests[0]!.query).toEqual({ priority: '77' });
     verifySignature(server.requests[0]!);
   });
@@ -287,7 +301,7 @@ describe('requests on the wire', () => {
       field: 'statusUpdateReason',
     });
     await expect(c.listJobs({ maxResults: 0 })).rejects.toMatchObject({ field: 'maxResults' });
-    await expect(c.updateJobPriority(JOB_ID, -1)).rejects.toMatchObject({ field: 'priority' });
+    await expect(updateJobPriority(c, JOB_ID, -1)).rejects.toMatchObject({ field: 'priority' });
     expect(server.requests).toHaveLength(0);
     expect(
       () =>
@@ -760,11 +774,12 @@ describe('listAllJobs', () => {
     return ids;
   }
 
-  it('follows NextToken and stops on a short page even when it carries a token', async () => {
+  it('keeps paging after a short page that carries a token, until the page is empty', async () => {
     const server = await pagedServer({
       '': { ids: ['a', 'b'], next: 'b' },
       b: { ids: ['c', 'd'], next: 'd' },
       d: { ids: ['e'], next: 'e' },
+      e: { ids: [], next: '' },
     });
     expect(await collect(client(server), { maxResults: 2, status: 'Suspended' })).toEqual([
       'a',
@@ -777,7 +792,29 @@ describe('listAllJobs', () => {
       { jobStatuses: 'Suspended', maxResults: '2' },
       { jobStatuses: 'Suspended', maxResults: '2', nextToken: 'b' },
       { jobStatuses: 'Suspended', maxResults: '2', nextToken: 'd' },
+      { jobStatuses: 'Suspended', maxResults: '2', nextToken: 'e' },
     ]);
+  });
+
+  it('does not take short pages for the end: 2-job pages under maxResults 1000 are all read', async () => {
+    const server = await pagedServer({
+      '': { ids: ['a', 'b'], next: 't1' },
+      t1: { ids: ['c', 'd'], next: 't2' },
+      t2: { ids: ['e', 'f'], next: '' },
+    });
+    expect(await collect(client(server), { status: 'Suspended' })).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('takes a 400 for the last JobId used as a token after a short page as the end', async () => {
+    const server = await pagedServer({ '': { ids: ['a', 'b'], next: 'b' } });
+    expect(await collect(client(server), { maxResults: 5 })).toEqual(['a', 'b']);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('a 400 on a full page follow-up is still an error', async () => {
+    const server = await pagedServer({ '': { ids: ['a', 'b'], next: 'b' } });
+    await expect(collect(client(server), { maxResults: 2 })).rejects.toMatchObject({ httpStatus: 400 });
   });
 
   it('stops on an empty NextToken and on an empty page', async () => {

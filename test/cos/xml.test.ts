@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CosError, CosValidationError } from '../../src/cos/errors.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
-import {
-  buildCreateJobRequest,
-  decodeXmlText,
-  MAX_RESPONSE_BYTES,
-  parseCosError,
-  parseCreateJob,
-  parseDescribeJob,
-  parseListJobs,
-  parseUpdateJobPriority,
-  parseUpdateJobStatus,
-  parseXmlDocument,
-  readLimitedText,
-} from '../../src/cos/xml.js';
+import { CosError } from '../../src/cos/errors.js';
+import { parseDescribeJob } from '../../src/cos/xml/describe-job.js';
+import { parseXmlDocument } from '../../src/cos/xml/document.js';
+import { decodeXmlText } from '../../src/cos/xml/entities.js';
+import { parseCosError } from '../../src/cos/xml/error-response.js';
+import { parseListJobs } from '../../src/cos/xml/list-jobs.js';
+import { MAX_RESPONSE_BYTES, readLimitedText } from '../../src/cos/xml/response-body.js';
+import { parseUpdateJobStatus } from '../../src/cos/xml/update-job-status.js';
 
 // The DescribeJob sample from the COS docs (cos-batch-jobs.md 2.2), with three failure reasons.
 const DESCRIBE_SAMPLE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -342,7 +335,7 @@ describe('parseListJobs', () => {
 });
 
 describe('other success bodies', () => {
-  it('parses UpdateJobStatus, CreateJob and UpdateJobPriority results', () => {
+  it('parses UpdateJobStatus results', () => {
     expect(
       parseUpdateJobStatus(
         '<UpdateJobStatusResult><JobId>j1</JobId><Status>Ready</Status><StatusUpdateReason>ok &lt;3</StatusUpdateReason></UpdateJobStatusResult>',
@@ -355,15 +348,6 @@ describe('other success bodies', () => {
     ).toEqual({
       jobId: 'j1',
       status: 'Cancelled',
-    });
-    expect(parseCreateJob('<CreateJobResult><JobId>007</JobId></CreateJobResult>')).toBe('007');
-    expect(
-      parseUpdateJobPriority(
-        '<UpdateJobPriorityResult><JobId>j1</JobId><Priority>42</Priority></UpdateJobPriorityResult>',
-      ),
-    ).toEqual({
-      jobId: 'j1',
-      priority: 42,
     });
   });
 });
@@ -537,118 +521,5 @@ describe('parseCosError', () => {
     expect(error.message).not.toContain('0123456789abcdef0123456789abcdef01234567');
     expect(error.message).not.toContain('8b2751e77f43a0995d6e9eb9477f4b685cca4172');
     expect(error.message).toContain('[authorization redacted]');
-  });
-});
-
-describe('buildCreateJobRequest', () => {
-  const input: CreateJobInput = {
-    clientRequestToken: 'token-1',
-    confirmationRequired: true,
-    description: `a <b> & "c" 'd' 中文`,
-    priority: 10,
-    roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
-    manifest: {
-      objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:src-1250000000/m.csv',
-      etag: '"abc123"',
-    },
-    operation: {
-      kind: 'COSPutObjectCopy',
-      targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:dst-1250000000',
-      storageClass: 'STANDARD_IA',
-      extra: { MetadataDirective: 'Copy', 'NewObjectMetadata.CacheControl': 'max-age=60' },
-    },
-    report: {
-      bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:rep-1250000000',
-      enabled: true,
-      prefix: 'r/',
-      reportScope: 'FailedTasksOnly',
-    },
-  };
-
-  it('builds well-formed XML that round-trips through the parser with escaping intact', () => {
-    const xml = buildCreateJobRequest(input);
-    expect(xml).toContain('<Description>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; 中文</Description>');
-    expect(xml).toContain('<ETag>&quot;abc123&quot;</ETag>');
-    const document = parseXmlDocument(xml) as { CreateJobRequest: Record<string, unknown> };
-    const request = document.CreateJobRequest;
-    expect(request.Description).toBe(input.description);
-    expect(request.ConfirmationRequired).toBe('true');
-    expect(request.Priority).toBe('10');
-    expect(request.Manifest).toEqual({
-      Location: { ETag: '"abc123"', ObjectArn: input.manifest.objectArn },
-      Spec: { Fields: { member: ['Bucket', 'Key'] }, Format: 'COSBatchOperations_CSV_V1' },
-    });
-    expect(request.Operation).toEqual({
-      COSPutObjectCopy: {
-        TargetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:dst-1250000000',
-        StorageClass: 'STANDARD_IA',
-        MetadataDirective: 'Copy',
-        NewObjectMetadata: { CacheControl: 'max-age=60' },
-      },
-    });
-    expect(request.Report).toEqual({
-      Bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:rep-1250000000',
-      Enabled: 'true',
-      Format: 'Report_CSV_V1',
-      Prefix: 'r/',
-      ReportScope: 'FailedTasksOnly',
-    });
-  });
-
-  it('builds the other operation kinds', () => {
-    const restore = buildCreateJobRequest({
-      ...input,
-      operation: { kind: 'COSInitiateRestoreObject', expirationInDays: 7, jobTier: 'Bulk' },
-    });
-    expect(restore).toContain(
-      '<COSInitiateRestoreObject><ExpirationInDays>7</ExpirationInDays><JobTier>Bulk</JobTier></COSInitiateRestoreObject>',
-    );
-    const del = buildCreateJobRequest({
-      ...input,
-      operation: { kind: 'COSDeleteObject' },
-      report: undefined,
-    });
-    expect(del).toContain('<Operation><COSDeleteObject></COSDeleteObject></Operation>');
-    expect(del).not.toContain('<Report>');
-    const tags = buildCreateJobRequest({
-      ...input,
-      operation: { kind: 'COSPutObjectTagging', tags: [{ key: 'k&', value: 'v' }] },
-    });
-    expect(tags).toContain('<COSTag><Key>k&amp;</Key><Value>v</Value></COSTag>');
-  });
-
-  it('refuses input COS would reject or XML cannot carry', () => {
-    const bad: [string, CreateJobInput][] = [
-      ['clientRequestToken', { ...input, clientRequestToken: '' }],
-      ['clientRequestToken', { ...input, clientRequestToken: 'x'.repeat(65) }],
-      ['description', { ...input, description: '中'.repeat(86) }],
-      ['description', { ...input, description: 'bell\u0007' }],
-      ['priority', { ...input, priority: -1 }],
-      [
-        'operation.expirationInDays',
-        { ...input, operation: { kind: 'COSInitiateRestoreObject', expirationInDays: 0, jobTier: 'Bulk' } },
-      ],
-      [
-        'operation.extra',
-        { ...input, operation: { kind: 'COSPutObjectCopy', targetResource: 't', extra: { 'a><b': 'x' } } },
-      ],
-      [
-        'operation.extra',
-        {
-          ...input,
-          operation: { kind: 'COSPutObjectCopy', targetResource: 't', extra: { TargetResource: 'x' } },
-        },
-      ],
-    ];
-    for (const [field, value] of bad) {
-      let caught: unknown;
-      try {
-        buildCreateJobRequest(value);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught, field).toBeInstanceOf(CosValidationError);
-      expect((caught as CosValidationError).field).toBe(field);
-    }
   });
 });

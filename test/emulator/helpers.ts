@@ -2,8 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { XMLParser } from 'fast-xml-parser';
 import { Agent, request } from 'undici';
 import { ManualClock } from '../../src/clock.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
 import { cosAuthorization, encodePath, encodeQuery, type KeyTime } from '../../src/cos/signing.js';
+import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
 import {
   type EmulatorAccount,
   type EmulatorOptions,

@@ -1,7 +1,7 @@
 import { ManualClock } from '../../src/clock.js';
 import { CosJobsClient } from '../../src/cos/client.js';
-import type { CreateJobInput } from '../../src/cos/model.js';
 import { silentLogger } from '../../src/logger.js';
+import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
 import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 export const TEST_ACCOUNT = {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isValidRegion } from '../../src/config.js';
+import { isValidJobId } from '../../src/cos/validation.js';
 import { hashTagOf, InvalidKeyPartError, KeySpace } from '../../src/redis/keys.js';
 
 const REGION = 'ap-guangzhou';
@@ -86,6 +88,20 @@ describe('KeySpace', () => {
     expect(() => keys.auditJobStream('ap-guangzhou}', JOB)).toThrow(/region/);
     expect(() => keys.jobClaim(REGION, 'a:b')).toThrow(/JobId/);
     expect(() => keys.jobClaim(REGION, 'x'.repeat(65))).toThrow(/JobId/);
+    // A dot is no more a JobId here than at COS: one rule (cos/validation) for keys, requests and Slack.
+    expect(() => keys.jobRecord(REGION, 'a.b')).toThrow(/JobId/);
+    expect(() => keys.auditJobStream(REGION, '..')).toThrow(/JobId/);
     expect(() => keys.leader('a b')).toThrow(/key name/);
+  });
+
+  it('accepts exactly the JobIds and regions the COS client accepts', () => {
+    for (const jobId of [JOB, 'a', 'A_b-c', 'a'.repeat(64), 'a.b', '..', '-a', '_a', 'é', '']) {
+      if (isValidJobId(jobId)) expect(keys.auditJobStream(REGION, jobId)).toContain(jobId);
+      else expect(() => keys.jobClaim(REGION, jobId), jobId).toThrow(/JobId/);
+    }
+    for (const region of ['ap-guangzhou', 'na-siliconvalley', 'x', 'ap-', 'AP-GUANGZHOU']) {
+      if (isValidRegion(region)) expect(keys.jobClaim(region, JOB)).toContain(region);
+      else expect(() => keys.jobClaim(region, JOB), region).toThrow(/region/);
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { isoSeconds, type JobRecord, type ListPage, quotedEtag } from './store.js';
+import { isoSeconds, type ListPage, quotedEtag, type StoredJob } from './store.js';
 import { leaf, node, renderDocument, type XmlNode } from './xml.js';
 
 /** Success bodies, with the roots and element names COS documents (ListJobsResult, DescribeJobResult, …). */
 
-function progressNode(record: JobRecord): XmlNode {
+function progressNode(record: StoredJob): XmlNode {
   return node('ProgressSummary', [
     leaf('NumberOfTasksFailed', record.failedTasks),
     leaf('NumberOfTasksSucceeded', record.succeededTasks),
@@ -15,11 +15,11 @@ function optionalLeaf(name: string, value: string | undefined): XmlNode | undefi
   return value === undefined ? undefined : leaf(name, value);
 }
 
-export function renderCreateJob(record: JobRecord): string {
+export function renderCreateJob(record: StoredJob): string {
   return renderDocument(node('CreateJobResult', [leaf('JobId', record.id)]));
 }
 
-export function renderDescribeJob(record: JobRecord): string {
+export function renderDescribeJob(record: StoredJob): string {
   const input = record.input;
   const manifest = input.manifest;
   // COS sends one empty JobFailure when there is none (the documented sample); clients must skip it.
@@ -99,13 +99,13 @@ export function renderListJobs(page: ListPage): string {
   return renderDocument(node('ListJobsResult', [node('Jobs', members), leaf('NextToken', page.nextToken)]));
 }
 
-export function renderUpdateJobPriority(record: JobRecord): string {
+export function renderUpdateJobPriority(record: StoredJob): string {
   return renderDocument(
     node('UpdateJobPriorityResult', [leaf('JobId', record.id), leaf('Priority', record.priority)]),
   );
 }
 
-export function renderUpdateJobStatus(record: JobRecord): string {
+export function renderUpdateJobStatus(record: StoredJob): string {
   return renderDocument(
     node('UpdateJobStatusResult', [
       leaf('JobId', record.id),

@@ -1,7 +1,8 @@
 import { hash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { CreateJobInput, JobFailure, KnownJobStatus } from '../../src/cos/model.js';
+import type { JobFailure, KnownJobStatus } from '../../src/cos/model.js';
 import { isKnownJobStatus, JOB_STATUSES } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../cos/create-job-xml.js';
 import type { AccountDirectory, EmulatorAccount } from './auth.js';
 import type { PagingOptions } from './options.js';
 import type { JobStore } from './store.js';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  CreateJobInput,
   Job,
   JobFailure,
   JobOperation,
@@ -9,6 +8,7 @@ import type {
   OperationKind,
 } from '../../src/cos/model.js';
 import { isFinished } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../cos/create-job-xml.js';
 import { operationNode, type XmlNode } from './xml.js';
 
 /**
@@ -124,8 +124,8 @@ export class JobStoreError extends Error {
   }
 }
 
-/** Internal mutable state of one job. Exported for the server's renderers only. */
-export interface JobRecord {
+/** The store's own mutable state of one job (callers get `EmulatedJob` snapshots). Exported for the renderers only. */
+export interface StoredJob {
   readonly seq: number;
   readonly id: string;
   readonly uin: string;
@@ -157,15 +157,15 @@ export interface JobRecord {
 }
 
 export interface ListPage {
-  jobs: JobRecord[];
+  jobs: StoredJob[];
   /** The last JobId of the page, or '' when no further matching job exists (unless tokenOnLastPage). */
   nextToken: string;
 }
 
 class Partition {
   /** Creation order; a record's seq is its index here (jobs are never removed one by one). */
-  readonly order: JobRecord[] = [];
-  readonly byId = new Map<string, JobRecord>();
+  readonly order: StoredJob[] = [];
+  readonly byId = new Map<string, StoredJob>();
   readonly tokens = new Set<string>();
 }
 
@@ -237,7 +237,7 @@ export interface JobStoreOptions {
 export class JobStore {
   private readonly partitions = new Map<string, Partition>();
   /** Jobs the lifecycle can still move: tick() visits only these. */
-  private readonly moving = new Set<JobRecord>();
+  private readonly moving = new Set<StoredJob>();
   private readonly operations = new WeakMap<object, { xml: XmlNode; operation: JobOperation }>();
   private readonly now: () => number;
   readonly lifecycle: LifecycleOptions;
@@ -327,13 +327,13 @@ export class JobStore {
   // ---- internal API used by the HTTP layer ----
 
   /** @internal */
-  record(scope: RegionScope, id: string): JobRecord | undefined {
+  record(scope: RegionScope, id: string): StoredJob | undefined {
     const { uin, region } = this.resolve(scope);
     return this.partitions.get(partitionKey(uin, region))?.byId.get(id);
   }
 
   /** @internal Inserts a job posted over HTTP; a repeated ClientRequestToken is refused as COS does. */
-  insert(uin: string, region: string, input: CreateJobInput, opts: CreateJobOptions = {}): JobRecord {
+  insert(uin: string, region: string, input: CreateJobInput, opts: CreateJobOptions = {}): StoredJob {
     const partition = this.partition(uin, region);
     const id = opts.id ?? randomUUID();
     if (id === '' || byteLength(id) > 64) {
@@ -357,7 +357,7 @@ export class JobStore {
     if (!Number.isInteger(totalTasks) || totalTasks < 0) {
       throw new JobStoreError('InvalidInput', `totalTasks must be a whole number >= 0, got ${totalTasks}`);
     }
-    const record: JobRecord = {
+    const record: StoredJob = {
       seq: partition.order.length,
       id,
       uin,
@@ -410,7 +410,7 @@ export class JobStore {
       if (after === undefined) return undefined;
       start = after.seq + 1;
     }
-    const jobs: JobRecord[] = [];
+    const jobs: StoredJob[] = [];
     if (partition === undefined) return { jobs, nextToken: '' };
     const order = partition.order;
     let index = start;
@@ -435,7 +435,7 @@ export class JobStore {
    * owns the wording. Ready on an already-Ready job is a 'transition' error (documented choice).
    */
   requestStatus(
-    record: JobRecord,
+    record: StoredJob,
     requested: 'Ready' | 'Cancelled',
     reason: string | undefined,
   ): 'ok' | 'finished' | 'transition' {
@@ -455,7 +455,7 @@ export class JobStore {
 
   // ---- lifecycle ----
 
-  private enterInitial(record: JobRecord, status: JobStatus, now: number, opts: CreateJobOptions): void {
+  private enterInitial(record: StoredJob, status: JobStatus, now: number, opts: CreateJobOptions): void {
     if (status === 'Complete' && opts.succeededTasks === undefined && opts.failedTasks === undefined) {
       record.succeededTasks = record.totalTasks;
     }
@@ -470,7 +470,7 @@ export class JobStore {
     this.enter(record, status, MOVING_STATUSES.has(status) ? now : settledAt);
   }
 
-  private enter(record: JobRecord, status: JobStatus, at: number): void {
+  private enter(record: StoredJob, status: JobStatus, at: number): void {
     record.status = status;
     record.phaseStartMs = at;
     if (status === 'Active') {
@@ -490,13 +490,13 @@ export class JobStore {
     else this.moving.delete(record);
   }
 
-  private startFailing(record: JobRecord, reasons: JobFailure[], at: number): void {
+  private startFailing(record: StoredJob, reasons: JobFailure[], at: number): void {
     record.failureReasons = [...reasons];
     record.pendingFailure = undefined;
     this.enter(record, 'Failing', at);
   }
 
-  private advance(record: JobRecord, now: number): void {
+  private advance(record: StoredJob, now: number): void {
     const life = this.lifecycle;
     // Several steps may have elapsed since the last tick; each starts when the previous one ended.
     for (let guard = 0; guard < 16; guard++) {
@@ -544,7 +544,7 @@ export class JobStore {
   }
 
   /** Updates the counters; returns true when the job left Active (so the caller keeps stepping). */
-  private advanceActive(record: JobRecord, now: number): boolean {
+  private advanceActive(record: StoredJob, now: number): boolean {
     if (record.pendingFailure) {
       this.startFailing(record, record.pendingFailure, now);
       return true;
@@ -604,7 +604,7 @@ export class JobStore {
     return partition;
   }
 
-  private mustRecord(scope: RegionScope, id: string): JobRecord {
+  private mustRecord(scope: RegionScope, id: string): StoredJob {
     const record = this.record(scope, id);
     if (record === undefined) {
       const { uin, region } = this.resolve(scope);
@@ -613,7 +613,7 @@ export class JobStore {
     return record;
   }
 
-  private snapshot(record: JobRecord): EmulatedJob {
+  private snapshot(record: StoredJob): EmulatedJob {
     const input = record.input;
     const job: EmulatedJob = {
       id: record.id,

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { CreateJobInput } from '../../src/cos/model.js';
+import type { CreateJobInput } from '../cos/create-job-xml.js';
 import { CosApiError, invalidArgument, invalidRequest, malformedXml } from './errors.js';
 
 /**

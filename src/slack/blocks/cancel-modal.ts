@@ -3,7 +3,7 @@
  * the card's location travels in private_metadata and comes back as untrusted text.
  */
 import type { ModalView } from '@slack/types';
-import { describeType, jobIdProblem, regionProblem } from '../job-ref.js';
+import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
 import { CANCEL_MODAL_CALLBACK_ID, MAX_REASON_BYTES, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
 import { code, escapeMrkdwn, plain, SLACK_LIMITS, section } from './text.js';
 

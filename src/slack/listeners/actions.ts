@@ -5,12 +5,13 @@ import type {
   ButtonAction,
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
+import type { JobRef } from '../../jobs/job-ref.js';
 import { cancelReasonModal } from '../blocks/cancel-modal.js';
 import { refusalMessage } from '../blocks/commands.js';
 import { ACTION_IDS } from '../blocks/ids.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { decideFromSlack, type Reply } from '../decisions.js';
-import { decodeJobRef, type JobRef } from '../job-ref.js';
+import { decodeJobRef } from '../job-ref.js';
 import { actorFrom, answerClick, type ListenerContext } from './context.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
