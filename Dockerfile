@@ -1,11 +1,14 @@
-# cosjob: the Slack bot, built on the current Node.js LTS.
-# Build: docker build -t cosjob .   Run: docker run --env-file .env cosjob
+# cosjob: the Slack bot, on Node.js 24 LTS (CI runs the test suite on this Node major too: .ci/run).
+# Build: docker build -t cosjob .   Run: docker run --env-file .env -p 3000:3000 cosjob
+# No setting, and so no secret, is baked into the image: every one comes from the environment at run time.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` would build before the source is copied; the build runs below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
@@ -13,11 +16,14 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY manifest.yml ./
 USER node
-# HTTP mode listens on PORT (default 3000) at /slack/events and answers GET /healthz; Socket Mode needs no port.
+# PORT (default 3000) serves /livez, /readyz and /metrics in both modes, and /slack/events in HTTP mode.
 EXPOSE 3000
+# The slim image has no curl: node's own fetch asks /livez (200 while the event loop turns).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/main.js"]

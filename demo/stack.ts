@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppConfig } from '../src/config.js';
+import type { AppConfig } from '../src/config/index.js';
 import { isFinished } from '../src/cos/model.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import {

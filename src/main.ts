@@ -1,29 +1,25 @@
-/** `npm start`: the real bot, configured from the environment. */
-import { ConfigError, loadAppConfig } from './config.js';
-import { createLogger, type LogLevel } from './logger.js';
+/** `npm start`: the real bot, configured from the environment (and `.env` when there is one). */
+import { existsSync } from 'node:fs';
+import { ConfigError, environmentSource, type LoadedConfig, loadConfig } from './config/index.js';
+import { createLogger } from './logger.js';
 import { startRuntime } from './runtime.js';
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-const requestedLevel = process.env.LOG_LEVEL?.trim().toLowerCase() || 'info';
-if (!LOG_LEVELS.includes(requestedLevel as LogLevel)) {
-  process.stderr.write(
-    `Invalid configuration:\n  - LOG_LEVEL is malformed: expected one of ${LOG_LEVELS.join(', ')}\n`,
-  );
+// process.loadEnvFile never overwrites a variable that is already set, so the environment wins over .env.
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let loaded: LoadedConfig;
+try {
+  loaded = loadConfig(environmentSource(process.env));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n\nSee README.md, section "Settings".\n`);
   process.exit(2);
 }
-const logger = createLogger({ level: requestedLevel as LogLevel });
+const logger = createLogger({ level: loaded.logging.level });
+for (const warning of loaded.warnings) logger.warn(`configuration: ${warning}`);
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadAppConfig>;
-  try {
-    config = loadAppConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n\nSee README.md, section "Settings".\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loaded.app;
   const runtime = await startRuntime({ config, logger });
   logger.info('cosjob is running', {
     mode: config.slack.appToken ? 'socket' : `http :${runtime.slack.port}`,

@@ -5,7 +5,7 @@
 import { ApprovalEngine } from './approvals/engine.js';
 import { RedisAuditTrail } from './audit/trail.js';
 import { type Clock, systemClock } from './clock.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from './config/index.js';
 import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
 import { type Logger, registerSecret } from './logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from './redis/connection.js';

@@ -6,7 +6,7 @@
  * seq, jobSeq, prevHash, jobPrevHash, hash. See hash.ts for what the hash covers.
  */
 import { randomUUID } from 'node:crypto';
-import { isValidRegion } from '../config.js';
+import { isValidRegion } from '../cos/region.js';
 import { isValidJobId } from '../cos/validation.js';
 import type { StreamRecord } from '../redis/replies.js';
 import { AuditInputError } from './errors.js';

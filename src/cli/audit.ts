@@ -8,7 +8,7 @@ import type { ApproverDirectory } from '../approvals/ports.js';
 import { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
 import { systemClock } from '../clock.js';
-import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config.js';
+import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config/index.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
 import { validateJobId } from '../cos/validation.js';
 import { registerSecret, silentLogger } from '../logger.js';

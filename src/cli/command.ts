@@ -2,7 +2,7 @@
  * The shape every cosjob subcommand has. Commands live in a table (src/cli/main.ts), so new groups
  * such as `cosjob audit …` are added by exporting more CliCommand entries, without touching parsing.
  */
-import { ConfigError, type Env } from '../config.js';
+import { ConfigError, type Env } from '../config/index.js';
 import { CosError, CosValidationError } from '../cos/errors.js';
 import type { FlagSpec, ParsedArgs } from './args.js';
 

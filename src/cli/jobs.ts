@@ -1,5 +1,5 @@
 /** `cosjob jobs list` and `cosjob jobs describe`: read-only views of COS batch jobs. */
-import { type CosConfig, loadCosConfig } from '../config.js';
+import { type CosConfig, loadCosConfig } from '../config/index.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import type { Job, JobSummary, KnownJobStatus } from '../cos/model.js';

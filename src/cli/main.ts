@@ -4,7 +4,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { Env } from '../config.js';
+import type { Env } from '../config/index.js';
 import { type FlagSpec, parseArgs, UsageError } from './args.js';
 import { auditCommands } from './audit.js';
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE, reportFailure, writeLine } from './command.js';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
-import type { CosConfig } from '../config.js';
+import type { CosConfig } from '../config/index.js';
 import { type Logger, registerSecret, silentLogger } from '../logger.js';
 import { ClockSkew } from './clock-skew.js';
 import { type CosApiName, CosError, CosValidationError } from './errors.js';

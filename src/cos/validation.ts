@@ -2,9 +2,9 @@
  * Input checks run before any request is signed or sent, so a bad value never reaches COS (or changes
  * the request path) and the person gets an error naming the field and the fix.
  */
-import { isValidRegion } from '../config.js';
 import { CosValidationError } from './errors.js';
 import { isKnownJobStatus, JOB_STATUSES, type KnownJobStatus, type RequestedJobStatus } from './model.js';
+import { isValidRegion } from './region.js';
 
 export const MAX_JOB_ID_BYTES = 64;
 export const MAX_STATUS_UPDATE_REASON_BYTES = 256;

@@ -5,7 +5,7 @@
  * The key text must stay exactly as it is: members written by earlier versions are still in Redis and
  * must parse. It is unambiguous because neither a region nor a JobId can contain `|`.
  */
-import { isValidRegion } from '../config.js';
+import { isValidRegion } from '../cos/region.js';
 import { isValidJobId, MAX_JOB_ID_BYTES, utf8Length } from '../cos/validation.js';
 
 export interface JobRef {

@@ -13,7 +13,7 @@
 import { isIP } from 'node:net';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { Cluster, Redis } from 'ioredis';
-import type { RedisConfig } from '../config.js';
+import type { RedisConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { registerSecret } from '../logger.js';
 

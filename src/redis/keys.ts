@@ -22,7 +22,7 @@
  * Adding a key is one line: a method that calls `auditKey`, `jobKey` or `plainKey`.
  */
 
-import { isValidRegion } from '../config.js';
+import { isValidRegion } from '../cos/region.js';
 import { isValidJobId } from '../cos/validation.js';
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;

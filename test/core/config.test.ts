@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppConfig, loadCosConfig } from '../../src/config.js';
+import { loadAppConfig, loadCosConfig } from '../../src/config/index.js';
+import { problemsOf } from '../helpers/config.js';
 
 const SECRET = 'super-secret-cos-key-value-1234567890';
 const BOT = 'xoxb-1111-2222-abcdefABCDEF';
+const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 
 const valid = {
   COS_SECRET_ID: 'AKIDexample',
@@ -15,16 +17,6 @@ const valid = {
   SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
   APPROVER_USER_IDS: 'U0ALICE,U0BOB',
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAppConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('configuration', () => {
   it('reads a valid environment with defaults', () => {
@@ -74,9 +66,11 @@ describe('configuration', () => {
 
   it('accepts HTTP mode, Sentinel and Cluster settings, and refuses both at once', () => {
     const { SLACK_APP_TOKEN: _app, ...http } = valid;
-    expect(loadAppConfig({ ...http, SLACK_SIGNING_SECRET: 'abc', PORT: '8080' }).slack).toMatchObject({
+    expect(
+      loadAppConfig({ ...http, SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: '8080' }).slack,
+    ).toMatchObject({
       port: 8080,
-      signingSecret: 'abc',
+      signingSecret: SIGNING_SECRET,
     });
     expect(
       loadAppConfig({ ...valid, REDIS_SENTINELS: 'h1:26379,[::1]:26380', REDIS_SENTINEL_NAME: 'mymaster' })

@@ -9,7 +9,7 @@ import { useRedis } from '../helpers/redis.js';
 
 const redisCtx = useRedis();
 const BOT_TOKEN = 'xoxb-main-test-0000-secretpart';
-const SIGNING_SECRET = 'main-test-signing-secret-abcdef';
+const SIGNING_SECRET = 'main-test-signing-secret-abcdef0';
 
 let child: ChildProcess | undefined;
 let emulator: RunningEmulator | undefined;

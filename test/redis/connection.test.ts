@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RedisConfig } from '../../src/config.js';
+import type { RedisConfig } from '../../src/config/index.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import {
   closeRedis,

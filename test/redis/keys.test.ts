@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidRegion } from '../../src/config.js';
+import { isValidRegion } from '../../src/cos/region.js';
 import { isValidJobId } from '../../src/cos/validation.js';
 import { hashTagOf, InvalidKeyPartError, KeySpace } from '../../src/redis/keys.js';
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock.js';
-import { isValidRegion } from '../../src/config.js';
+import { isValidRegion } from '../../src/cos/region.js';
 import type { Logger } from '../../src/logger.js';
 import type { EmulatorAccount } from './auth.js';
 import type { SeedJob } from './seed.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
-import type { AppConfig } from '../../../src/config.js';
+import type { AppConfig } from '../../../src/config/index.js';
 import type { Job } from '../../../src/cos/model.js';
 import { createLogger } from '../../../src/logger.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';

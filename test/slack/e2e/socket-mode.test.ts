@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { AppConfig } from '../../../src/config.js';
+import type { AppConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { type Runtime, startRuntime } from '../../../src/runtime.js';
 import { FakeSocketMode, type SocketConnection } from '../../../tools/fakes/fake-socket-mode.js';

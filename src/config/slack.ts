@@ -1,0 +1,58 @@
+/** The Slack app: tokens, the approval channel, the mode (Socket Mode or HTTP) and the HTTP port. */
+import type { SettingReader } from './reader.js';
+import { SETTINGS } from './settings.js';
+
+export interface SlackConfig {
+  botToken: string;
+  channelId: string;
+  appToken?: string;
+  signingSecret?: string;
+  port: number;
+  apiUrl?: string;
+}
+
+// Slack signing secrets are 32 hexadecimal characters. A shorter one is a placeholder or a typo, and a
+// weak secret would let anyone forge button clicks; the format is not enforced beyond length in case
+// Slack changes it.
+export const MIN_SIGNING_SECRET_LENGTH = 32;
+
+export function readSlackConfig(reader: SettingReader): SlackConfig {
+  const botToken =
+    reader.matching(SETTINGS.SLACK_BOT_TOKEN, /^xoxb-[A-Za-z0-9-]+$/, 'a bot token starting with xoxb-') ??
+    '';
+  const channelId =
+    reader.matching(SETTINGS.SLACK_CHANNEL_ID, /^[CG][A-Z0-9]{2,}$/, 'a channel id such as C0123ABCD') ?? '';
+  const appToken = reader.matching(
+    SETTINGS.SLACK_APP_TOKEN,
+    /^xapp-[A-Za-z0-9-]+$/,
+    'an app-level token starting with xapp-',
+  );
+  let signingSecret = reader.text(SETTINGS.SLACK_SIGNING_SECRET);
+  if (signingSecret !== undefined && signingSecret.length < MIN_SIGNING_SECRET_LENGTH) {
+    reader.problem(
+      SETTINGS.SLACK_SIGNING_SECRET,
+      `is too short: Slack's signing secrets are ${MIN_SIGNING_SECRET_LENGTH} hexadecimal characters; copy it from the app's Basic Information → App Credentials`,
+    );
+    signingSecret = undefined;
+  }
+  if (
+    appToken === undefined &&
+    signingSecret === undefined &&
+    !reader.hasProblem(SETTINGS.SLACK_APP_TOKEN) &&
+    !reader.hasProblem(SETTINGS.SLACK_SIGNING_SECRET)
+  ) {
+    reader.problems.push(
+      'SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is needed: set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode',
+    );
+  }
+  const port = reader.integer(SETTINGS.PORT);
+  const apiUrl = reader.url(SETTINGS.SLACK_API_URL, ['http:', 'https:']);
+  return {
+    botToken,
+    channelId,
+    ...(appToken !== undefined ? { appToken } : {}),
+    ...(signingSecret !== undefined ? { signingSecret } : {}),
+    port,
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
+  };
+}
