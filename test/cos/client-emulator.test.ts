@@ -162,6 +162,38 @@ describe('pagination', () => {
     expect(emulator.stats.requests.ListJobs).toBe(3);
   });
 
+  describe('against pages as Tencent documents them (no more than maxResults, a token on the last page)', () => {
+    async function restartWith(paging: { maxJobsPerPage?: number; lastPageToken?: 'empty' | 'lastJobId' }) {
+      await emulator.close();
+      emulator = await startEmulator({ accounts: [ACCOUNT], clock, paging });
+    }
+
+    it('reads every job from 2-job pages that carry a NextToken under maxResults 1000', async () => {
+      await restartWith({ maxJobsPerPage: 2 });
+      const created: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        created.push(suspendedJob());
+      }
+      const seen: string[] = [];
+      for await (const job of client().listAllJobs({ status: 'Suspended' })) seen.push(job.id);
+      expect(seen).toEqual(created);
+      expect(emulator.stats.requests.ListJobs).toBe(4);
+    });
+
+    it('ends on the empty page that follows a last page carrying its last JobId', async () => {
+      await restartWith({ maxJobsPerPage: 2, lastPageToken: 'lastJobId' });
+      const created: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        created.push(suspendedJob());
+      }
+      const seen: string[] = [];
+      for await (const job of client().listAllJobs({ status: 'Suspended' })) seen.push(job.id);
+      expect(seen).toEqual(created);
+      expect(emulator.stats.requests.ListJobs).toBe(3);
+      expect(emulator.stats.responseCount('ListJobs', 200)).toBe(3);
+    });
+  });
+
   it('surfaces InvalidArgument for a page token COS does not know', async () => {
     const error = (await client()
       .listJobs({ nextToken: 'no-such-token' })
@@ -344,5 +376,18 @@ describe('documented errors', () => {
     expect(Math.abs(c.clockOffset - 2 * 3_600_000)).toBeLessThan(2000);
     await c.listJobs();
     expect(emulator.stats.requests.ListJobs).toBe(3); // corrected: no more skew errors
+  });
+});
+
+describe('statusUpdateReason on the wire', () => {
+  it('an empty reason is left out of the request, not sent as statusUpdateReason=', async () => {
+    const quiet = suspendedJob();
+    const reasoned = suspendedJob();
+    await client().updateJobStatus(quiet, 'Ready', '');
+    await client().updateJobStatus(reasoned, 'Cancelled', 'duplicate run');
+    expect(emulator.stats.statusUpdates.map((u) => [u.jobId, u.reasonParameter])).toEqual([
+      [quiet, 'absent'],
+      [reasoned, 'value'],
+    ]);
   });
 });

@@ -279,8 +279,42 @@ describe('emulator: hook and stats', () => {
       UpdateJobStatus: 1,
     });
     expect(h.emulator.stats.totalRequests).toBe(5);
+    expect(h.emulator.stats.responses).toEqual({
+      CreateJob: {},
+      DescribeJob: { 200: 1, 400: 1 },
+      ListJobs: { 200: 1 },
+      UpdateJobPriority: { 200: 1 },
+      UpdateJobStatus: { 200: 1 },
+    });
     expect(
       parseXml((await h.call({ method: 'GET', path: `/jobs/${id}` })).text).DescribeJobResult.Job.Priority,
     ).toBe('3');
+  });
+});
+
+describe('emulator: response counts by status code', () => {
+  it('counts injected 5xx, SlowDown, resets and HTML answers against the API they hit', async () => {
+    const id = suspendedJob();
+    h.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 1 });
+    h.emulator.faults.add({ api: 'ListJobs', kind: 'slowDown', times: 1 });
+    h.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'reset', times: 1 });
+    h.emulator.faults.add({ api: 'UpdateJobPriority', kind: 'htmlError', times: 1 });
+    await h.call({ method: 'GET', path: `/jobs/${id}` });
+    await h.call({ method: 'GET', path: `/jobs/${id}` });
+    await h.call({ method: 'GET', path: '/jobs' });
+    expect(await transportError(h.call(approve(id)))).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
+    await h.call({ method: 'POST', path: `/jobs/${id}/priority`, query: { priority: '1' } });
+    await h.call({ method: 'GET', path: `/jobs/missing` });
+    const stats = h.emulator.stats;
+    expect(stats.responseCount('DescribeJob', 503)).toBe(1);
+    expect(stats.responseCount('DescribeJob', 200)).toBe(1);
+    expect(stats.responseCount('DescribeJob', 404)).toBe(1);
+    expect(stats.responseCount('ListJobs', 503)).toBe(1);
+    expect(stats.responseCount('UpdateJobStatus', 'reset')).toBe(1);
+    expect(stats.responseCount('UpdateJobPriority', 502)).toBe(1);
+    expect(stats.snapshot().responses.ListJobs).toEqual({ 503: 1 });
+    stats.reset();
+    expect(stats.responseCount('DescribeJob', 200)).toBe(0);
+    expect(stats.responses.DescribeJob).toEqual({});
   });
 });

@@ -1,3 +1,4 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { XMLParser } from 'fast-xml-parser';
 import { Agent, request } from 'undici';
 import { ManualClock } from '../../src/clock.js';
@@ -212,3 +213,47 @@ export const CREATE_JOB_XML = (token: string, confirmation = true) => `<?xml ver
   </Report>
   <RoleArn>qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole</RoleArn>
 </CreateJobRequest>`;
+
+/** `npm run emulator` as a child process (tools/emulator/main.ts through tsx). */
+export interface EmulatorProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+export function spawnEmulatorProcess(args: string[], env: NodeJS.ProcessEnv): EmulatorProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/emulator/main.ts', ...args], { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for the COS_ENDPOINT line the emulator prints once it listens. */
+export function endpointOf(emulator: EmulatorProcess, timeoutMs = 20_000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no URL printed; stderr: ${emulator.stderr()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const match = /COS_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)/.exec(emulator.stdout());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    emulator.child.stdout.on('data', check);
+    emulator.child.on('exit', () => reject(new Error(`exited early; stderr: ${emulator.stderr()}`)));
+    check();
+  });
+}

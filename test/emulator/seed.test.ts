@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,16 @@ import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { loadSeedFile, parseSeed, SeedError } from '../../tools/emulator/server.js';
-import { ACCOUNT, errorOf, parseXml, REGION, sendCall, startHarness } from './helpers.js';
+import {
+  ACCOUNT,
+  endpointOf,
+  errorOf,
+  parseXml,
+  REGION,
+  sendCall,
+  spawnEmulatorProcess,
+  startHarness,
+} from './helpers.js';
 
 const EXAMPLE = 'examples/emulator-seed.json';
 
@@ -120,31 +129,10 @@ describe('emulator: npm run emulator (tools/emulator/main.ts)', () => {
       COS_SECRET_ID: ACCOUNT.secretId,
       COS_SECRET_KEY: ACCOUNT.secretKey,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/emulator/main.ts', '--seed', EXAMPLE], {
-      env,
-    });
-    children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed; stderr: ${stderr}`)), 20_000);
-      const check = () => {
-        const match = /COS_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      };
-      child.stdout.on('data', check);
-      child.on('exit', () => reject(new Error(`exited early; stderr: ${stderr}`)));
-    });
+    const emulator = spawnEmulatorProcess(['--seed', EXAMPLE], env);
+    children.push(emulator.child);
+    const url = await endpointOf(emulator);
+    const stdout = emulator.stdout();
     expect(stdout).toContain(`COS_UIN=${ACCOUNT.uin} COS_APPID=${ACCOUNT.appId}`);
     expect(stdout).not.toContain(ACCOUNT.secretKey);
 
@@ -165,8 +153,8 @@ describe('emulator: npm run emulator (tools/emulator/main.ts)', () => {
     } finally {
       await agent.close();
     }
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('SIGTERM: stopping the emulator');
+    emulator.child.kill('SIGTERM');
+    expect(await emulator.exited).toBe(0);
+    expect(emulator.stdout()).toContain('SIGTERM: stopping the emulator');
   });
 });

@@ -124,6 +124,25 @@ describe('emulator: UpdateJobStatus errors, per the documented table', () => {
     expect(updates[0]).toMatchObject({ region: REGION, reason: 'ok by alice', at: h.clock.now() });
     expect(h.emulator.stats.requests.UpdateJobStatus).toBe(3);
   });
+
+  it('tells an empty statusUpdateReason= from none at all, on the wire as sent', async () => {
+    const id = jobIn('Suspended');
+    await h.call({
+      method: 'POST',
+      path: `/jobs/${id}/status`,
+      query: { requestedJobStatus: 'Ready', statusUpdateReason: '' },
+    });
+    expect(h.emulator.store.getJob(REGION, id)?.status).toBe('Ready');
+    const other = jobIn('Suspended');
+    await updateStatus(other, 'Cancelled');
+    const third = jobIn('Suspended');
+    await updateStatus(third, 'Cancelled', 'duplicate run');
+    expect(h.emulator.stats.statusUpdates.map((u) => [u.jobId, u.reasonParameter, u.reason])).toEqual([
+      [id, 'empty', ''],
+      [other, 'absent', undefined],
+      [third, 'value', 'duplicate run'],
+    ]);
+  });
 });
 
 describe('emulator: ListJobs parameter validation', () => {

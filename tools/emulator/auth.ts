@@ -5,7 +5,9 @@ import { accessDenied, CosApiError, invalidArgument, REQUEST_EXPIRED_MESSAGE } f
 
 /**
  * Request authentication as COS does it: account from Host + x-cos-appid, then the q-sign signature
- * recomputed over exactly what the client says it signed (cos-batch-jobs.md sections 1 and 8).
+ * recomputed over exactly what the client says it signed. The Host carries the UIN
+ * (<uin>.cos-control.<region>.myqcloud.com), x-cos-appid the APPID; the SecretId (q-ak) must belong to that
+ * same account, so one account's key never acts on another's jobs.
  */
 
 export interface EmulatorAccount {

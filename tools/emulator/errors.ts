@@ -1,7 +1,9 @@
 /**
- * Errors the emulator answers with, in the COS `<Error>` shape. Codes and HTTP statuses follow the batch
- * error table (cos-batch-jobs.md section 5.2) and the generic COS codes (section 5.3). Where COS answers
- * in Chinese, the message carries the Chinese text after the English so both kinds of client see it.
+ * Errors the emulator answers with, in the COS `<Error>` shape. Codes and HTTP statuses follow COS's batch
+ * job error table (InvalidArgument/InvalidRequest 400, NoSuchJob 404) and its generic codes (AccessDenied,
+ * InvalidAccessKeyId, SignatureDoesNotMatch, RequestTimeTooSkewed 403; SlowDown, ServiceUnavailable 503).
+ * Where COS answers in Chinese, the message carries the Chinese text after the English so both kinds of
+ * client see it.
  */
 export class CosApiError extends Error {
   constructor(

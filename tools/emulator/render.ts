@@ -1,7 +1,7 @@
 import { isoSeconds, type ListPage, quotedEtag, type StoredJob } from './store.js';
 import { leaf, node, renderDocument, type XmlNode } from './xml.js';
 
-/** Success bodies, with the roots and element names of cos-batch-jobs.md section 2. */
+/** Success bodies, with the roots and element names COS documents (ListJobsResult, DescribeJobResult, …). */
 
 function progressNode(record: StoredJob): XmlNode {
   return node('ProgressSummary', [

@@ -1,6 +1,9 @@
 import { CosApiError, invalidArgument, invalidRequest } from './errors.js';
 
-/** Routing and query parsing for the five job APIs (cos-batch-jobs.md section 2). */
+/**
+ * Routing and query parsing for the five job APIs: POST /jobs (CreateJob), GET /jobs (ListJobs),
+ * GET /jobs/<JobId> (DescribeJob), POST /jobs/<JobId>/priority and POST /jobs/<JobId>/status.
+ */
 
 export type ApiName = 'CreateJob' | 'DescribeJob' | 'ListJobs' | 'UpdateJobPriority' | 'UpdateJobStatus';
 
@@ -72,7 +75,7 @@ export function resolveRoute(method: string, rawPath: string): Route {
 
 /**
  * Parses the wire query into decoded name → value. `+` decodes as a space, as a form decoder would
- * (the Go SDK sends spaces as `+` while signing `%20`; cos-batch-jobs.md 8.7). A repeated name is refused:
+ * (the Go SDK sends spaces as `+` while signing `%20`). A repeated name is refused:
  * the signature could not say which value was meant.
  */
 export function parseQuery(rawQuery: string): Map<string, string> {

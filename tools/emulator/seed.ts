@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { JobFailure, KnownJobStatus } from '../../src/cos/model.js';
 import { isKnownJobStatus, JOB_STATUSES } from '../../src/cos/model.js';
 import type { CreateJobInput } from '../cos/create-job-xml.js';
-import type { AccountDirectory } from './auth.js';
-import type { EmulatedJob, JobStore } from './store.js';
+import type { AccountDirectory, EmulatorAccount } from './auth.js';
+import type { PagingOptions } from './options.js';
+import type { JobStore } from './store.js';
 
 /**
  * Seed jobs: a readable JSON form for demos and tests. Everything but `operation` has a sensible default
@@ -272,20 +273,174 @@ export function parseSeed(json: unknown, source = 'seed'): SeedJob[] {
   return jobs;
 }
 
-export async function loadSeedFile(path: string): Promise<SeedJob[]> {
+/**
+ * A whole seed file: the jobs, and optionally the accounts the emulator serves (each with its own key
+ * pair) and how ListJobs pages. A bare list of jobs, or `{ "jobs": [...] }`, is a document without
+ * accounts or paging (the emulator then serves the account it was started with).
+ */
+export interface SeedDocument {
+  jobs: SeedJob[];
+  accounts?: EmulatorAccount[];
+  paging?: PagingOptions;
+}
+
+const ACCOUNT_FIELDS = ['uin', 'appId', 'secretId', 'secretKey'] as const;
+
+function checkAccounts(raw: unknown, problems: string[]): EmulatorAccount[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.push('accounts must be a non-empty list of { uin, appId, secretId, secretKey }');
+    return undefined;
+  }
+  const accounts: EmulatorAccount[] = [];
+  const seen = { uin: new Set<string>(), appId: new Set<string>(), secretId: new Set<string>() };
+  raw.forEach((entry, index) => {
+    const where = `account #${index + 1}`;
+    if (!isObject(entry)) {
+      problems.push(`${where}: must be an object { uin, appId, secretId, secretKey }`);
+      return;
+    }
+    const c = new Checker(where);
+    const values = ACCOUNT_FIELDS.map((field) => c.string(entry, field, true, 128));
+    if (entry.uin !== undefined && !/^\d{1,20}$/.test(String(entry.uin)))
+      c.fail('uin', 'digits (the account UIN)');
+    if (entry.appId !== undefined && !/^\d{1,20}$/.test(String(entry.appId)))
+      c.fail('appId', 'digits (the APPID)');
+    const [uin, appId, secretId, secretKey] = values;
+    for (const [field, value] of [
+      ['uin', uin],
+      ['appId', appId],
+      ['secretId', secretId],
+    ] as const) {
+      if (value !== undefined && seen[field].has(value))
+        c.fail(field, `unique across accounts (${value} repeats)`);
+      if (value !== undefined) seen[field].add(value);
+    }
+    problems.push(...c.problems);
+    if (c.problems.length === 0 && uin && appId && secretId && secretKey) {
+      accounts.push({ uin, appId, secretId, secretKey });
+    }
+  });
+  return accounts;
+}
+
+function checkPaging(raw: unknown, problems: string[]): PagingOptions | undefined {
+  if (!isObject(raw)) {
+    problems.push('paging must be an object { maxJobsPerPage?, lastPageToken? }');
+    return undefined;
+  }
+  const c = new Checker('paging');
+  const paging: PagingOptions = {};
+  const size = c.integer(raw, 'maxJobsPerPage', 1, 1000);
+  if (size !== undefined) paging.maxJobsPerPage = size;
+  if (raw.lastPageToken !== undefined) {
+    if (raw.lastPageToken === 'empty' || raw.lastPageToken === 'lastJobId')
+      paging.lastPageToken = raw.lastPageToken;
+    else c.fail('lastPageToken', '"empty" or "lastJobId"');
+  }
+  problems.push(...c.problems);
+  return paging;
+}
+
+/** Validates a whole seed document; reports every problem (accounts, paging, jobs) at once. */
+export function parseSeedDocument(json: unknown, source = 'seed'): SeedDocument {
+  const problems: string[] = [];
+  let accounts: EmulatorAccount[] | undefined;
+  let paging: PagingOptions | undefined;
+  if (isObject(json)) {
+    if (json.accounts !== undefined) accounts = checkAccounts(json.accounts, problems);
+    if (json.paging !== undefined) paging = checkPaging(json.paging, problems);
+  }
+  let jobs: SeedJob[] = [];
+  try {
+    jobs = parseSeed(json, source);
+  } catch (error) {
+    if (!(error instanceof SeedError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (accounts !== undefined) {
+    const known = new Set(accounts.map((a) => a.uin));
+    jobs.forEach((job, index) => {
+      if (job.uin !== undefined && !known.has(job.uin)) {
+        problems.push(`job #${index + 1}: uin ${job.uin} is not one of the seed's accounts`);
+      }
+    });
+  }
+  if (problems.length > 0) throw new SeedError(source, problems);
+  return {
+    jobs,
+    ...(accounts !== undefined ? { accounts } : {}),
+    ...(paging !== undefined ? { paging } : {}),
+  };
+}
+
+async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new SeedError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new SeedError(path, [`not valid JSON: ${(error as Error).message}`]);
   }
-  return parseSeed(json, path);
+}
+
+/** The jobs of a seed file (its accounts and paging, if any, are ignored: see loadSeedDocument). */
+export async function loadSeedFile(path: string): Promise<SeedJob[]> {
+  return parseSeed(await readJson(path), path);
+}
+
+export async function loadSeedDocument(path: string): Promise<SeedDocument> {
+  return parseSeedDocument(await readJson(path), path);
+}
+
+export interface SyntheticJobsOptions {
+  total: number;
+  /** How many of them wait in Suspended, spread evenly through the listing; the rest are Complete. */
+  suspended: number;
+  region?: string;
+  uin?: string;
+}
+
+/** Many small jobs for scale tests and the bench (ids synthetic-000001…, in listing order). */
+export function syntheticJobs(options: SyntheticJobsOptions): SeedJob[] {
+  const { total, suspended } = options;
+  if (
+    !Number.isInteger(total) ||
+    total < 0 ||
+    !Number.isInteger(suspended) ||
+    suspended < 0 ||
+    suspended > total
+  ) {
+    throw new SeedError('synthetic jobs', [
+      `total and suspended must be whole numbers with 0 <= suspended <= total; got ${total} and ${suspended}`,
+    ]);
+  }
+  // One operation object for all: the store derives its XML once per operation object, so 10,000 seed quickly.
+  const operation: SeedJob['operation'] = {
+    kind: 'COSPutObjectTagging',
+    tags: [{ key: 'synthetic', value: 'true' }],
+  };
+  const jobs: SeedJob[] = [];
+  let placed = 0;
+  for (let i = 0; i < total; i++) {
+    // Job i waits when it crosses the next multiple of total/suspended: an even spread, exactly `suspended` of them.
+    const waits = Math.floor(((i + 1) * suspended) / total) > placed;
+    if (waits) placed++;
+    const id = `synthetic-${String(i + 1).padStart(6, '0')}`;
+    jobs.push({
+      id,
+      status: waits ? 'Suspended' : 'Complete',
+      description: waits ? `Synthetic job ${i + 1} waiting for approval` : `Synthetic job ${i + 1}`,
+      totalTasks: 10,
+      operation,
+      ...(options.region !== undefined ? { region: options.region } : {}),
+      ...(options.uin !== undefined ? { uin: options.uin } : {}),
+    });
+  }
+  return jobs;
 }
 
 export interface SeedContext {
@@ -296,9 +451,12 @@ export interface SeedContext {
   now: number;
 }
 
-/** Puts seed jobs into the store, in file order (which is also their listing order). */
-export function applySeed(seed: readonly SeedJob[], context: SeedContext): EmulatedJob[] {
-  return seed.map((job, index) => {
+/**
+ * Puts seed jobs into the store, in file order (which is also their listing order), and returns how
+ * many. Goes straight to the store's insert (no per-job snapshot), so 10,000 jobs seed quickly.
+ */
+export function applySeed(seed: readonly SeedJob[], context: SeedContext): number {
+  seed.forEach((job, index) => {
     const account = job.uin ? context.accounts.uin(job.uin) : context.accounts.first;
     if (account === undefined) {
       throw new SeedError('seed', [
@@ -314,7 +472,7 @@ export function applySeed(seed: readonly SeedJob[], context: SeedContext): Emula
       roleArn: job.roleArn ?? `qcs::cam::uin/${account.uin}:roleName/COS_Batch_QcsRole`,
       manifest: job.manifest ?? {
         objectArn: `qcs::cos:${region}:uid/${account.appId}:manifests-${account.appId}/batch/${name}.csv`,
-        etag: createHash('md5').update(name).digest('hex'),
+        etag: hash('md5', name),
         format: 'COSBatchOperations_CSV_V1',
         fields: ['Bucket', 'Key'],
       },
@@ -328,7 +486,7 @@ export function applySeed(seed: readonly SeedJob[], context: SeedContext): Emula
         : job.creationTime !== undefined
           ? Date.parse(job.creationTime)
           : context.now;
-    return context.store.createJob({ uin: account.uin, region }, input, {
+    context.store.insert(account.uin, region, input, {
       createdAtMs,
       ...(job.id !== undefined ? { id: job.id } : {}),
       ...(job.status !== undefined ? { status: job.status } : {}),
@@ -340,4 +498,5 @@ export function applySeed(seed: readonly SeedJob[], context: SeedContext): Emula
       ...(job.failureReasons !== undefined ? { failureReasons: job.failureReasons } : {}),
     });
   });
+  return seed.length;
 }

@@ -54,7 +54,7 @@ export const DEFAULT_LIFECYCLE: Readonly<LifecycleOptions> = {
   defaultTotalTasks: 100,
 };
 
-/** COS terminates a job whose failure rate exceeds 50% once it has run more than 1,000 tasks [S8]. */
+/** COS terminates a job whose failure rate exceeds 50% once it has run more than 1,000 tasks (COS console documentation). */
 const FAILURE_THRESHOLD_TASKS = 1_000;
 
 export const DEFAULT_SUSPENDED_CAUSE =
@@ -158,7 +158,7 @@ export interface StoredJob {
 
 export interface ListPage {
   jobs: StoredJob[];
-  /** The last JobId of the page, or '' when no further matching job exists. */
+  /** The last JobId of the page, or '' when no further matching job exists (unless tokenOnLastPage). */
   nextToken: string;
 }
 
@@ -183,8 +183,16 @@ const MOVING_STATUSES: ReadonlySet<string> = new Set([
 /** Statuses from which requestedJobStatus=Ready is accepted (Preparing is tolerated, as Alibaba OSS does). */
 const READY_ALLOWED_FROM: ReadonlySet<string> = new Set(['Suspended', 'Preparing']);
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 to the second; remembers the last answer, since seeding stamps thousands of jobs with one time. */
 export function isoSeconds(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  }
+  return lastIso;
 }
 
 /** COS returns the manifest ETag with its quotes (`&quot;…&quot;` in XML) even when posted without. */
@@ -230,6 +238,7 @@ export class JobStore {
   private readonly partitions = new Map<string, Partition>();
   /** Jobs the lifecycle can still move: tick() visits only these. */
   private readonly moving = new Set<StoredJob>();
+  private readonly operations = new WeakMap<object, { xml: XmlNode; operation: JobOperation }>();
   private readonly now: () => number;
   readonly lifecycle: LifecycleOptions;
   readonly defaultUin: string;
@@ -341,7 +350,9 @@ export class JobStore {
     }
     const now = this.now();
     const createdAtMs = opts.createdAtMs ?? now;
-    const operationXml = opts.operationXml ?? operationNode(input.operation);
+    const { xml: operationXml, operation } = opts.operationXml
+      ? { xml: opts.operationXml, operation: describeOperation(input, opts.operationXml) }
+      : this.derivedOperation(input);
     const totalTasks = opts.totalTasks ?? this.lifecycle.defaultTotalTasks;
     if (!Number.isInteger(totalTasks) || totalTasks < 0) {
       throw new JobStoreError('InvalidInput', `totalTasks must be a whole number >= 0, got ${totalTasks}`);
@@ -352,7 +363,7 @@ export class JobStore {
       uin,
       region,
       input,
-      operation: describeOperation(input, operationXml),
+      operation,
       operationXml,
       createdAtMs,
       creationTime: isoSeconds(createdAtMs),
@@ -383,11 +394,14 @@ export class JobStore {
     return record;
   }
 
-  /** @internal One ListJobs page in creation order. Returns undefined when nextToken names no job here. */
+  /**
+   * @internal One ListJobs page in creation order. Returns undefined when nextToken names no job here.
+   * `tokenOnLastPage` puts the last JobId in NextToken even when no matching job follows.
+   */
   page(
     uin: string,
     region: string,
-    filter: { status?: string; maxResults: number; nextToken?: string },
+    filter: { status?: string; maxResults: number; nextToken?: string; tokenOnLastPage?: boolean },
   ): ListPage | undefined {
     const partition = this.partitions.get(partitionKey(uin, region));
     let start = 0;
@@ -413,7 +427,7 @@ export class JobStore {
       }
     }
     const last = jobs[jobs.length - 1];
-    return { jobs, nextToken: more && last ? last.id : '' };
+    return { jobs, nextToken: (more || filter.tokenOnLastPage) && last ? last.id : '' };
   }
 
   /**
@@ -560,6 +574,20 @@ export class JobStore {
   }
 
   // ---- helpers ----
+
+  /**
+   * The XML and description of a job's operation, derived once per operation object: seed jobs that share
+   * one operation share them too (records never change either).
+   */
+  private derivedOperation(input: CreateJobInput): { xml: XmlNode; operation: JobOperation } {
+    let derived = this.operations.get(input.operation);
+    if (derived === undefined) {
+      const xml = operationNode(input.operation);
+      derived = { xml, operation: describeOperation(input, xml) };
+      this.operations.set(input.operation, derived);
+    }
+    return derived;
+  }
 
   private resolve(scope: RegionScope, uinOverride?: string): { uin: string; region: string } {
     if (typeof scope === 'string') return { uin: uinOverride ?? this.defaultUin, region: scope };

@@ -47,7 +47,7 @@ export interface BlockActionInput {
   messageText?: string;
 }
 
-/** A `block_actions` payload for a button click on a message (section 3.1 of slack-bolt.md). */
+/** A `block_actions` payload for a button click on a message, shaped as Slack posts it to the app. */
 export function blockActionPayload(input: BlockActionInput): Record<string, unknown> {
   const teamId = input.teamId ?? 'T0FAKE';
   const userName = input.userName ?? input.userId.toLowerCase();
@@ -100,7 +100,7 @@ export interface ViewSubmissionInput {
   viewId?: string;
 }
 
-/** A `view_submission` payload (section 3.2 of slack-bolt.md). */
+/** A `view_submission` payload, shaped as Slack posts it when a modal is submitted. */
 export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
   const teamId = input.teamId ?? 'T0FAKE';
   const userName = input.userName ?? input.userId.toLowerCase();
