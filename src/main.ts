@@ -1,6 +1,6 @@
 /** `npm start`: the real bot, configured from the environment. */
 import { ConfigError, loadAppConfig } from './config.js';
-import { createLogger, type LogLevel } from './logger.js';
+import { createProcessLogger, flushLogs, type LogFormat, type LogLevel } from './logger.js';
 import { startRuntime } from './runtime.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -11,7 +11,14 @@ if (!LOG_LEVELS.includes(requestedLevel as LogLevel)) {
   );
   process.exit(2);
 }
-const logger = createLogger({ level: requestedLevel as LogLevel });
+/** LOG_FORMAT=pretty for people at a terminal; JSON lines otherwise (read here until the config has it). */
+function logFormatFromEnv(env: NodeJS.ProcessEnv): LogFormat {
+  return env.LOG_FORMAT?.trim().toLowerCase() === 'pretty' ? 'pretty' : 'json';
+}
+const logger = await createProcessLogger({
+  level: requestedLevel as LogLevel,
+  format: logFormatFromEnv(process.env),
+});
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadAppConfig>;
@@ -47,5 +54,6 @@ async function main(): Promise<void> {
 process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error }));
 main().catch((error) => {
   logger.error('cosjob failed to start', { error });
+  flushLogs();
   process.exit(1);
 });

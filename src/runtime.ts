@@ -8,6 +8,13 @@ import { type Clock, systemClock } from './clock.js';
 import type { AppConfig } from './config.js';
 import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
 import { type Logger, registerSecret } from './logger.js';
+import {
+  createObservability,
+  type RunningHealthServer,
+  type RunningObservability,
+  startHealthServer,
+  startObservability,
+} from './observability/index.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from './redis/connection.js';
 import { KeySpace } from './redis/keys.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
@@ -41,6 +48,10 @@ export interface Runtime {
   slack: RunningSlackApp;
   redis: RedisClient;
   audit: RedisAuditTrail;
+  /** Metrics, readiness and the probe handler. */
+  observability: RunningObservability;
+  /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
+  healthPort?: number;
   stop(): Promise<void>;
 }
 
@@ -58,16 +69,23 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     registerSecret(secret);
   }
 
+  const obs = createObservability(logger);
   const redis = createRedis(config.redis, { role: 'decision', logger, connectionName: 'cosjob' });
   await waitForReady(redis, 10_000);
   const audit = new RedisAuditTrail(redis, {
     keys: new KeySpace(config.redis.keyPrefix),
     clock,
     logger,
+    onAppended: obs.onAuditAppended,
     ...(config.approvals.auditHmacKey ? { hmacKey: config.approvals.auditHmacKey } : {}),
   });
-  const clients = createCosClients(config.cos, { clock, logger, ...o.cosOverrides });
-  const webClient = createSlackWebClient(config.slack, logger);
+  const clients = createCosClients(config.cos, {
+    clock,
+    logger,
+    onAttempt: obs.onCosAttempt,
+    ...o.cosOverrides,
+  });
+  const webClient = createSlackWebClient(config.slack, logger, obs.slackClientOptions);
   const engine = new ApprovalEngine({
     redis,
     audit,
@@ -89,6 +107,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     logger,
     ...o.engine,
   });
+  const observability = startObservability(obs, { config, engine, redis, webClient, clock, logger });
   const slack = await startSlackApp({
     slack: config.slack,
     regions: config.cos.regions,
@@ -98,8 +117,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     engine,
     webClient,
     logger,
+    clientOptions: obs.slackClientOptions,
+    httpRoutes: observability.routes,
     ...o.slack,
   });
+  // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.
+  const health: RunningHealthServer | undefined = config.slack.appToken
+    ? await startHealthServer(observability.handler, config.slack.port)
+    : undefined;
   if (o.startWatcher !== false) await engine.start();
 
   return {
@@ -107,8 +132,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     slack,
     redis,
     audit,
+    observability,
+    ...(health ? { healthPort: health.port } : {}),
     async stop() {
       await engine.stop();
+      await observability.stop();
+      await health?.close();
       // Give queued cards a moment to go out, but never let a Slack outage hang the shutdown.
       await Promise.race([slack.poster.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await slack.stop();

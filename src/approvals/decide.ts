@@ -185,6 +185,13 @@ export class DecisionService {
   }
 
   async decide(request: DecisionRequest): Promise<DecisionOutcome> {
+    const outcome = await this.decideUnobserved(request);
+    // One place sees every outcome, whoever asked (Slack, CLI, watcher): logs and metrics subscribe.
+    await this.o.events.emit('decision_made', { request, outcome });
+    return outcome;
+  }
+
+  private async decideUnobserved(request: DecisionRequest): Promise<DecisionOutcome> {
     const invalid = this.validate(request);
     if (invalid) return invalid;
     const client = this.o.clients.get(request.region);

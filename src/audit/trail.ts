@@ -120,6 +120,8 @@ export interface RedisAuditTrailOptions {
   waitForAof?: { timeoutMs: number };
   /** Entries read per XRANGE call (default 500). */
   pageSize?: number;
+  /** Called once per entry newly written (not for a retried entryId that was already stored): metrics. */
+  onAppended?: (entry: AuditEntry) => void;
 }
 
 interface GlobalHead {
@@ -236,6 +238,7 @@ export class RedisAuditTrail implements AuditTrail {
   private readonly maxAttempts: number;
   private readonly pageSize: number;
   private readonly waitForAof: { timeoutMs: number } | undefined;
+  private readonly onAppended: ((entry: AuditEntry) => void) | undefined;
   private waitAofSkipped = false;
   private queue: Promise<unknown> = Promise.resolve();
   /** Heads as of this object's last append: usually still current, which saves a round trip. */
@@ -253,6 +256,7 @@ export class RedisAuditTrail implements AuditTrail {
     this.maxAttempts = options.maxAttempts ?? 40;
     this.pageSize = options.pageSize ?? 500;
     this.waitForAof = options.waitForAof;
+    this.onAppended = options.onAppended;
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) {
       throw new RangeError('maxAttempts must be a whole number of at least 1');
     }
@@ -341,6 +345,7 @@ export class RedisAuditTrail implements AuditTrail {
           if (!stored.ok)
             throw new AuditError('integrity', `cosjob built an unreadable entry: ${stored.problem}`);
           await this.confirmDurable(stored.entry);
+          this.onAppended?.(stored.entry);
           return stored.entry;
         }
         case 'duplicate': {

@@ -90,6 +90,21 @@ export interface CosClientOptions {
   maxPages?: number;
   /** Connections of the client's own pool. Default 16. */
   connections?: number;
+  /** Told about every HTTP attempt (retries and skew corrections included): metrics, doctor. */
+  onAttempt?: (attempt: CosAttempt) => void;
+}
+
+/** One HTTP exchange with COS, as the client saw it. */
+export interface CosAttempt {
+  api: CosApiName;
+  region: string;
+  /** The HTTP status, when an answer arrived. */
+  httpStatus?: number;
+  /** The client's code when no answer arrived (NetworkError, Timeout…). */
+  failure?: string;
+  durationSeconds: number;
+  /** The server's Date header, when it sent one (clock skew checks). */
+  serverDate?: string;
 }
 
 export const DEFAULT_TIMEOUTS: Required<CosClientTimeouts> = {
@@ -212,6 +227,7 @@ export class CosJobsClient implements CosJobsApi {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly onAttempt: ((attempt: CosAttempt) => void) | undefined;
   private readonly maxPages: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -262,6 +278,7 @@ export class CosJobsClient implements CosJobsApi {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.onAttempt = options.onAttempt;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createCosPool(this.origin, this.timeouts, options.connections);
@@ -544,7 +561,7 @@ export class CosJobsClient implements CosJobsApi {
       let error: CosError;
       let serverDate: string | undefined;
       try {
-        const response = await this.send(spec, signal);
+        const response = await this.observedSend(spec, signal);
         serverDate = headerValue(response.headers, 'date');
         if (response.status >= 200 && response.status < 300) {
           try {
@@ -640,6 +657,37 @@ export class CosJobsClient implements CosJobsApi {
     );
     // content-length is not signed: undici writes it itself (0 for a bodiless POST).
     return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
+  }
+
+  private async observedSend(spec: RequestSpec, signal: AbortSignal): Promise<CosResponse> {
+    if (this.onAttempt === undefined) return this.send(spec, signal);
+    const started = performance.now();
+    const report = (outcome: { httpStatus?: number; failure?: string; serverDate?: string }) => {
+      try {
+        this.onAttempt?.({
+          api: spec.api,
+          region: this.region,
+          durationSeconds: (performance.now() - started) / 1000,
+          ...outcome,
+        });
+      } catch {
+        // An observer must never change what a COS call returns.
+      }
+    };
+    try {
+      const response = await this.send(spec, signal);
+      const serverDate = headerValue(response.headers, 'date');
+      report({ httpStatus: response.status, ...(serverDate === undefined ? {} : { serverDate }) });
+      return response;
+    } catch (error) {
+      const e = error as { httpStatus?: unknown; code?: unknown };
+      report(
+        typeof e.httpStatus === 'number'
+          ? { httpStatus: e.httpStatus }
+          : { failure: typeof e.code === 'string' ? e.code : 'NetworkError' },
+      );
+      throw error;
+    }
   }
 
   private async send(spec: RequestSpec, signal: AbortSignal): Promise<CosResponse> {
