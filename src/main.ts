@@ -1,6 +1,7 @@
 /** `npm start`: the real bot, configured from the environment. */
 import { ConfigError, loadAppConfig } from './config.js';
 import { createProcessLogger, flushLogs, type LogFormat, type LogLevel } from './logger.js';
+import { runStartupChecks } from './ops/startup-checks.js';
 import { startRuntime } from './runtime.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -30,6 +31,12 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw error;
+  }
+  const fatal = await runStartupChecks(process.env, logger);
+  if (fatal.length > 0) {
+    logger.error('cosjob will not start: fix the failed checks above', { checks: fatal.map((c) => c.name) });
+    flushLogs();
+    process.exit(2);
   }
   const runtime = await startRuntime({ config, logger });
   logger.info('cosjob is running', {

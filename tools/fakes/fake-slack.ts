@@ -139,6 +139,8 @@ export interface FakeSlackOptions {
   botId?: string;
   /** Check posted blocks and views against Block Kit limits (default true). */
   validateBlocks?: boolean;
+  /** conversations.info answers is_member: false for these channels (the bot was not invited). */
+  channelsWithoutBot?: string[];
 }
 
 type Predicate<T> = (fake: FakeSlack) => T | undefined | null | false;
@@ -419,6 +421,12 @@ export class FakeSlack {
         return this.#usersInfo(params);
       case 'usergroups.users.list':
         return this.#usergroupUsers(params);
+      case 'conversations.info': {
+        const channel = typeof params.channel === 'string' ? params.channel : '';
+        if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+        const member = !(this.#options.channelsWithoutBot ?? []).includes(channel);
+        return { ok: true, channel: { id: channel, is_channel: true, is_member: member } };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }
