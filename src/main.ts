@@ -1,6 +1,7 @@
 /** `npm start`: the real bot, configured from the environment. */
 import { ConfigError, loadAppConfig } from './config.js';
 import { createProcessLogger, flushLogs, type LogFormat, type LogLevel } from './logger.js';
+import { createObservability } from './observability/index.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { startRuntime } from './runtime.js';
 
@@ -32,13 +33,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const fatal = await runStartupChecks(process.env, logger);
+  // One registry for the whole process: the start-up checks' requests are counted like any others.
+  const observability = createObservability(logger);
+  const fatal = await runStartupChecks(process.env, logger, {
+    onCosAttempt: observability.onCosAttempt,
+    slackClientOptions: observability.slackClientOptions,
+  });
   if (fatal.length > 0) {
     logger.error('cosjob will not start: fix the failed checks above', { checks: fatal.map((c) => c.name) });
     flushLogs();
     process.exit(2);
   }
-  const runtime = await startRuntime({ config, logger });
+  const runtime = await startRuntime({ config, logger, observability });
   logger.info('cosjob is running', {
     mode: config.slack.appToken ? 'socket' : `http :${runtime.slack.port}`,
     regions: config.cos.regions,

@@ -10,6 +10,7 @@ import { type CosClientOverrides, closeCosClients, createCosClients } from './co
 import { type Logger, registerSecret } from './logger.js';
 import {
   createObservability,
+  type ObservabilityHooks,
   type RunningHealthServer,
   type RunningObservability,
   startHealthServer,
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
     /** Overrides REMIND_AFTER_MINUTES (tests and demos need less than a minute's granularity). */
     remindAfterMs?: number;
   };
+  /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
+  observability?: ObservabilityHooks;
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
 }
@@ -69,7 +72,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     registerSecret(secret);
   }
 
-  const obs = createObservability(logger);
+  const obs = o.observability ?? createObservability(logger);
   const redis = createRedis(config.redis, { role: 'decision', logger, connectionName: 'cosjob' });
   await waitForReady(redis, 10_000);
   const audit = new RedisAuditTrail(redis, {

@@ -86,7 +86,8 @@ const listCommand: CliCommand = {
     }
     return withSession(context, async ({ clients, regions }) => {
       const found: (JobSummary & { region: string })[] = [];
-      const failures: { region: string; code?: string; requestId?: string; message: string; fix?: string }[] = [];
+      const failures: { region: string; code?: string; requestId?: string; message: string; fix?: string }[] =
+        [];
       let failed = false;
       for (const region of regions) {
         try {

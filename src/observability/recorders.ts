@@ -18,10 +18,15 @@ export function recordCosAttempt(metrics: CosjobMetrics): (attempt: CosAttempt) 
   };
 }
 
-/** Slack method names are the last path segment of the Web API URL (…/api/chat.postMessage). */
+/**
+ * Slack method names are the last path segment of the Web API URL (…/api/chat.postMessage). Bolt sends
+ * its `respond()` posts to an interaction's response_url through the same fetch: those are labelled
+ * `response_url`.
+ */
 function slackMethod(url: string | URL): string {
-  const path = typeof url === 'string' ? url : url.pathname;
-  const name = path.split('?')[0]!.split('/').pop() ?? '';
+  const path = (typeof url === 'string' ? url : url.href).split('?')[0]!;
+  if (!/\/api\/[^/]+$/.test(path)) return 'response_url';
+  const name = path.split('/').pop() ?? '';
   // Only names shaped like Slack methods become label values: a label set must stay small.
   return /^[a-z]+(\.[A-Za-z]+){1,3}$/.test(name) ? name : 'other';
 }

@@ -3,7 +3,7 @@
  * persistence, eviction policy, ACL), COS credentials per region (with the measured clock skew) and
  * Slack (bot token, channel membership, app token in Socket Mode). Each check says what to fix.
  */
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { type AppConfig, ConfigError, type Env, loadAppConfig } from '../config.js';
 import { type CosAttempt, closeCosClients, createCosClients } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
@@ -31,6 +31,9 @@ export interface DoctorOptions {
   logger?: Logger;
   /** Skew between this machine and COS beyond which the clock check fails. Default 60 s. */
   maxSkewMs?: number;
+  /** npm start: the process's own observers, so its metrics count the checks' requests too. */
+  onCosAttempt?: (attempt: CosAttempt) => void;
+  slackClientOptions?: WebClientOptions;
 }
 
 const EVICTION_SAFE = new Set(['noeviction']);
@@ -87,7 +90,9 @@ async function checkRedis(config: AppConfig, options: DoctorOptions): Promise<Ch
       connectionName: 'cosjob-doctor',
     });
   } catch (error) {
-    return [{ name: 'redis', status: 'fail', detail: message(error), fix: 'Correct REDIS_URL.', fatal: true }];
+    return [
+      { name: 'redis', status: 'fail', detail: message(error), fix: 'Correct REDIS_URL.', fatal: true },
+    ];
   }
   try {
     try {
@@ -180,7 +185,12 @@ async function checkAcl(redis: RedisClient, config: AppConfig): Promise<CheckRes
         };
       }
       if (/CROSSSLOT/.test(text) && command === 'UNLINK') continue;
-      return { name: 'redis.acl', status: 'fail', detail: `${command} failed: ${text}`, fix: 'Check the Redis server log.' };
+      return {
+        name: 'redis.acl',
+        status: 'fail',
+        detail: `${command} failed: ${text}`,
+        fix: 'Check the Redis server log.',
+      };
     }
   }
   return pass('redis.acl', 'the commands cosjob uses are permitted');
@@ -196,6 +206,7 @@ async function checkCos(config: AppConfig, options: DoctorOptions): Promise<Chec
   const dates = new Map<string, { serverDate: string; at: number }>();
   const onAttempt = (attempt: CosAttempt) => {
     if (attempt.serverDate) dates.set(attempt.region, { serverDate: attempt.serverDate, at: Date.now() });
+    options.onCosAttempt?.(attempt);
   };
   const clients = createCosClients(config.cos, {
     logger: options.logger ?? silentLogger,
@@ -254,12 +265,18 @@ async function checkSlack(config: AppConfig, options: DoctorOptions): Promise<Ch
     retryConfig: { retries: 0 },
     timeout: options.timeoutMs ?? 5_000,
     rejectRateLimitedCalls: true,
+    ...options.slackClientOptions,
   };
   const results: CheckResult[] = [];
   const bot = new WebClient(slack.botToken, clientOptions);
   try {
     const auth = await bot.auth.test();
-    results.push(pass('slack.token', `SLACK_BOT_TOKEN is valid (bot user ${String(auth.user_id)} in ${String(auth.team)})`));
+    results.push(
+      pass(
+        'slack.token',
+        `SLACK_BOT_TOKEN is valid (bot user ${String(auth.user_id)} in ${String(auth.team)})`,
+      ),
+    );
   } catch (error) {
     const code = slackError(error);
     results.push({

@@ -45,7 +45,7 @@ function notices(fake: FakeSlack, text: string): number {
 }
 
 describe.skipIf(redisTestsUseExternalServer())('readiness of npm start', () => {
-  it("flips to 503 when Redis stops and when COS refuses the key, then back to 200", async () => {
+  it('flips to 503 when Redis stops and when COS refuses the key, then back to 200', async () => {
     emulator = await startEmulator({ accounts: [TEST_ACCOUNT] });
     slack = await startFakeSlack({ expectedToken: BOT_TOKEN });
     const env = botEnv({
@@ -59,10 +59,14 @@ describe.skipIf(redisTestsUseExternalServer())('readiness of npm start', () => {
     const b = startBot(env);
     bot = b;
 
-    const first = await eventually(async () => {
-      const r = await ready(b);
-      return r.status === 200 && r;
-    }, 30_000, 'the first 200 from /readyz');
+    const first = await eventually(
+      async () => {
+        const r = await ready(b);
+        return r.status === 200 && r;
+      },
+      30_000,
+      'the first 200 from /readyz',
+    );
     expect(first.body).toEqual({
       status: 'ready',
       checks: { redis: 'ok', slack: 'ok', cos: { 'ap-guangzhou': 'ok', 'ap-shanghai': 'ok' } },
@@ -72,26 +76,42 @@ describe.skipIf(redisTestsUseExternalServer())('readiness of npm start', () => {
 
     // Redis stopped: not ready, naming Redis; the channel is told once.
     await redisCtx.server!.kill('SIGKILL');
-    const down = await eventually(async () => {
-      const r = await ready(b);
-      return r.status === 503 && r;
-    }, 20_000, '503 with Redis stopped');
+    const down = await eventually(
+      async () => {
+        const r = await ready(b);
+        return r.status === 503 && r;
+      },
+      20_000,
+      '503 with Redis stopped',
+    );
     expect(down.body.status).toBe('not_ready');
     expect(down.body.checks.redis).not.toBe('ok');
     expect(down.body.checks.redis).toContain('REDIS_URL');
     expect((await b.get('/livez')).status).toBe(200);
-    await eventually(async () => notices(slack!, 'lost its connection to Redis') === 1, 20_000, 'the Redis notice');
+    await eventually(
+      async () => notices(slack!, 'lost its connection to Redis') === 1,
+      20_000,
+      'the Redis notice',
+    );
 
     await redisCtx.server!.restart();
     await eventually(async () => (await ready(b)).status === 200, 30_000, '200 after Redis is back');
-    await eventually(async () => notices(slack!, 'connected to Redis again') === 1, 20_000, 'the recovery notice');
+    await eventually(
+      async () => notices(slack!, 'connected to Redis again') === 1,
+      20_000,
+      'the recovery notice',
+    );
 
     // COS refuses the key in one region's requests (all regions share the account here).
     emulator.replaceSecretKey(TEST_ACCOUNT.secretId, 'rotated-secret-key-0000000000');
-    const refused = await eventually(async () => {
-      const r = await ready(b);
-      return r.status === 503 && r.body.checks.cos['ap-guangzhou'] !== 'ok' && r;
-    }, 30_000, '503 with the key refused');
+    const refused = await eventually(
+      async () => {
+        const r = await ready(b);
+        return r.status === 503 && r.body.checks.cos['ap-guangzhou'] !== 'ok' && r;
+      },
+      30_000,
+      '503 with the key refused',
+    );
     expect(refused.body.checks.cos['ap-guangzhou']).toMatch(/^SignatureDoesNotMatch: .*COS_SECRET_KEY/);
     expect(refused.body.checks.redis).toBe('ok');
     await eventually(
@@ -101,7 +121,11 @@ describe.skipIf(redisTestsUseExternalServer())('readiness of npm start', () => {
     );
 
     emulator.replaceSecretKey(TEST_ACCOUNT.secretId, TEST_ACCOUNT.secretKey);
-    await eventually(async () => (await ready(b)).status === 200, 60_000, '200 after the key is accepted again');
+    await eventually(
+      async () => (await ready(b)).status === 200,
+      60_000,
+      '200 after the key is accepted again',
+    );
     await eventually(
       async () => notices(slack!, 'reaches COS in *ap-guangzhou* again') === 1,
       20_000,
@@ -113,7 +137,8 @@ describe.skipIf(redisTestsUseExternalServer())('readiness of npm start', () => {
     expect(notices(slack, 'cannot reach COS in *ap-shanghai*')).toBe(1);
     expect(notices(slack, 'lost its connection to Redis')).toBe(1);
     const output = b.output();
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET, TEST_ACCOUNT.secretKey]) expect(output).not.toContain(secret);
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, TEST_ACCOUNT.secretKey])
+      expect(output).not.toContain(secret);
     expect(await b.stop()).toBe(0);
   }, 180_000);
 });
