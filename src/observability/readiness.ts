@@ -31,8 +31,13 @@ export interface ReadinessOptions {
   instanceId: string;
   clock: Clock;
   logger: Logger;
-  /** How long one evaluation is reused. Default 2000 ms. */
+  /** How long a ready evaluation is reused. Default 2000 ms. */
   cacheMs?: number;
+  /**
+   * How long a not-ready evaluation is reused. Default 250 ms: short, so a replica that has just become
+   * ready (its first poll landed) says so at the next probe rather than seconds later.
+   */
+  notReadyCacheMs?: number;
   /** How long a successful auth.test is trusted. Default 60 s. */
   slackCacheMs?: number;
 }
@@ -63,7 +68,10 @@ export class Readiness {
 
   async report(): Promise<ReadinessReport> {
     const now = this.o.clock.now();
-    if (this.cached && now - this.cached.at < (this.o.cacheMs ?? 2_000)) return this.cached.report;
+    if (this.cached) {
+      const reuseMs = this.cached.report.ready ? (this.o.cacheMs ?? 2_000) : (this.o.notReadyCacheMs ?? 250);
+      if (now - this.cached.at < reuseMs) return this.cached.report;
+    }
     this.inFlight ??= this.evaluate().finally(() => {
       this.inFlight = undefined;
     });
