@@ -101,3 +101,29 @@ describe('logger on pino', () => {
     expect(logger.level).toBe('debug');
   });
 });
+
+describe('LOG_FORMAT=pretty', () => {
+  it('prints readable lines through pino-pretty, still redacted', async () => {
+    const { execFile } = await import('node:child_process');
+    const script = [
+      "import { createProcessLogger, registerSecret } from './src/logger.ts';",
+      "registerSecret('pretty-secret-value-42');",
+      "const logger = await createProcessLogger({ level: 'info', format: 'pretty' });",
+      "logger.info('card posted', { jobId: 'job-1', note: 'has pretty-secret-value-42 and xoxb-1-2-3' });",
+    ].join('\n');
+    const stderr = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { env: { PATH: process.env.PATH ?? '' } },
+        (error, _stdout, err) => (error ? reject(error) : resolve(err)),
+      );
+    });
+    expect(stderr).toContain('card posted');
+    expect(stderr).toContain('job-1');
+    expect(stderr).toMatch(/INFO/);
+    expect(() => JSON.parse(stderr.trim().split('\n')[0]!)).toThrow();
+    expect(stderr).not.toContain('pretty-secret-value-42');
+    expect(stderr).not.toContain('xoxb-1-2-3');
+  }, 20_000);
+});
