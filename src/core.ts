@@ -8,6 +8,7 @@ import { ApprovalEngine, type EngineSettings } from './approvals/engine.js';
 import { JobRecords } from './approvals/job-records.js';
 import type { ApproverDirectory } from './approvals/ports.js';
 import { RedisAuditTrail } from './audit/trail.js';
+import type { AuditEntry } from './audit/types.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ApprovalConfig, CosConfig, RedisConfig, WatcherConfig } from './config/index.js';
 import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
@@ -31,6 +32,8 @@ export interface AuditStoreOptions {
   connectionName?: string;
   /** How long to wait for Redis before giving up (default 10 s). */
   readyTimeoutMs?: number;
+  /** Called once per audit entry newly written (metrics). */
+  onAuditAppended?: (entry: AuditEntry) => void;
 }
 
 export interface AuditStore {
@@ -59,6 +62,7 @@ export async function openAuditStore(config: RedisConfig, o: AuditStoreOptions):
     keys,
     clock: o.clock ?? systemClock,
     logger: o.logger,
+    ...(o.onAuditAppended ? { onAppended: o.onAuditAppended } : {}),
     ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
   });
   return { redis, keys, audit, close: () => closeRedis(redis) };

@@ -1,14 +1,25 @@
-/** A small structured logger that never prints secrets. */
+/**
+ * Structured logging on pino that never prints secrets. Call sites use `logger.info(message, fields)`;
+ * every field and message is redacted here, before pino sees it, so redaction holds whatever the
+ * destination (JSON lines on stderr, pino-pretty, or a test's line collector).
+ */
+import { type DestinationStream, type Logger as PinoLogger, pino, stdSerializers } from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export type LogFormat = 'json' | 'pretty';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose every line also carries these fields (region, jobId, Slack user…). */
+  child(bindings: Record<string, unknown>): Logger;
+  /** The lowest level written; adapters (Bolt, the Web API client) start at it. */
+  readonly level?: LogLevel;
 }
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY =
   /secret|token|password|passwd|authorization|signature|hmac|credential|api_?key|private_?key/i;
 const SECRET_VALUE = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|q-signature=[0-9a-f]+)/g;
@@ -30,11 +41,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[deep]';
   if (typeof value === 'string') return redactText(value);
   if (value instanceof Error) {
-    return {
-      name: value.name,
-      message: redactText(value.message),
-      ...(redact({ ...value }, depth + 1) as object),
-    };
+    // pino's serializer keeps type, message, stack, `cause` (recursively) and the error's own fields;
+    // the stack repeats the message, so it is redacted like any other text.
+    return redact({ ...stdSerializers.errWithCause(value) }, depth + 1);
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value !== null && typeof value === 'object') {
@@ -50,29 +59,94 @@ export function redact(value: unknown, depth = 0): unknown {
 export interface ConsoleLoggerOptions {
   level?: LogLevel;
   name?: string;
+  /** Receives each JSON line (without the newline), synchronously: tests and the CLI's --verbose. */
   write?: (line: string) => void;
+  /** `pretty`: human-readable lines through pino-pretty (ignored with `write`). Default `json`. */
+  format?: LogFormat;
+}
+
+function lineCollector(write: (line: string) => void): DestinationStream {
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) if (line !== '') write(line);
+    },
+  };
+}
+
+async function prettyStream(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ destination: 2, colorize: process.stderr.isTTY === true, sync: true });
+}
+
+/**
+ * stderr through pino's asynchronous destination: a burst of lines never blocks the event loop, and
+ * pino flushes what is buffered when the process exits (see flushLogs for exits on a fatal error).
+ */
+let asyncDestination: ReturnType<typeof pino.destination> | undefined;
+function stderrDestination(): DestinationStream {
+  asyncDestination ??= pino.destination({ dest: 2, sync: false, minLength: 0 });
+  return asyncDestination;
+}
+
+/** Writes out buffered log lines now; call before process.exit after a fatal error. */
+export function flushLogs(): void {
+  try {
+    asyncDestination?.flushSync();
+  } catch {
+    // Nothing buffered, or stderr is gone: there is nowhere left to report to.
+  }
+}
+
+function wrap(base: PinoLogger, level: LogLevel): Logger {
+  const at =
+    (method: LogLevel) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (!base.isLevelEnabled(method)) return;
+      const text = redactText(message);
+      if (fields === undefined) base[method](text);
+      else base[method](redact(fields) as object, text);
+    };
+  return {
+    level,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (bindings) => wrap(base.child(redact(bindings) as Record<string, unknown>), level),
+  };
+}
+
+function build(options: ConsoleLoggerOptions, stream: DestinationStream): Logger {
+  const level = options.level ?? 'info';
+  const base = pino(
+    {
+      level,
+      name: options.name ?? 'cosjob',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Level names rather than numbers: what people grep for, and what LOG_LEVEL accepts.
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  );
+  return wrap(base, level);
 }
 
 export function createLogger(options: ConsoleLoggerOptions = {}): Logger {
-  const min = LEVELS[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[level] < min) return;
-    const record = {
-      time: new Date().toISOString(),
-      level,
-      name: options.name ?? 'cosjob',
-      msg: redactText(message),
-      ...(fields ? (redact(fields) as object) : {}),
-    };
-    write(JSON.stringify(record));
-  };
-  return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-  };
+  if (options.write) return build(options, lineCollector(options.write));
+  return build(options, stderrDestination());
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Like createLogger, with `format: 'pretty'` honoured (pino-pretty is loaded only then). */
+export async function createProcessLogger(options: ConsoleLoggerOptions = {}): Promise<Logger> {
+  if (options.format === 'pretty' && !options.write) return build(options, await prettyStream());
+  return createLogger(options);
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};

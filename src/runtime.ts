@@ -1,14 +1,22 @@
 /**
- * The bot: the core (src/core.ts) with the Slack app on top, so `npm start`, the demo and the end-to-end
- * tests run the same wiring.
+ * The bot: the core (src/core.ts) with the Slack app and the probes on top, so `npm start`, the demo and
+ * the end-to-end tests run the same wiring.
  */
 import type { ApprovalEngine, EngineSettings } from './approvals/engine.js';
 import type { RedisAuditTrail } from './audit/trail.js';
-import type { Clock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
 import type { AppConfig } from './config/index.js';
 import { buildCore } from './core.js';
 import type { CosClientOverrides } from './cos/client.js';
 import { type Logger, registerSecret } from './logger.js';
+import {
+  createObservability,
+  type ObservabilityHooks,
+  type RunningHealthServer,
+  type RunningObservability,
+  startHealthServer,
+  startObservability,
+} from './observability/index.js';
 import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/directory.js';
@@ -31,6 +39,8 @@ export interface RuntimeOptions {
       'leaseTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
     >
   >;
+  /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
+  observability?: ObservabilityHooks;
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
 }
@@ -40,11 +50,16 @@ export interface Runtime {
   slack: RunningSlackApp;
   redis: RedisClient;
   audit: RedisAuditTrail;
+  /** Metrics, readiness and the probe handler. */
+  observability: RunningObservability;
+  /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
+  healthPort?: number;
   stop(): Promise<void>;
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = o;
+  const clock = o.clock ?? systemClock;
   for (const secret of [
     config.cos.secretKey,
     config.cos.securityToken,
@@ -56,15 +71,26 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     registerSecret(secret);
   }
 
-  const webClient = createSlackWebClient(config.slack, logger);
+  const obs = o.observability ?? createObservability(logger);
+  const webClient = createSlackWebClient(config.slack, logger, obs.slackClientOptions);
   const core = await buildCore(config, {
     logger,
-    ...(o.clock ? { clock: o.clock } : {}),
-    ...(o.cosOverrides ? { cosOverrides: o.cosOverrides } : {}),
+    clock,
+    cosOverrides: { onAttempt: obs.onCosAttempt, ...o.cosOverrides },
+    onAuditAppended: obs.onAuditAppended,
     directory: new SlackApproverDirectory(webClient),
     ...(o.engine ? { engine: o.engine } : {}),
   });
+  const observability = startObservability(obs, {
+    config,
+    engine: core.engine,
+    redis: core.redis,
+    webClient,
+    clock,
+    logger,
+  });
   let slack: RunningSlackApp;
+  let health: RunningHealthServer | undefined;
   try {
     slack = await startSlackApp({
       slack: config.slack,
@@ -74,9 +100,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       engine: core.engine,
       webClient,
       logger,
+      clientOptions: obs.slackClientOptions,
+      httpRoutes: observability.routes,
       ...o.slack,
     });
+    // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.
+    health = config.slack.appToken
+      ? await startHealthServer(observability.handler, config.slack.port)
+      : undefined;
   } catch (error) {
+    await observability.stop();
     await core.close();
     throw error;
   }
@@ -87,8 +120,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     slack,
     redis: core.redis,
     audit: core.audit,
+    observability,
+    ...(health ? { healthPort: health.port } : {}),
     async stop() {
       await core.engine.stop();
+      await observability.stop();
+      await health?.close();
       // Give queued cards a moment to go out, but never let a Slack outage hang the shutdown.
       await Promise.race([slack.poster.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await slack.stop();

@@ -60,7 +60,10 @@ export class DecisionService {
   async decide(request: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
     const attempt = new Attempt(request, this.d.audit, this.d.logger);
     const result = await this.run(attempt, hooks);
-    return { ...result, entries: attempt.entries };
+    const outcome: DecisionOutcome = { ...result, entries: attempt.entries };
+    // One place sees every outcome, whoever asked (Slack, CLI, watcher): logs and metrics subscribe.
+    await this.d.events.emit('decision_made', { request, outcome });
+    return outcome;
   }
 
   private async run(attempt: Attempt, hooks: DecideHooks): Promise<DecisionResult> {

@@ -135,6 +135,16 @@ export class ApprovalEngine {
   }
 
   /** The regions cosjob watches. */
+  /** Whether this replica holds the watcher lease (it polls, posts cards and tells the channel). */
+  get isLeader(): boolean {
+    return this.lease.isLeader;
+  }
+
+  /** This replica's name in the lease and in readiness records. */
+  get instanceId(): string {
+    return this.lease.instanceId;
+  }
+
   get regions(): string[] {
     return [...this.d.clients.keys()];
   }

@@ -1,6 +1,7 @@
 import type { AuditActor } from '../audit/types.js';
 import type { Job, JobFailure, JobProgress, JobStatus } from '../cos/model.js';
 import type { Logger } from '../logger.js';
+import type { DecisionOutcome, DecisionRequest } from './decision.js';
 
 /** Either a single Redis or a Cluster: the engine only uses commands both offer, with keys in one slot. */
 export type { RedisClient } from '../redis/connection.js';
@@ -26,6 +27,19 @@ export interface EngineEventMap {
   job_changed_outside: { region: string; job: Job; previousStatus: JobStatus };
   job_reminder: { region: string; jobId: string; waitingMinutes: number };
   job_expired: { region: string; jobId: string; hours: number; outcome: string };
+  /** Every outcome of decide(), refusals and failures included. */
+  decision_made: { request: DecisionRequest; outcome: DecisionOutcome };
+  /**
+   * One region's discovery step of a poll: `skipped` while it backs off after failures. `failures` counts
+   * failed polls in a row (0 after a success); `suspended` is how many Suspended jobs COS listed.
+   */
+  region_polled: {
+    region: string;
+    result: 'ok' | 'error' | 'skipped';
+    failures: number;
+    suspended?: number;
+    error?: unknown;
+  };
   job_decided: {
     region: string;
     jobId: string;

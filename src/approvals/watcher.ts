@@ -119,7 +119,15 @@ export class JobWatcher {
     const report: RegionPollReport = { region: client.region, announced: [], badJobs: [] };
     const now = this.o.clock.now();
     const health = this.health.get(client.region) ?? { failures: 0, nextAttemptAt: 0 };
-    if (health.nextAttemptAt > now) return { ...report, skipped: 'backoff' };
+    if (health.nextAttemptAt > now) {
+      await this.o.events.emit('region_polled', {
+        region: client.region,
+        result: 'skipped',
+        failures: health.failures,
+      });
+      return { ...report, skipped: 'backoff' };
+    }
+    let suspended = 0;
     try {
       // Pages of 100: only waiting jobs are listed, and a smaller page parses in a few milliseconds.
       const listing = client.listAllJobs({
@@ -129,6 +137,7 @@ export class JobWatcher {
       });
       for await (const summary of listing) {
         if (summary.status !== 'Suspended') continue;
+        suspended += 1;
         let job: Job;
         try {
           if (await this.o.records.exists(client.region, summary.id)) continue;
@@ -152,6 +161,12 @@ export class JobWatcher {
         }
       }
       this.health.set(client.region, { failures: 0, nextAttemptAt: 0 });
+      await this.o.events.emit('region_polled', {
+        region: client.region,
+        result: 'ok',
+        failures: 0,
+        suspended,
+      });
     } catch (error) {
       const failures = health.failures + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, this.o.pollIntervalMs * 2 ** (failures - 1));
@@ -163,6 +178,7 @@ export class JobWatcher {
         backoffMs: backoff,
         error,
       });
+      await this.o.events.emit('region_polled', { region: client.region, result: 'error', failures, error });
     }
     return report;
   }

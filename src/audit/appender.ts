@@ -34,6 +34,7 @@ export interface ChainAppenderOptions {
   logger: Logger;
   maxAttempts: number;
   waitForAof: { timeoutMs: number } | undefined;
+  onAppended?: ((entry: AuditEntry) => void) | undefined;
 }
 
 export class ChainAppender {
@@ -43,6 +44,7 @@ export class ChainAppender {
   private readonly logger: Logger;
   private readonly maxAttempts: number;
   private readonly waitForAof: { timeoutMs: number } | undefined;
+  private readonly onAppended: ((entry: AuditEntry) => void) | undefined;
   private waitAofSkipped = false;
   private queue: Promise<unknown> = Promise.resolve();
   private globalHead: GlobalHead = { seq: 0, hash: GENESIS_HASH, timeMs: 0 };
@@ -58,6 +60,7 @@ export class ChainAppender {
     this.logger = options.logger;
     this.maxAttempts = options.maxAttempts;
     this.waitForAof = options.waitForAof;
+    this.onAppended = options.onAppended;
   }
 
   append(input: AuditEntryInput): Promise<AuditEntry> {
@@ -127,6 +130,7 @@ export class ChainAppender {
           if (!stored.ok)
             throw new AuditError('integrity', `cosjob built an unreadable entry: ${stored.problem}`);
           await this.confirmDurable(stored.entry);
+          this.onAppended?.(stored.entry);
           return stored.entry;
         }
         case 'duplicate': {

@@ -37,6 +37,8 @@ export interface RedisAuditTrailOptions {
   waitForAof?: { timeoutMs: number };
   /** Entries read per XRANGE call (default 500). */
   pageSize?: number;
+  /** Called once per entry newly written (not for a retried entryId that was already stored): metrics. */
+  onAppended?: (entry: AuditEntry) => void;
 }
 
 export class RedisAuditTrail implements AuditTrail {
@@ -68,6 +70,7 @@ export class RedisAuditTrail implements AuditTrail {
       logger: this.logger,
       maxAttempts,
       waitForAof: options.waitForAof,
+      onAppended: options.onAppended,
     });
   }
 

@@ -1,7 +1,7 @@
 /** `cosjob jobs list` and `cosjob jobs describe`: read-only views of COS batch jobs. */
 import { type CosConfig, loadCosConfig } from '../config/index.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
-import { type CosError, isNoSuchJob } from '../cos/errors.js';
+import { CosError, isNoSuchJob } from '../cos/errors.js';
 import type { Job, JobSummary, KnownJobStatus } from '../cos/model.js';
 import { validateJobId, validateJobStatusFilter } from '../cos/validation.js';
 import { createLogger, silentLogger } from '../logger.js';
@@ -86,6 +86,8 @@ const listCommand: CliCommand = {
     }
     return withSession(context, async ({ clients, regions }) => {
       const found: (JobSummary & { region: string })[] = [];
+      const failures: { region: string; code?: string; requestId?: string; message: string; fix?: string }[] =
+        [];
       let failed = false;
       for (const region of regions) {
         try {
@@ -102,10 +104,27 @@ const listCommand: CliCommand = {
         } catch (error) {
           failed = true;
           reportFailure(context.io, error, `listing jobs in ${region} failed`);
+          failures.push({
+            region,
+            message: error instanceof Error ? error.message : String(error),
+            ...(error instanceof CosError
+              ? {
+                  code: error.code,
+                  ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+                  fix: error.explanation,
+                }
+              : {}),
+          });
         }
       }
       if (booleanFlag(context.args, 'json')) {
-        writeLine(context.io.stdout, JSON.stringify(found, null, 2));
+        // A failed region must never read as "no jobs there": the error object says what was not listed.
+        const body = failed
+          ? { error: { message: 'listing jobs failed in some regions', failures }, jobs: found }
+          : found;
+        writeLine(context.io.stdout, JSON.stringify(body, null, 2));
+      } else if (found.length === 0 && failed) {
+        // Nothing on stdout: the failures are on stderr, and "No jobs" would be a false statement.
       } else if (found.length === 0) {
         writeLine(
           context.io.stdout,

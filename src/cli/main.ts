@@ -9,12 +9,18 @@ import { type FlagSpec, parseArgs, UsageError } from './args.js';
 import { auditCommands } from './audit.js';
 import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE, reportFailure, writeLine } from './command.js';
 import { decisionCommands } from './decisions.js';
+import { doctorCommand } from './doctor.js';
 import { jobsCommands } from './jobs.js';
 
 export type { CliCommand, CliIo } from './command.js';
 
 /** Every subcommand. Later groups (e.g. `cosjob audit …`) are appended here. */
-export const COMMANDS: readonly CliCommand[] = [...jobsCommands, ...auditCommands, ...decisionCommands];
+export const COMMANDS: readonly CliCommand[] = [
+  ...jobsCommands,
+  ...auditCommands,
+  ...decisionCommands,
+  doctorCommand,
+];
 
 const GLOBAL_FLAGS: FlagSpec = { help: 'boolean', verbose: 'boolean' };
 

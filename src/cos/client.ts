@@ -92,6 +92,21 @@ export interface CosClientOptions {
   maxPages?: number;
   /** Connections of the client's own pool. Default 16. */
   connections?: number;
+  /** Told about every HTTP attempt (retries and skew corrections included): metrics, doctor. */
+  onAttempt?: (attempt: CosAttempt) => void;
+}
+
+/** One HTTP exchange with COS, as the client saw it. */
+export interface CosAttempt {
+  api: CosApiName;
+  region: string;
+  /** The HTTP status, when an answer arrived. */
+  httpStatus?: number;
+  /** The client's code when no answer arrived (NetworkError, Timeout…). */
+  failure?: string;
+  durationSeconds: number;
+  /** The server's Date header, when it sent one (clock skew checks). */
+  serverDate?: string;
 }
 
 export const DEFAULT_TIMEOUTS: Required<CosClientTimeouts> = {
@@ -162,6 +177,7 @@ export class CosJobsClient implements CosJobsApi {
   private readonly target: TransportTarget;
   private readonly logger: Logger;
   private readonly random: () => number;
+  private readonly onAttempt: ((attempt: CosAttempt) => void) | undefined;
   private readonly maxPages: number;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -212,6 +228,7 @@ export class CosJobsClient implements CosJobsApi {
     this.logger = options.logger ?? silentLogger;
     this.skew = new ClockSkew(options.clock ?? systemClock, this.logger, this.region);
     this.random = options.random ?? Math.random;
+    this.onAttempt = options.onAttempt;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createCosPool(this.origin, this.timeouts, options.connections);
@@ -338,7 +355,7 @@ export class CosJobsClient implements CosJobsApi {
       let error: CosError;
       let serverDate: string | undefined;
       try {
-        const response = await this.send(spec, signal);
+        const response = await this.observedSend(spec, signal);
         serverDate = headerValue(response.headers, 'date');
         if (response.status >= 200 && response.status < 300) {
           try {
@@ -401,6 +418,36 @@ export class CosJobsClient implements CosJobsApi {
     );
     // content-length is not signed: undici writes it itself (0 for a bodiless POST).
     return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
+  }
+
+  private async observedSend(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {
+    if (this.onAttempt === undefined) return this.send(spec, signal);
+    const started = performance.now();
+    const report = (outcome: { httpStatus?: number; failure?: string; serverDate?: string }) => {
+      try {
+        this.onAttempt?.({
+          api: spec.api,
+          region: this.region,
+          durationSeconds: (performance.now() - started) / 1000,
+          ...outcome,
+        });
+      } catch {
+        // An observer must never change what a COS call returns.
+      }
+    };
+    try {
+      const response = await this.send(spec, signal);
+      const serverDate = headerValue(response.headers, 'date');
+      report({ httpStatus: response.status, ...(serverDate === undefined ? {} : { serverDate }) });
+      return response;
+    } catch (error) {
+      report(
+        error instanceof CosError && error.httpStatus !== undefined
+          ? { httpStatus: error.httpStatus }
+          : { failure: error instanceof CosError ? error.code : 'NetworkError' },
+      );
+      throw error;
+    }
   }
 
   private async send(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
@@ -27,6 +27,14 @@ export interface SlackAppOptions {
   /** Tests: answer Slack only once listeners finish, so every Web API call is done when the response arrives. */
   processBeforeResponse?: boolean;
   postIntervalMs?: number;
+  /** Merged into every Web API client's options (Bolt's, Socket Mode's): e.g. an observing `fetch`. */
+  clientOptions?: WebClientOptions;
+  /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
+  httpRoutes?: {
+    path: string;
+    method: string[];
+    handler: (req: IncomingMessage, res: ServerResponse) => void;
+  }[];
 }
 
 export interface RunningSlackApp {
@@ -52,7 +60,8 @@ async function untilOrAfter(promise: Promise<unknown>, ms: number): Promise<void
 
 /** Bolt and the Web API log through cosjob's logger, which masks tokens and secrets. */
 export function slackLoggerFrom(logger: Logger): SlackLogger {
-  let level = LogLevel.INFO;
+  // Starts at cosjob's configured level, so Bolt and the Web API client log what LOG_LEVEL asks for.
+  let level = logger.level === undefined ? LogLevel.INFO : (logger.level as LogLevel);
   const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
   const allowed = (l: LogLevel) => order.indexOf(l) >= order.indexOf(level);
   const text = (msgs: unknown[]) =>
@@ -72,7 +81,11 @@ export function slackLoggerFrom(logger: Logger): SlackLogger {
   } as SlackLogger;
 }
 
-function interactiveClientOptions(slack: SlackConfig, logger: Logger): WebClientOptions {
+function interactiveClientOptions(
+  slack: SlackConfig,
+  logger: Logger,
+  extra: WebClientOptions = {},
+): WebClientOptions {
   // Interactive calls must not sit in the Web API client's default half-hour retry loop. A 429 is
   // still honoured: the client waits Retry-After and sends again, so nothing is lost.
   return {
@@ -80,6 +93,7 @@ function interactiveClientOptions(slack: SlackConfig, logger: Logger): WebClient
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     timeout: 10_000,
     logger: slackLoggerFrom(logger),
+    ...extra,
   };
 }
 
@@ -87,9 +101,13 @@ function interactiveClientOptions(slack: SlackConfig, logger: Logger): WebClient
  * The client that posts cards and thread replies: no automatic retries (a retried postMessage can post
  * twice), and 429 surfaces as an error so the channel queue waits Retry-After itself.
  */
-export function createSlackWebClient(slack: SlackConfig, logger: Logger): WebClient {
+export function createSlackWebClient(
+  slack: SlackConfig,
+  logger: Logger,
+  extra?: WebClientOptions,
+): WebClient {
   return new WebClient(slack.botToken, {
-    ...interactiveClientOptions(slack, logger),
+    ...interactiveClientOptions(slack, logger, extra),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
   });
@@ -100,7 +118,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const common = {
     token: slack.botToken,
     logger: slackLoggerFrom(logger),
-    clientOptions: interactiveClientOptions(slack, logger),
+    clientOptions: interactiveClientOptions(slack, logger, o.clientOptions),
     convoStore: false as const,
     ...(o.bot ? { botId: o.bot.botId, botUserId: o.bot.botUserId } : { deferInitialization: true }),
   };
@@ -111,7 +129,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
         appToken: slack.appToken,
         logger: slackLoggerFrom(logger),
         // Its own options object: SocketModeClient writes defaults into the one it is given.
-        installerOptions: { clientOptions: interactiveClientOptions(slack, logger) },
+        installerOptions: { clientOptions: interactiveClientOptions(slack, logger, o.clientOptions) },
       })
     : undefined;
   const app = socketReceiver
@@ -120,7 +138,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
         ...common,
         signingSecret: slack.signingSecret ?? '',
         processBeforeResponse: o.processBeforeResponse ?? false,
-        customRoutes: [
+        customRoutes: o.httpRoutes ?? [
           {
             path: '/healthz',
             method: ['GET'],

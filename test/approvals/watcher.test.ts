@@ -23,6 +23,8 @@ function record(fx: EngineFixture): Recorded {
     job_reminder: [],
     job_expired: [],
     job_decided: [],
+    decision_made: [],
+    region_polled: [],
   } as Recorded;
   for (const name of Object.keys(seen) as EngineEventName[]) {
     fx.engine.events.on(name, (event) => {

@@ -137,6 +137,31 @@ describe('cosjob jobs list', () => {
   });
 });
 
+describe('cosjob jobs list when COS fails', () => {
+  const badKey = () => ({ ...env, COS_SECRET_KEY: 'wrong-secret-key-000000' });
+
+  it('never says "No jobs": stdout stays empty, the error is on stderr, the exit code is 1', async () => {
+    const result = await run(['jobs', 'list', '--status', 'Suspended'], badKey());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('SignatureDoesNotMatch');
+  });
+
+  it('with --json prints an error object naming each failed region, not []', async () => {
+    const result = await run(['jobs', 'list', '--json'], badKey());
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.stdout) as {
+      error: { failures: { region: string; code: string; requestId: string; fix: string }[] };
+      jobs: unknown[];
+    };
+    expect(body.jobs).toEqual([]);
+    expect(body.error.failures.map((f) => f.region)).toEqual(['ap-guangzhou', 'ap-shanghai']);
+    expect(body.error.failures[0]).toMatchObject({ code: 'SignatureDoesNotMatch' });
+    expect(body.error.failures[0]!.fix).toContain('COS_SECRET_KEY');
+    expect(result.stdout).not.toContain('wrong-secret-key-000000');
+  });
+});
+
 describe('cosjob jobs list with a member cosjob cannot read', () => {
   it('lists the readable jobs and names the skipped one on stderr', async () => {
     // A stand-in for COS whose listing carries one unusable JobId next to a good job.

@@ -61,6 +61,16 @@ export class AccountDirectory {
     }
   }
 
+  /** Key rotation: from now on only `secretKey` signs for this SecretId (the old key gets SignatureDoesNotMatch). */
+  replaceSecretKey(secretId: string, secretKey: string): void {
+    const account = this.bySecretId.get(secretId);
+    if (!account) throw new Error('no emulator account has that SecretId');
+    const next = { ...account, secretKey };
+    this.byUin.set(next.uin, next);
+    this.byAppId.set(next.appId, next);
+    this.bySecretId.set(next.secretId, next);
+  }
+
   get first(): EmulatorAccount {
     return this.byUin.values().next().value as EmulatorAccount;
   }

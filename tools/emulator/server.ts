@@ -70,6 +70,8 @@ export interface RunningEmulator {
    * requests that passed authentication): lets a test act "between the COS call and its result".
    */
   setHook(hook: EmulatorHook | undefined): void;
+  /** Rotates an account's secret key: requests signed with the old one are refused (SignatureDoesNotMatch). */
+  replaceSecretKey(secretId: string, secretKey: string): void;
   /** Advances every job's lifecycle by what the clock says has elapsed. */
   tick(): void;
   /** The emulator's current time (clock + clockOffsetMs), in milliseconds. */
@@ -247,6 +249,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     setHook(next) {
       hook = next;
     },
+    replaceSecretKey: (secretId, secretKey) => directory.replaceSecretKey(secretId, secretKey),
     tick: () => store.tick(),
     now,
     close,

@@ -127,6 +127,8 @@ export interface FakeSlackOptions {
   botId?: string;
   /** Check posted blocks and views against Block Kit limits (default true). */
   validateBlocks?: boolean;
+  /** conversations.info answers is_member: false for these channels (the bot was not invited). */
+  channelsWithoutBot?: string[];
 }
 
 /** A Web API answer as the fake writes it. */

@@ -32,6 +32,7 @@ export class Workspace {
   readonly usergroups = new Map<string, string[]>();
   readonly issuedTriggers = new Map<string, number>();
   readonly usedTriggers = new Set<string>();
+  readonly channelsWithoutBot: ReadonlySet<string>;
   #tsCounter = 0;
   #viewCounter = 0;
 
@@ -43,6 +44,7 @@ export class Workspace {
     this.botId = options.botId ?? 'B0BOT';
     this.validateBlocks = options.validateBlocks !== false;
     this.triggerTtlMs = options.triggerTtlMs;
+    this.channelsWithoutBot = new Set(options.channelsWithoutBot ?? []);
     for (const user of options.users ?? []) this.users.set(user.id, user);
     for (const [id, members] of Object.entries(options.usergroups ?? {}))
       this.usergroups.set(id, [...members]);

@@ -4,7 +4,7 @@ import { isTrue, stringParam } from '../wire.js';
 import { messageJson, type Workspace } from '../workspace.js';
 import type { MethodTable } from './method.js';
 
-/** chat.postMessage, chat.update, chat.postEphemeral and conversations.history. */
+/** chat.postMessage, chat.update, chat.postEphemeral, conversations.history and conversations.info. */
 
 function contentProblem(workspace: Workspace, params: Record<string, unknown>): MethodResult | undefined {
   if (params.blocks !== undefined && !Array.isArray(params.blocks)) {
@@ -95,7 +95,18 @@ function postEphemeral(workspace: Workspace, params: Record<string, unknown>): M
   return { ok: true, message_ts: ephemeral.messageTs };
 }
 
+/** conversations.info: enough for a membership check (`is_member`). */
+function conversationInfo(workspace: Workspace, params: Record<string, unknown>): MethodResult {
+  const channel = stringParam(params.channel) ?? '';
+  if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+  return {
+    ok: true,
+    channel: { id: channel, is_channel: true, is_member: !workspace.channelsWithoutBot.has(channel) },
+  };
+}
+
 export const CHAT_METHODS: MethodTable = {
+  'conversations.info': conversationInfo,
   'chat.postMessage': postMessage,
   'conversations.history': history,
   'chat.update': update,

@@ -1,0 +1,61 @@
+/**
+ * Per-region poll health, kept in Redis by the replica that polls (the leader) so every replica's
+ * /readyz can tell whether COS is being reached, and so channel notices survive a change of leader.
+ */
+import type { RedisClient } from '../redis/connection.js';
+
+export interface RegionHealthRecord {
+  /** Epoch ms of the last successful discovery poll. */
+  lastOkAt?: number;
+  /** Epoch ms of the last failed one, and why, in words a person can act on. */
+  lastErrorAt?: number;
+  lastError?: string;
+  /** Failed polls in a row. */
+  failures: number;
+  /** Whether the channel was told this region is failing (and not yet that it recovered). */
+  alerted: boolean;
+}
+
+function parseRecord(text: string | null | undefined): RegionHealthRecord | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    const raw = JSON.parse(text) as Partial<Record<keyof RegionHealthRecord, unknown>>;
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    const lastOkAt = num(raw.lastOkAt);
+    const lastErrorAt = num(raw.lastErrorAt);
+    return {
+      ...(lastOkAt === undefined ? {} : { lastOkAt }),
+      ...(lastErrorAt === undefined ? {} : { lastErrorAt }),
+      ...(typeof raw.lastError === 'string' ? { lastError: raw.lastError.slice(0, 500) } : {}),
+      failures: num(raw.failures) ?? 0,
+      alerted: raw.alerted === true,
+    };
+  } catch {
+    // A record that does not parse says nothing; the next poll overwrites it.
+    return undefined;
+  }
+}
+
+export class RegionHealthStore {
+  readonly key: string;
+  constructor(
+    private readonly redis: RedisClient,
+    keyPrefix: string,
+  ) {
+    // A plain key under the prefix: covered by the bot's ACL pattern `~<prefix>:*`.
+    this.key = `${keyPrefix}:health:regions`;
+  }
+
+  async get(region: string): Promise<RegionHealthRecord | undefined> {
+    return parseRecord(await this.redis.hget(this.key, region));
+  }
+
+  async all(regions: readonly string[]): Promise<Map<string, RegionHealthRecord | undefined>> {
+    const values = regions.length === 0 ? [] : await this.redis.hmget(this.key, ...regions);
+    return new Map(regions.map((region, i) => [region, parseRecord(values[i])]));
+  }
+
+  async set(region: string, record: RegionHealthRecord): Promise<void> {
+    await this.redis.hset(this.key, region, JSON.stringify(record));
+  }
+}

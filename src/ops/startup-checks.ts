@@ -1,0 +1,20 @@
+/** `npm start` runs the doctor's checks first: every result is logged, and a fatal failure stops it. */
+import type { Env } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import { type CheckResult, type DoctorOptions, runDoctor } from './doctor.js';
+
+/** Returns the fatal failures (empty when cosjob may start). */
+export async function runStartupChecks(
+  env: Env,
+  logger: Logger,
+  observers: Pick<DoctorOptions, 'onCosAttempt' | 'slackClientOptions'> = {},
+): Promise<CheckResult[]> {
+  const results = await runDoctor(env, { logger, ...observers });
+  for (const result of results) {
+    const fields = { check: result.name, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}) };
+    if (result.status === 'pass') logger.info('start-up check passed', fields);
+    else if (result.status === 'warn') logger.warn('start-up check warning', fields);
+    else logger.error('start-up check failed', { ...fields, fatal: result.fatal === true });
+  }
+  return results.filter((r) => r.status === 'fail' && r.fatal === true);
+}
