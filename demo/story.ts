@@ -274,7 +274,7 @@ class Story {
     check(this.stack.slack.callsTo('views.open').length > opened, 'clicking Cancel opened no dialog');
     const modal = this.users.lastOpenedModal();
     this.out.say('Slack opens this dialog for Bob:');
-    this.out.show(renderModalAsText(modal.view, { userNames }), '▢');
+    this.out.show(renderModalAsText(modal.view, userNames ? { userNames } : {}), '▢');
     this.out.say(`He types “${CANCEL_REASON}” and clicks Cancel job.`);
     const answer = await this.users.submitCancelReason(BOB, modal, CANCEL_REASON);
     check(answer === '', `cosjob kept the dialog open: ${answer}`);

@@ -122,7 +122,7 @@ function build(options: ConsoleLoggerOptions, stream: DestinationStream): Logger
     {
       level,
       name: options.name ?? 'cosjob',
-      base: undefined,
+      base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       // Level names rather than numbers: what people grep for, and what LOG_LEVEL accepts.
       formatters: { level: (label) => ({ level: label }) },

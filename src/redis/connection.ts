@@ -130,7 +130,7 @@ export function redisOptionsFor(
   endpoint: RedisEndpoint,
   role: RedisRole,
   extra: { lazy?: boolean; connectionName?: string } = {},
-): RedisOptions {
+): ConnectionOptions {
   const tuning = ROLE_TUNING[role];
   return {
     protocol: 2,
@@ -166,6 +166,12 @@ function describeTarget(config: RedisConfig): string {
  * REDIS_SENTINEL_NAME (REDIS_URL then only supplies user, password, db and TLS), or REDIS_CLUSTER_NODES
  * (REDIS_URL supplies user, password and TLS; the db must be 0).
  */
+/**
+ * ioredis's exported RedisOptions declares `replyMapping` as possibly undefined while its constructors do
+ * not, which only matters under exactOptionalPropertyTypes; cosjob never sets it.
+ */
+type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
+
 export function createRedis(config: RedisConfig, options: CreateRedisOptions): RedisClient {
   const endpoint = parseRedisUrl(config.url);
   registerSecret(endpoint.password);
@@ -188,7 +194,7 @@ export function createRedis(config: RedisConfig, options: CreateRedisOptions): R
       db: _db,
       ...nodeOptions
     } = base;
-    const clusterOptions: ClusterOptions = {
+    const clusterOptions: Omit<ClusterOptions, 'redisOptions'> & { redisOptions: ConnectionOptions } = {
       redisOptions: nodeOptions,
       enableOfflineQueue: enableOfflineQueue ?? true,
       lazyConnect: lazyConnect ?? false,

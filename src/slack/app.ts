@@ -132,23 +132,24 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
         installerOptions: { clientOptions: interactiveClientOptions(slack, logger, o.clientOptions) },
       })
     : undefined;
-  const app = socketReceiver
-    ? new App({ ...common, socketMode: true, appToken: slack.appToken, receiver: socketReceiver })
-    : new App({
-        ...common,
-        signingSecret: slack.signingSecret ?? '',
-        processBeforeResponse: o.processBeforeResponse ?? false,
-        customRoutes: o.httpRoutes ?? [
-          {
-            path: '/healthz',
-            method: ['GET'],
-            handler: (_req, res) => {
-              res.writeHead(200, { 'content-type': 'text/plain' });
-              res.end('ok');
+  const app =
+    socketReceiver && slack.appToken
+      ? new App({ ...common, socketMode: true, appToken: slack.appToken, receiver: socketReceiver })
+      : new App({
+          ...common,
+          signingSecret: slack.signingSecret ?? '',
+          processBeforeResponse: o.processBeforeResponse ?? false,
+          customRoutes: o.httpRoutes ?? [
+            {
+              path: '/healthz',
+              method: ['GET'],
+              handler: (_req, res) => {
+                res.writeHead(200, { 'content-type': 'text/plain' });
+                res.end('ok');
+              },
             },
-          },
-        ],
-      });
+          ],
+        });
 
   const poster = new ChannelPoster({
     client: o.webClient,

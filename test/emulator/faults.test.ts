@@ -228,8 +228,13 @@ describe('emulator: close()', () => {
 describe('emulator: hook and stats', () => {
   it('the hook runs after the effect and before the response is written', async () => {
     const id = suspendedJob();
-    const seen: { api: string; region: string; jobId?: string; statusInHook?: string; answered: boolean }[] =
-      [];
+    const seen: {
+      api: string;
+      region: string;
+      jobId?: string;
+      statusInHook?: string | undefined;
+      answered: boolean;
+    }[] = [];
     let answered = false;
     h.emulator.setHook(async (ctx) => {
       // Give the response every chance to leak out early; it must not.

@@ -9,7 +9,7 @@ import type { FakeSlack } from '../../tools/fakes/fake-slack.js';
 import { TEST_ACCOUNT } from './cos-fixture.js';
 
 export const BOT_TOKEN = 'xoxb-obs-test-0000-secretpart';
-export const SIGNING_SECRET = 'obs-test-signing-secret-abcdef';
+export const SIGNING_SECRET = 'obs-test-signing-secret-abcdef0123456';
 export const CHANNEL = 'COBSTEST';
 
 export function freePort(): Promise<number> {

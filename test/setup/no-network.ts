@@ -26,7 +26,7 @@ export class NetworkAccessBlockedError extends Error {
 type ConnectArgs = Parameters<net.Socket['connect']>;
 const originalConnect = net.Socket.prototype.connect;
 
-function targetOf(args: unknown[]): { host?: string; path?: string } {
+function targetOf(args: unknown[]): { host?: string | undefined; path?: string | undefined } {
   const [first, second] = args;
   if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
     const options = first as { host?: string; path?: string };

@@ -82,11 +82,8 @@ describe('buildCreateJobRequest', () => {
     expect(restore).toContain(
       '<COSInitiateRestoreObject><ExpirationInDays>7</ExpirationInDays><JobTier>Bulk</JobTier></COSInitiateRestoreObject>',
     );
-    const del = buildCreateJobRequest({
-      ...input,
-      operation: { kind: 'COSDeleteObject' },
-      report: undefined,
-    });
+    const { report: _report, ...withoutReport } = input;
+    const del = buildCreateJobRequest({ ...withoutReport, operation: { kind: 'COSDeleteObject' } });
     expect(del).toContain('<Operation><COSDeleteObject></COSDeleteObject></Operation>');
     expect(del).not.toContain('<Report>');
     const tags = buildCreateJobRequest({

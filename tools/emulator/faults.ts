@@ -153,7 +153,10 @@ export class FaultInjector {
 
   add(rule: FaultRule): FaultHandle {
     validate(rule);
-    const frozen = Object.freeze({ ...rule, api: Array.isArray(rule.api) ? [...rule.api] : rule.api });
+    const frozen: Readonly<FaultRule> = Object.freeze({
+      ...rule,
+      ...(rule.api === undefined ? {} : { api: Array.isArray(rule.api) ? [...rule.api] : rule.api }),
+    });
     const entry: ActiveRule = {
       rule: frozen,
       apis: rule.api === undefined ? undefined : new Set(Array.isArray(rule.api) ? rule.api : [rule.api]),

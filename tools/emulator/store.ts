@@ -138,16 +138,16 @@ export interface StoredJob {
   manifestEtag: string;
   status: JobStatus;
   priority: number;
-  statusUpdateReason?: string;
-  suspendedCause?: string;
-  suspendedAtMs?: number;
-  terminatedAtMs?: number;
+  statusUpdateReason?: string | undefined;
+  suspendedCause?: string | undefined;
+  suspendedAtMs?: number | undefined;
+  terminatedAtMs?: number | undefined;
   totalTasks: number;
   succeededTasks: number;
   failedTasks: number;
   failureReasons: JobFailure[];
-  failedTaskShare?: number;
-  pendingFailure?: JobFailure[];
+  failedTaskShare?: number | undefined;
+  pendingFailure?: JobFailure[] | undefined;
   /** When the current status was entered (emulator clock). */
   phaseStartMs: number;
   /** Tasks already processed when the job last entered Active (progress resumes after a pause). */
