@@ -122,7 +122,8 @@ function build(options: ConsoleLoggerOptions, stream: DestinationStream): Logger
     {
       level,
       name: options.name ?? 'cosjob',
-      base: null,
+      // No pid or hostname on every line (an empty base); the name pino adds to it stays.
+      base: {},
       timestamp: pino.stdTimeFunctions.isoTime,
       // Level names rather than numbers: what people grep for, and what LOG_LEVEL accepts.
       formatters: { level: (label) => ({ level: label }) },
