@@ -42,15 +42,12 @@ export interface AuditEntryInput {
   intentId?: string;
 }
 
+type AlwaysRecorded = 'entryId' | 'actor' | 'action' | 'region' | 'jobId';
+
+/** An entry as stored: the input's fields (the optional ones only when given) plus its place in the chains. */
 export interface AuditEntry
-  extends Required<Pick<AuditEntryInput, 'entryId' | 'actor' | 'action' | 'region' | 'jobId'>> {
-  reason?: string;
-  outcome?: string;
-  cosStatus?: string;
-  cosRequestId?: string;
-  cosErrorCode?: string;
-  source?: string;
-  intentId?: string;
+  extends Required<Pick<AuditEntryInput, AlwaysRecorded>>,
+    Omit<AuditEntryInput, AlwaysRecorded> {
   /** ISO-8601 UTC. */
   time: string;
   /** Position in the global chain, from 1. */

@@ -7,7 +7,7 @@ import { redactText } from '../logger.js';
 
 export type CosApiName = 'CreateJob' | 'DescribeJob' | 'ListJobs' | 'UpdateJobPriority' | 'UpdateJobStatus';
 
-/** Codes COS documents for the job APIs (cos-batch-jobs.md 5.2 and 5.3). */
+/** Codes COS documents for the batch job APIs: the common COS error codes and the job APIs' own. */
 export const DOCUMENTED_COS_ERROR_CODES = [
   'InvalidArgument',
   'InvalidRequest',

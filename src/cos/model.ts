@@ -75,14 +75,18 @@ export interface JobFailure {
   reason: string;
 }
 
-/** A job as DescribeJob returns it. Optional fields are absent when COS did not send them. */
-export interface Job {
+/** What DescribeJob and a ListJobs member both say about a job. */
+interface JobBasics {
   id: string;
   status: JobStatus;
   priority: number;
   description: string;
   creationTime?: string;
   terminationDate?: string;
+}
+
+/** A job as DescribeJob returns it. Optional fields are absent when COS did not send them. */
+export interface Job extends JobBasics {
   confirmationRequired: boolean;
   operation: JobOperation;
   manifest?: JobManifest;
@@ -96,13 +100,7 @@ export interface Job {
 }
 
 /** A job as one ListJobs member returns it (a summary: no manifest, report or failure reasons). */
-export interface JobSummary {
-  id: string;
-  status: JobStatus;
-  priority: number;
-  description: string;
-  creationTime?: string;
-  terminationDate?: string;
+export interface JobSummary extends JobBasics {
   /** The operation element name as listed, e.g. `COSPutObjectCopy`. */
   operation: string;
   progress: JobProgress;

@@ -8,7 +8,8 @@ import {
   parseAuthorization,
 } from '../../src/cos/signing.js';
 
-// Published vectors: ../shared/reference/cos-batch-jobs.md section 8.8.
+// Published vectors: Tencent's signing examples (upload and download), the Go SDK's unit test and the older
+// documentation vectors, each reproduced byte for byte.
 const DOC = {
   secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
   secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',

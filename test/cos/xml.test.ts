@@ -8,7 +8,7 @@ import { parseListJobs } from '../../src/cos/xml/list-jobs.js';
 import { MAX_RESPONSE_BYTES, readLimitedText } from '../../src/cos/xml/response-body.js';
 import { parseUpdateJobStatus } from '../../src/cos/xml/update-job-status.js';
 
-// The DescribeJob sample from the COS docs (cos-batch-jobs.md 2.2), with three failure reasons.
+// The DescribeJob response sample from Tencent's COS documentation, with three failure reasons.
 const DESCRIBE_SAMPLE = `<?xml version="1.0" encoding="UTF-8"?>
 <DescribeJobResult>
   <Job>
