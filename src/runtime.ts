@@ -4,6 +4,7 @@
  */
 import type { ApprovalEngine, EngineSettings } from './approvals/engine.js';
 import type { RedisAuditTrail } from './audit/trail.js';
+import { type RunningCheckpoints, startCheckpointing } from './checkpointing.js';
 import { type Clock, systemClock } from './clock.js';
 import type { AppConfig } from './config/index.js';
 import { buildCore } from './core.js';
@@ -54,6 +55,8 @@ export interface Runtime {
   observability: RunningObservability;
   /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
   healthPort?: number;
+  /** Audit checkpoints outside Redis (the leader writes them). */
+  checkpoints: RunningCheckpoints;
   stop(): Promise<void>;
 }
 
@@ -91,7 +94,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   let slack: RunningSlackApp;
   let health: RunningHealthServer | undefined;
+  let checkpoints: RunningCheckpoints | undefined;
   try {
+    checkpoints = await startCheckpointing({
+      config,
+      redis: core.redis,
+      keys: core.keys,
+      engine: core.engine,
+      webClient,
+      clock,
+      logger,
+    });
     slack = await startSlackApp({
       slack: config.slack,
       approverUserIds: config.approvals.approverUserIds,
@@ -109,6 +122,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       ? await startHealthServer(observability.handler, config.slack.port)
       : undefined;
   } catch (error) {
+    await health?.close();
+    await checkpoints?.stop();
     await observability.stop();
     await core.close();
     throw error;
@@ -122,7 +137,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     audit: core.audit,
     observability,
     ...(health ? { healthPort: health.port } : {}),
+    checkpoints,
     async stop() {
+      await checkpoints.stop();
       await core.engine.stop();
       await observability.stop();
       await health?.close();

@@ -44,6 +44,8 @@ export interface E2EOptions {
   shareWith?: E2E;
   /** Default: a fresh prefix from the Redis context (or the shared harness's prefix). */
   keyPrefix?: string;
+  /** Audit checkpoints: default hourly to the approval channel, no file. */
+  audit?: Partial<AppConfig['audit']>;
 }
 
 export interface CommandResult {
@@ -100,7 +102,7 @@ export class E2E {
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
       },
-      audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL },
+      audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL, ...options.audit },
       watcher: {
         pollIntervalSeconds: 60,
         ...(options.autoCancelAfterHours !== undefined
