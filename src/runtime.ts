@@ -102,6 +102,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       logger,
       clientOptions: obs.slackClientOptions,
       httpRoutes: observability.routes,
+      ...(config.approvals.limits
+        ? { refusalEchoIntervalMs: config.approvals.limits.refusalEchoIntervalSeconds * 1000 }
+        : {}),
       ...o.slack,
     });
     // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.

@@ -70,8 +70,12 @@ function card(
   };
 }
 
-function reply(text: string, threadTs: () => Promise<string | undefined>): PostItem {
-  return { kind: 'reply', threadTs, message: message(text) };
+function reply(
+  text: string,
+  threadTs: () => Promise<string | undefined>,
+  priority?: 'decision' | 'echo',
+): PostItem {
+  return { kind: 'reply', threadTs, message: message(text), ...(priority ? { priority } : {}) };
 }
 
 const texts = () => slack.callsTo('chat.postMessage').map((c) => c.params.text);
@@ -96,7 +100,7 @@ describe('ChannelPoster', () => {
     const posted = new Map<string, string>();
     poster.enqueue(card('job-1', posted));
     for (let i = 0; i < 40; i++) {
-      poster.enqueue({ ...reply(`echo ${i}`, async () => posted.get('job-1')), priority: 'echo' });
+      poster.enqueue(reply(`echo ${i}`, async () => posted.get('job-1'), 'echo'));
     }
     poster.enqueue(card('job-2', posted));
     poster.enqueue(reply('decision on job-1', async () => posted.get('job-1')));
