@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
-import type { AppConfig } from '../../../src/config/index.js';
+import type { AbuseLimits, AppConfig } from '../../../src/config/index.js';
 import type { Job } from '../../../src/cos/model.js';
 import { createLogger } from '../../../src/logger.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
@@ -44,6 +44,10 @@ export interface E2EOptions {
   shareWith?: E2E;
   /** Default: a fresh prefix from the Redis context (or the shared harness's prefix). */
   keyPrefix?: string;
+  /** Per-user limits and the refusal echo interval (default: the catalogue's defaults). */
+  limits?: Partial<AbuseLimits>;
+  /** Send COS requests here instead of the emulator (e.g. a hostile proxy in front of it). */
+  cosEndpoint?: string;
 }
 
 export interface CommandResult {
@@ -88,7 +92,7 @@ export class E2E {
         appId: TEST_ACCOUNT.appId,
         uin: TEST_ACCOUNT.uin,
         regions: [...regions],
-        endpoint: cos.emulator.url,
+        endpoint: options.cosEndpoint ?? cos.emulator.url,
       },
       redis: {
         url: redis.url,
@@ -99,6 +103,16 @@ export class E2E {
         approverUsergroupIds: [],
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
+        ...(options.limits
+          ? {
+              limits: {
+                refusalsPerUserPerMinute: 10,
+                lookupsPerUserPerMinute: 20,
+                refusalEchoIntervalSeconds: 60,
+                ...options.limits,
+              },
+            }
+          : {}),
       },
       audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL },
       watcher: {
