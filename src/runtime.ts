@@ -19,6 +19,7 @@ import {
 } from './observability/index.js';
 import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
+import { type ConfigurationWarning, tellConfigurationWarningsOnce } from './slack/configuration-warnings.js';
 import { SlackApproverDirectory } from './slack/directory.js';
 
 export interface RuntimeOptions {
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   >;
   /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
   observability?: ObservabilityHooks;
+  /** Unwise configuration found at start: told once in the approval channel (remembered in Redis). */
+  configurationWarnings?: readonly ConfigurationWarning[];
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
 }
@@ -115,6 +118,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await observability.stop();
     await core.close();
     throw error;
+  }
+  if (o.configurationWarnings && o.configurationWarnings.length > 0) {
+    await tellConfigurationWarningsOnce({
+      redis: core.redis,
+      keys: core.keys,
+      client: webClient,
+      channel: config.slack.channelId,
+      logger,
+      warnings: o.configurationWarnings,
+    });
   }
   if (o.startWatcher !== false) await core.engine.start();
 

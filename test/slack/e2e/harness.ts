@@ -46,6 +46,8 @@ export interface E2EOptions {
   keyPrefix?: string;
   /** Per-user limits and the refusal echo interval (default: the catalogue's defaults). */
   limits?: Partial<AbuseLimits>;
+  /** Unwise configuration the runtime tells the channel once. */
+  configurationWarnings?: RuntimeOptions['configurationWarnings'];
   /** Send COS requests here instead of the emulator (e.g. a hostile proxy in front of it). */
   cosEndpoint?: string;
 }
@@ -145,6 +147,7 @@ export class E2E {
           ...options.engine,
         },
         startWatcher: false,
+        ...(options.configurationWarnings ? { configurationWarnings: options.configurationWarnings } : {}),
       });
     } catch (error) {
       if (!shared) {
