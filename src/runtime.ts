@@ -55,6 +55,8 @@ export interface Runtime {
   audit: RedisAuditTrail;
   /** Metrics, readiness and the probe handler. */
   observability: RunningObservability;
+  /** Resolves with how many configuration warnings were told in the channel at this start. */
+  configurationNotices: Promise<number>;
   /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
   healthPort?: number;
   stop(): Promise<void>;
@@ -119,16 +121,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await core.close();
     throw error;
   }
-  if (o.configurationWarnings && o.configurationWarnings.length > 0) {
-    await tellConfigurationWarningsOnce({
-      redis: core.redis,
-      keys: core.keys,
-      client: webClient,
-      channel: config.slack.channelId,
-      logger,
-      warnings: o.configurationWarnings,
-    });
-  }
+  // In the background: a slow or unreachable Slack must not hold up the start (or the signal handlers).
+  const configurationNotices =
+    o.configurationWarnings && o.configurationWarnings.length > 0
+      ? tellConfigurationWarningsOnce({
+          redis: core.redis,
+          keys: core.keys,
+          client: webClient,
+          channel: config.slack.channelId,
+          logger,
+          warnings: o.configurationWarnings,
+        }).catch((error) => {
+          logger.warn('could not tell the channel about the configuration warnings', { error });
+          return 0;
+        })
+      : Promise.resolve(0);
   if (o.startWatcher !== false) await core.engine.start();
 
   return {
@@ -137,6 +144,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     redis: core.redis,
     audit: core.audit,
     observability,
+    configurationNotices,
     ...(health ? { healthPort: health.port } : {}),
     async stop() {
       await core.engine.stop();

@@ -59,7 +59,9 @@ export class Attempt {
 
   /** Refusals past the input check are audited as denied (`also`: e.g. the status COS reported). */
   async refuse(refusal: Refusal, also: Partial<AuditEntryInput> = {}): Promise<Refusal> {
-    if (this.gate && !(await this.admitted())) {
+    // Only people who may not act are limited: an approver's refusals (busy, already decided) are few
+    // and each says something about a decision, so they are always audited one by one.
+    if (refusal.code === 'not_approver' && this.gate && !(await this.admitted())) {
       this.counted = true;
       return refusal;
     }

@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import type { RedisClient } from '../approvals/ports.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
-import { userText } from './blocks/text.js';
+import { section, userText } from './blocks/text.js';
 
 export interface ConfigurationWarning {
   /** Names the problem, so a warning whose details vary between starts (a measured skew) is told once. */
@@ -45,9 +45,11 @@ export async function tellConfigurationWarningsOnce(o: {
       return posted;
     }
     try {
+      const text = `:warning: cosjob configuration: ${userText(warning.text, 1_500)}\nThis is told once; \`cosjob doctor\` lists every check.`;
       await o.client.chat.postMessage({
         channel: o.channel,
-        text: `:warning: cosjob configuration: ${userText(warning.text, 1_500)}\nThis is told once; \`cosjob doctor\` lists every check.`,
+        text,
+        blocks: [section(text)],
         unfurl_links: false,
       });
       posted++;

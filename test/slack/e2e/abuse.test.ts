@@ -200,9 +200,11 @@ describe('people who may not act', () => {
   });
 
   it('a new card is posted before refusal echoes queued earlier', async () => {
-    const e2e = await start({ postIntervalMs: 20 });
-    const jobs = [await e2e.pendingCard(), await e2e.pendingCard(), await e2e.pendingCard()];
-    for (const { jobId } of jobs) await clicks(e2e, jobId, strangers(5));
+    // Paced like Slack (about a post a second), so the echoes are still queued while the next poll runs.
+    const e2e = await start({ postIntervalMs: 1_500 });
+    const jobIds = [0, 1, 2].map(() => e2e.cos.createSuspendedJob('ap-guangzhou'));
+    await e2e.poll();
+    for (const jobId of jobIds) await clicks(e2e, jobId, strangers(5));
     const postsBefore = e2e.slack.callsTo('chat.postMessage').length;
 
     e2e.runtime.slack.cards.flushRefusalEchoes();

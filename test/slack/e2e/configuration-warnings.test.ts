@@ -17,6 +17,7 @@ const notices = (e2e: { slack: { messages(channel: string): { text?: string }[] 
 describe('configuration warnings in the approval channel', () => {
   it('tells each problem once per deployment, across restarts and replicas, and escapes it', async () => {
     const first = await start({ configurationWarnings: [...settingsWarnings([NO_HMAC]), PERSISTENCE] });
+    expect(await first.runtime.configurationNotices).toBe(2);
     expect(notices(first).map(textOf)).toEqual([
       expect.stringContaining('AUDIT_HMAC_KEY is not set'),
       expect.stringContaining('a Redis restart loses the audit trail'),
@@ -33,6 +34,7 @@ describe('configuration warnings in the approval channel', () => {
         { ...PERSISTENCE, text: `${PERSISTENCE.text} (checked again)` },
       ],
     });
+    expect(await second.runtime.configurationNotices).toBe(1);
     const told = notices(second).map(textOf);
     expect(told).toHaveLength(3);
     expect(told[2]).toContain('ap-&lt;!channel&gt;');
