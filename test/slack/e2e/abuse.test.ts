@@ -40,6 +40,28 @@ async function redisFootprint(redis: RedisClient, prefix: string): Promise<{ key
   return { keys, used };
 }
 
+/**
+ * Mallory clicks Approve `n` times on a fresh card; returns how much this test's keys and the server's
+ * used_memory grew (after `settle`, e.g. the flush of counted refusals).
+ */
+async function refusedClicksFootprint(
+  e2e: E2E,
+  n: number,
+  settle: () => Promise<void> = async () => undefined,
+): Promise<{ jobId: string; keys: number; used: number }> {
+  const { jobId } = await e2e.pendingCard();
+  const prefix = e2e.config.redis.keyPrefix;
+  const start = await redisFootprint(e2e.runtime.redis, prefix);
+  await clicks(
+    e2e,
+    jobId,
+    Array.from({ length: n }, () => MALLORY),
+  );
+  await settle();
+  const end = await redisFootprint(e2e.runtime.redis, prefix);
+  return { jobId, keys: end.keys - start.keys, used: end.used - start.used };
+}
+
 /** The audit entries of a job whose action is `denied`. */
 async function denied(e2e: E2E, jobId: string) {
   return (await e2e.auditEntries(jobId)).filter((e) => e.action === 'denied');
@@ -99,30 +121,17 @@ describe('people who may not act', () => {
   it('600 refused clicks: 10 audited one by one, the rest counted and audited as one entry; Redis barely grows', async () => {
     // "Before": a limit no one reaches audits every refusal, as cosjob did until now.
     const unlimited = await start({ limits: { refusalsPerUserPerMinute: 10_000 } });
-    const a = await unlimited.pendingCard();
-    const a0 = await redisFootprint(unlimited.runtime.redis, unlimited.config.redis.keyPrefix);
-    await clicks(
-      unlimited,
-      a.jobId,
-      Array.from({ length: 600 }, () => MALLORY),
-    );
-    const a1 = await redisFootprint(unlimited.runtime.redis, unlimited.config.redis.keyPrefix);
-    expect(await denied(unlimited, a.jobId)).toHaveLength(600);
+    const before = await refusedClicksFootprint(unlimited, 600);
+    expect(await denied(unlimited, before.jobId)).toHaveLength(600);
     await unlimited.close();
 
     const limited = await start({ keyPrefix: `${unlimited.config.redis.keyPrefix}-limited` });
-    const b = await limited.pendingCard();
-    const b0 = await redisFootprint(limited.runtime.redis, limited.config.redis.keyPrefix);
-    await clicks(
-      limited,
-      b.jobId,
-      Array.from({ length: 600 }, () => MALLORY),
-    );
-    limited.cos.clock.advance(60_000);
-    expect(await limited.runtime.engine.flushRefusalCounts()).toBe(1);
-    const b1 = await redisFootprint(limited.runtime.redis, limited.config.redis.keyPrefix);
+    const after = await refusedClicksFootprint(limited, 600, async () => {
+      limited.cos.clock.advance(60_000);
+      expect(await limited.runtime.engine.flushRefusalCounts()).toBe(1);
+    });
 
-    const entries = await denied(limited, b.jobId);
+    const entries = await denied(limited, after.jobId);
     expect(entries).toHaveLength(11);
     expect(entries.slice(0, 10).every((e) => e.outcome === 'refused')).toBe(true);
     expect(entries[10]?.outcome).toBe('refused (counted)');
@@ -132,12 +141,10 @@ describe('people who may not act', () => {
     // A second flush (another replica, a later timer) writes nothing more.
     expect(await limited.runtime.engine.flushRefusalCounts()).toBe(0);
 
-    const grewBefore = a1.keys - a0.keys;
-    const grewAfter = b1.keys - b0.keys;
     console.info(
-      `Redis growth for 600 refused clicks: keys ${grewBefore} B before, ${grewAfter} B after; used_memory ${a1.used - a0.used} B before, ${b1.used - b0.used} B after`,
+      `Redis growth for 600 refused clicks: keys ${before.keys} B before, ${after.keys} B after; used_memory ${before.used} B before, ${after.used} B after`,
     );
-    expect(grewAfter).toBeLessThan(grewBefore / 20);
+    expect(after.keys).toBeLessThan(before.keys / 20);
   });
 
   it('40 refused clicks on one card: no reply per click, one line in the thread, no card re-render', async () => {
