@@ -157,7 +157,7 @@ export const SETTINGS = catalogue({
     default: '10',
     secret: false,
     meaning:
-      'refused attempts per person and minute audited one by one; the rest are counted and audited as one entry per minute',
+      'refused attempts by a non-approver per minute audited one by one; the rest are counted and audited as one entry per minute',
     range: { min: 1, max: 10000 },
   },
   LOOKUPS_PER_USER_PER_MINUTE: {
