@@ -103,6 +103,12 @@ export function engineSettings(config: CoreConfig, overrides: Partial<EngineSett
     requiredApprovals: approvals.requiredApprovals,
     requireCancelReason: approvals.requireCancelReason,
     pollIntervalMs: watcher.pollIntervalSeconds * 1000,
+    ...(approvals.limits
+      ? {
+          refusalsPerUserPerMinute: approvals.limits.refusalsPerUserPerMinute,
+          lookupsPerUserPerMinute: approvals.limits.lookupsPerUserPerMinute,
+        }
+      : {}),
     ...(watcher.remindAfterMinutes !== undefined
       ? { remindAfterMs: watcher.remindAfterMinutes * 60_000 }
       : {}),

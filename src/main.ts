@@ -5,6 +5,7 @@ import { createProcessLogger, flushLogs } from './logger.js';
 import { createObservability } from './observability/index.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { startRuntime } from './runtime.js';
+import { settingsWarnings } from './slack/configuration-warnings.js';
 
 // process.loadEnvFile never overwrites a variable that is already set, so the environment wins over .env.
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const config = loaded.app;
   // One registry for the whole process: the start-up checks' requests are counted like any others.
   const observability = createObservability(logger);
-  const fatal = await runStartupChecks(process.env, logger, {
+  const { fatal, warnings } = await runStartupChecks(process.env, logger, {
     onCosAttempt: observability.onCosAttempt,
     slackClientOptions: observability.slackClientOptions,
   });
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
     flushLogs();
     process.exit(2);
   }
-  const runtime = await startRuntime({ config, logger, observability });
+  const runtime = await startRuntime({
+    config,
+    logger,
+    observability,
+    configurationWarnings: [...settingsWarnings(loaded.warnings), ...warnings],
+  });
   logger.info('cosjob is running', {
     mode: config.slack.appToken ? 'socket' : `http :${runtime.slack.port}`,
     regions: config.cos.regions,

@@ -20,6 +20,7 @@ import {
 } from './observability/index.js';
 import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
+import { type ConfigurationWarning, tellConfigurationWarningsOnce } from './slack/configuration-warnings.js';
 import { SlackApproverDirectory } from './slack/directory.js';
 
 export interface RuntimeOptions {
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   >;
   /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
   observability?: ObservabilityHooks;
+  /** Unwise configuration found at start: told once in the approval channel (remembered in Redis). */
+  configurationWarnings?: readonly ConfigurationWarning[];
   /** Start the watcher's timers (off in tests that poll by hand). */
   startWatcher?: boolean;
 }
@@ -53,6 +56,8 @@ export interface Runtime {
   audit: RedisAuditTrail;
   /** Metrics, readiness and the probe handler. */
   observability: RunningObservability;
+  /** Resolves with how many configuration warnings were told in the channel at this start. */
+  configurationNotices: Promise<number>;
   /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
   healthPort?: number;
   /** Audit checkpoints outside Redis (the leader writes them). */
@@ -115,6 +120,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       logger,
       clientOptions: obs.slackClientOptions,
       httpRoutes: observability.routes,
+      ...(config.approvals.limits
+        ? { refusalEchoIntervalMs: config.approvals.limits.refusalEchoIntervalSeconds * 1000 }
+        : {}),
       ...o.slack,
     });
     // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.
@@ -128,6 +136,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await core.close();
     throw error;
   }
+  // In the background: a slow or unreachable Slack must not hold up the start (or the signal handlers).
+  const configurationNotices =
+    o.configurationWarnings && o.configurationWarnings.length > 0
+      ? tellConfigurationWarningsOnce({
+          redis: core.redis,
+          keys: core.keys,
+          client: webClient,
+          channel: config.slack.channelId,
+          logger,
+          warnings: o.configurationWarnings,
+        }).catch((error) => {
+          logger.warn('could not tell the channel about the configuration warnings', { error });
+          return 0;
+        })
+      : Promise.resolve(0);
   if (o.startWatcher !== false) await core.engine.start();
 
   return {
@@ -136,6 +159,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     redis: core.redis,
     audit: core.audit,
     observability,
+    configurationNotices,
     ...(health ? { healthPort: health.port } : {}),
     checkpoints,
     async stop() {

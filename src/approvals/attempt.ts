@@ -9,13 +9,25 @@ import type { DecisionRequest, PolicyRefusal, Refusal } from './decision.js';
 
 type AuditFields = Partial<AuditEntryInput> & Pick<AuditEntryInput, 'action'>;
 
+/** Decides whether a refusal is audited on its own or only counted (a per-user rate limit). */
+export interface RefusalGate {
+  admitRefusal(target: {
+    actor: { id: string; name: string };
+    region: string;
+    jobId: string;
+  }): Promise<boolean>;
+}
+
 /** One request on its way through the steps: what it wrote to the audit trail, for the outcome. */
 export class Attempt {
   readonly entries: AuditEntry[] = [];
+  /** True when a refusal was over its person's rate limit: counted for a summary entry, not audited alone. */
+  counted = false;
   constructor(
     readonly request: DecisionRequest,
     private readonly audit: AuditTrail,
     private readonly logger: Logger,
+    private readonly gate?: RefusalGate,
   ) {}
 
   async record(fields: AuditFields): Promise<void> {
@@ -47,6 +59,12 @@ export class Attempt {
 
   /** Refusals past the input check are audited as denied (`also`: e.g. the status COS reported). */
   async refuse(refusal: Refusal, also: Partial<AuditEntryInput> = {}): Promise<Refusal> {
+    // Only people who may not act are limited: an approver's refusals (busy, already decided) are few
+    // and each says something about a decision, so they are always audited one by one.
+    if (refusal.code === 'not_approver' && this.gate && !(await this.admitted())) {
+      this.counted = true;
+      return refusal;
+    }
     await this.tryRecord({
       action: 'denied',
       outcome: 'refused',
@@ -54,6 +72,17 @@ export class Attempt {
       ...also,
     });
     return refusal;
+  }
+
+  /** A gate that cannot count (Redis down) admits: the refusal is then audited as usual, when it can be. */
+  private async admitted(): Promise<boolean> {
+    const { actor, region, jobId } = this.request;
+    try {
+      return (await this.gate?.admitRefusal({ actor, region, jobId })) ?? true;
+    } catch (error) {
+      this.logger.warn('could not count a refusal against its rate limit', { error, jobId });
+      return true;
+    }
   }
 }
 

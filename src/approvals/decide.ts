@@ -10,7 +10,7 @@ import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
-import { Attempt, cosAuditFields } from './attempt.js';
+import { Attempt, cosAuditFields, type RefusalGate } from './attempt.js';
 import {
   type DecisionAction,
   type DecisionOutcome,
@@ -44,6 +44,8 @@ export interface DecideDeps {
   clock: Clock;
   logger: Logger;
   settings: DecideSettings;
+  /** Per-user rate limit on audited refusals; without it every refusal is audited. */
+  refusals?: RefusalGate;
 }
 
 export interface DecideHooks {
@@ -58,7 +60,7 @@ export class DecisionService {
   constructor(private readonly d: DecideDeps) {}
 
   async decide(request: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
-    const attempt = new Attempt(request, this.d.audit, this.d.logger);
+    const attempt = new Attempt(request, this.d.audit, this.d.logger, this.d.refusals);
     const result = await this.run(attempt, hooks);
     const outcome: DecisionOutcome = { ...result, entries: attempt.entries };
     // One place sees every outcome, whoever asked (Slack, CLI, watcher): logs and metrics subscribe.

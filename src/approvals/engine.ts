@@ -11,6 +11,7 @@ import type { JobRecord, JobRecords } from './job-records.js';
 import { LeaderLease } from './leader.js';
 import { ApprovalPolicy } from './policy.js';
 import { type ApproverDirectory, EngineEvents, type RedisClient, SYSTEM_ACTOR } from './ports.js';
+import { DEFAULT_USER_LIMITS, RATE_WINDOW_MS, UserRateLimiter } from './rate-limits.js';
 import { Reconciler } from './reconciler.js';
 import { JobWatcher } from './watcher.js';
 
@@ -31,6 +32,10 @@ export interface EngineSettings {
   /** How long a claim protects an act in flight (default 2 minutes). */
   claimTtlMs?: number;
   instanceId?: string;
+  /** Refused attempts per person and minute audited one by one; the rest are counted (default 10). */
+  refusalsPerUserPerMinute?: number;
+  /** COS look-ups per person and minute on their behalf, e.g. `/cosjob status` (default 20). */
+  lookupsPerUserPerMinute?: number;
 }
 
 /** The parts the engine works with; buildCore makes them. */
@@ -71,6 +76,9 @@ export class ApprovalEngine {
   readonly reconciler: Reconciler;
   private readonly decisions: DecisionService;
   private readonly lease: LeaderLease;
+  private readonly policy: ApprovalPolicy;
+  private readonly limiter: UserRateLimiter;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly d: EngineDeps,
@@ -78,6 +86,19 @@ export class ApprovalEngine {
   ) {
     const { audit, records, store, clients, clock, logger } = d;
     this.events = new EngineEvents(logger);
+    this.limiter = new UserRateLimiter({
+      redis: d.redis,
+      keys: d.keys,
+      audit,
+      clock,
+      logger,
+      limits: {
+        refusalsPerUserPerMinute:
+          settings.refusalsPerUserPerMinute ?? DEFAULT_USER_LIMITS.refusalsPerUserPerMinute,
+        lookupsPerUserPerMinute:
+          settings.lookupsPerUserPerMinute ?? DEFAULT_USER_LIMITS.lookupsPerUserPerMinute,
+      },
+    });
     const policy = new ApprovalPolicy({
       approverUserIds: settings.approverUserIds,
       approverUsergroupIds: settings.approverUsergroupIds,
@@ -85,6 +106,7 @@ export class ApprovalEngine {
       clock,
       logger,
     });
+    this.policy = policy;
     this.decisions = new DecisionService({
       store,
       records,
@@ -99,6 +121,7 @@ export class ApprovalEngine {
         requireCancelReason: settings.requireCancelReason,
         claimTtlMs: settings.claimTtlMs ?? 120_000,
       },
+      refusals: this.limiter,
     });
     this.reconciler = new Reconciler({ store, audit, clients, clock, logger });
     this.lease = new LeaderLease({
@@ -134,7 +157,25 @@ export class ApprovalEngine {
     return this.decisions.decide(request, hooks);
   }
 
-  /** The regions cosjob watches. */
+  /**
+   * Whether the person may approve or cancel at all, by the same policy decide() applies: callers check it
+   * before anything costly (a COS look-up) is done for someone who may not act.
+   */
+  async mayAct(userId: string): Promise<boolean> {
+    if (userId === SYSTEM_ACTOR.id) return false;
+    return (await this.policy.check(userId)).allowed;
+  }
+
+  /** Whether cosjob may ask COS on this person's behalf once more this minute (per-user limit). */
+  admitLookup(userId: string): Promise<boolean> {
+    return this.limiter.admitLookup(userId);
+  }
+
+  /** Audits the refusals counted over the per-user limit in closed windows, one entry per user and window. */
+  flushRefusalCounts(): Promise<number> {
+    return this.limiter.flush();
+  }
+
   /** Whether this replica holds the watcher lease (it polls, posts cards and tells the channel). */
   get isLeader(): boolean {
     return this.lease.isLeader;
@@ -145,6 +186,7 @@ export class ApprovalEngine {
     return this.lease.instanceId;
   }
 
+  /** The regions cosjob watches. */
   get regions(): string[] {
     return [...this.d.clients.keys()];
   }
@@ -244,9 +286,17 @@ export class ApprovalEngine {
       .reconcile(0)
       .catch((error) => this.d.logger.warn('start-up reconciliation failed', { error }));
     this.watcher.start();
+    this.flushTimer = setInterval(() => {
+      this.flushRefusalCounts().catch((error) =>
+        this.d.logger.warn('could not audit the counted refusals', { error }),
+      );
+    }, RATE_WINDOW_MS);
+    this.flushTimer.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
     await this.watcher.stop();
   }
 }

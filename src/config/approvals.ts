@@ -8,6 +8,14 @@ export interface ApprovalConfig {
   requiredApprovals: number;
   requireCancelReason: boolean;
   auditHmacKey?: string;
+  /** Per-user limits on people who may not act (absent: the catalogue defaults). */
+  limits?: AbuseLimits;
+}
+
+export interface AbuseLimits {
+  refusalsPerUserPerMinute: number;
+  lookupsPerUserPerMinute: number;
+  refusalEchoIntervalSeconds: number;
 }
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
@@ -50,11 +58,17 @@ export function readApprovalConfig(reader: SettingReader): ApprovalConfig {
       `is too short: use at least ${MIN_AUDIT_HMAC_KEY_BYTES} bytes of random text (e.g. openssl rand -hex 32)`,
     );
   }
+  const limits: AbuseLimits = {
+    refusalsPerUserPerMinute: reader.integer(SETTINGS.REFUSALS_PER_USER_PER_MINUTE),
+    lookupsPerUserPerMinute: reader.integer(SETTINGS.LOOKUPS_PER_USER_PER_MINUTE),
+    refusalEchoIntervalSeconds: reader.integer(SETTINGS.REFUSAL_ECHO_INTERVAL_SECONDS),
+  };
   return {
     approverUserIds,
     approverUsergroupIds,
     requiredApprovals,
     requireCancelReason,
+    limits,
     ...(auditHmacKey !== undefined ? { auditHmacKey } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { readSlackConfig, type SlackConfig } from './slack.js';
 import { type Env, environmentSource, type SettingSource } from './source.js';
 import { readWatcherConfig, type WatcherConfig } from './watcher.js';
 
-export { type ApprovalConfig, readApprovalConfig } from './approvals.js';
+export { type AbuseLimits, type ApprovalConfig, readApprovalConfig } from './approvals.js';
 export { type AuditConfig, readAuditConfig } from './audit.js';
 export { type CosConfig, loadCosConfig, readCosConfig } from './cos.js';
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LoggingConfig, readLoggingConfig } from './logging.js';

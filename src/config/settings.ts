@@ -151,6 +151,31 @@ export const SETTINGS = catalogue({
     secret: false,
     meaning: 'whether a cancellation needs a reason (true or false)',
   },
+  REFUSALS_PER_USER_PER_MINUTE: {
+    section: 'approvals',
+    required: false,
+    default: '10',
+    secret: false,
+    meaning:
+      'refused attempts by a non-approver per minute audited one by one; the rest are counted and audited as one entry per minute',
+    range: { min: 1, max: 10000 },
+  },
+  LOOKUPS_PER_USER_PER_MINUTE: {
+    section: 'approvals',
+    required: false,
+    default: '20',
+    secret: false,
+    meaning: 'COS look-ups per person and minute made on their behalf (/cosjob status and finding a job)',
+    range: { min: 1, max: 10000 },
+  },
+  REFUSAL_ECHO_INTERVAL_SECONDS: {
+    section: 'approvals',
+    required: false,
+    default: '60',
+    secret: false,
+    meaning: "refusals are told privately; a card's thread gets at most one line about them per interval",
+    range: { min: 1, max: 86400 },
+  },
   AUDIT_HMAC_KEY: {
     section: 'approvals',
     required: false,

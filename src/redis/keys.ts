@@ -10,6 +10,9 @@
  *   {cosjob:audit}:ids                         hash    entryId → stream id (makes appends idempotent)
  *   {cosjob:job:<region>:<jobId>}:<name>       engine  claim, votes, record, decision…
  *   cosjob:<name>[:<part>]                     plain   leader leases, seen sets, …
+ *   cosjob:limit:<bucket>:<userId>:<window>    hash    one user's attempts in one rate-limit window
+ *   cosjob:limit:pending                       set     windows whose excess is still to be audited
+ *   cosjob:told                                set     configuration warnings the channel was told
  *
  * Why the braces: on Redis Cluster a script may only touch keys in one hash slot, and the slot is
  * computed from the text between the first `{` and the next `}`. The audit append script writes the
@@ -155,6 +158,22 @@ export class KeySpace {
   /** Set: `region|jobId` of jobs cosjob announced and follows until they finish. */
   tracked(): string {
     return this.plainKey('tracked');
+  }
+
+  /**
+   * Hash with expiry: how many `bucket` attempts (refusals, COS lookups) one user made in one window, and
+   * where the first one over the limit was aimed.
+   */
+  userWindow(bucket: string, userId: string, window: number): string {
+    return this.plainKey('limit', name(bucket), name(userId), String(Math.trunc(window)));
+  }
+  /** Set: `bucket|userId|window` of windows with refusals counted but not yet audited as one entry. */
+  limitPending(): string {
+    return this.plainKey('limit', 'pending');
+  }
+  /** Set: fingerprints of the configuration warnings already told in the approval channel. */
+  toldWarnings(): string {
+    return this.plainKey('told');
   }
 
   // ---- patterns ----

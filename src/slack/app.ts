@@ -27,6 +27,8 @@ export interface SlackAppOptions {
   /** Tests: answer Slack only once listeners finish, so every Web API call is done when the response arrives. */
   processBeforeResponse?: boolean;
   postIntervalMs?: number;
+  /** A card's thread gets at most one reply about refusals per interval (REFUSAL_ECHO_INTERVAL_SECONDS). */
+  refusalEchoIntervalMs?: number;
   /** Merged into every Web API client's options (Bolt's, Socket Mode's): e.g. an observing `fetch`. */
   clientOptions?: WebClientOptions;
   /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
@@ -163,6 +165,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     poster,
     channel: slack.channelId,
     logger,
+    ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
   const ctx: ListenerContext = {
     engine: o.engine,
@@ -200,6 +203,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     ...(port !== undefined ? { port } : {}),
     async stop() {
       unsubscribe();
+      cards.stop();
       poster.stop();
       if (socketReceiver) {
         // Resolves once the socket is closed; bounded because a peer that never answers the close frame

@@ -6,10 +6,19 @@ import { jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
 import type { SlackMessage } from './blocks/text.js';
-import { auditEntryReply } from './blocks/thread.js';
-import type { ChannelPoster } from './poster.js';
+import { auditEntryReply, refusalDigestReply } from './blocks/thread.js';
+import type { ChannelPoster, ReplyPriority } from './poster.js';
 
 const CARD_POSTING_LOCK_MS = 120_000;
+const DEFAULT_REFUSAL_ECHO_INTERVAL_MS = 60_000;
+
+/** Refusals on one card waiting for the interval's one reply, by entry id so each is shown once. */
+interface PendingRefusals {
+  region: string;
+  jobId: string;
+  entries: Map<string, AuditEntry>;
+  timer: NodeJS.Timeout;
+}
 
 /** The card's phase from what the engine knows about the job. */
 export function phaseOf({ record, decision }: CardState): CardPhase {
@@ -75,6 +84,11 @@ export function renderCard(state: CardState, override?: CardPhase): SlackMessage
  * it the same way from the engine's card state.
  */
 export class CardService {
+  private readonly pendingRefusals = new Map<string, PendingRefusals>();
+  /** When a refused click last brought each card up to date (wall clock, like Slack's limits). */
+  private readonly refreshedOnRefusal = new Map<string, number>();
+  private readonly refusalEchoIntervalMs: number;
+
   constructor(
     private readonly o: {
       engine: ApprovalEngine;
@@ -82,8 +96,12 @@ export class CardService {
       poster: ChannelPoster;
       channel: string;
       logger: Logger;
+      /** A card's thread gets at most one reply about refusals per interval (default a minute). */
+      refusalEchoIntervalMs?: number;
     },
-  ) {}
+  ) {
+    this.refusalEchoIntervalMs = o.refusalEchoIntervalMs ?? DEFAULT_REFUSAL_ECHO_INTERVAL_MS;
+  }
 
   /** Announces a job: queued, paced, posted once. */
   enqueueCard(region: string, jobId: string): void {
@@ -129,16 +147,77 @@ export class CardService {
   }
 
   /**
+   * A refusal that says the card is out of date (decided, ended or changed elsewhere) re-renders it at
+   * most once per interval, so a flood of clicks cannot turn into a flood of chat.update calls. Returns
+   * the job's record, as refresh does, or reads it without rendering.
+   */
+  async refreshAfterRefusal(region: string, jobId: string): Promise<JobRecord | undefined> {
+    const key = jobRefKey({ region, jobId });
+    const last = this.refreshedOnRefusal.get(key);
+    const now = Date.now();
+    if (last !== undefined && now - last < this.refusalEchoIntervalMs) {
+      return this.o.engine.jobRecord(region, jobId).catch(() => undefined);
+    }
+    this.refreshedOnRefusal.set(key, now);
+    if (this.refreshedOnRefusal.size > 10_000) this.refreshedOnRefusal.clear();
+    return this.refresh(region, jobId);
+  }
+
+  /**
    * Queues a reply in the job's thread. A job cosjob tracks but never announced (approved by a typed
    * command before the watcher saw it) gets its card first, so its updates never land loose in the channel.
    */
-  reply(region: string, jobId: string, message: SlackMessage): void {
+  reply(region: string, jobId: string, message: SlackMessage, priority: ReplyPriority = 'decision'): void {
     this.enqueueCard(region, jobId);
     this.o.poster.enqueue({
       kind: 'reply',
       threadTs: async () => (await this.o.engine.jobRecord(region, jobId))?.card?.ts,
       message,
+      priority,
     });
+  }
+
+  /**
+   * Refusals are told to the person privately; the card's thread gets them as one reply at the end of
+   * the interval, each audit entry once, queued behind cards and decisions.
+   */
+  noteRefusals(region: string, jobId: string, entries: readonly AuditEntry[]): void {
+    if (entries.length === 0) return;
+    const key = jobRefKey({ region, jobId });
+    let pending = this.pendingRefusals.get(key);
+    if (!pending) {
+      const timer = setTimeout(() => this.flushRefusals(key), this.refusalEchoIntervalMs);
+      timer.unref();
+      pending = { region, jobId, entries: new Map(), timer };
+      this.pendingRefusals.set(key, pending);
+    }
+    for (const entry of entries) pending.entries.set(entry.entryId, entry);
+  }
+
+  /** Queues every pending refusal reply now (the interval timers do it otherwise; tests and shutdown). */
+  flushRefusalEchoes(): void {
+    for (const key of [...this.pendingRefusals.keys()]) this.flushRefusals(key);
+  }
+
+  /** Forgets pending refusal replies (the poster is stopping; the refusals are in the audit trail). */
+  stop(): void {
+    for (const pending of this.pendingRefusals.values()) clearTimeout(pending.timer);
+    this.pendingRefusals.clear();
+    this.refreshedOnRefusal.clear();
+  }
+
+  private flushRefusals(key: string): void {
+    const pending = this.pendingRefusals.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingRefusals.delete(key);
+    const entries = [...pending.entries.values()].sort((a, b) => a.seq - b.seq);
+    this.reply(
+      pending.region,
+      pending.jobId,
+      refusalDigestReply(entries, Math.max(1, Math.round(this.refusalEchoIntervalMs / 1000))),
+      'echo',
+    );
   }
 
   /** Echoes audit entries in the card's thread, several entries of one act in one reply. */

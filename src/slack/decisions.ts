@@ -1,10 +1,16 @@
 /** The one path from a Slack gesture (button, modal, command) to a decision and back to Slack. */
-import type { DecisionOutcome, DecisionRequest, DecisionResult, RefusalCode } from '../approvals/decision.js';
+import type {
+  DecisionOutcome,
+  DecisionRequest,
+  DecisionResult,
+  Refusal,
+  RefusalCode,
+} from '../approvals/decision.js';
 import type { ApprovalEngine } from '../approvals/engine.js';
 import { outcomeText } from '../decision-text.js';
 import type { Logger } from '../logger.js';
-import { refusalMessage } from './blocks/commands.js';
-import { type SlackMessage, section } from './blocks/text.js';
+import { noticeMessage, refusalMessage } from './blocks/commands.js';
+import type { SlackMessage } from './blocks/text.js';
 import type { CardService } from './cards.js';
 
 export type Reply = (message: SlackMessage) => Promise<void>;
@@ -42,10 +48,11 @@ export function outcomeMessage(
     case 'cancelled': {
       const emoji = outcome.kind === 'approved' ? '✅' : '🛑';
       const note = outcome.auditRecorded ? '' : ' (its audit result entry will be written by the reconciler)';
-      return { text: `${emoji} ${text}`, blocks: [section(`${emoji} ${text}${note}`)] };
+      // The text carries COS's status and request id: untrusted, so escaped by the block builder.
+      return noticeMessage({ emoji, message: text, ...(note ? { note } : {}) });
     }
     case 'vote_recorded':
-      return { text: `👍 ${text}`, blocks: [section(`👍 ${text}`)] };
+      return noticeMessage({ emoji: '👍', message: text });
     case 'refused':
       return refusalMessage({ what, why: text, whatToDo: WHAT_TO_DO[outcome.code] });
     case 'failed':
@@ -82,17 +89,21 @@ export async function decideFromSlack(
         action: request.action,
       }),
   });
-  // The card is rendered from what the engine now knows (a late click on a card another surface decided
-  // brings it up to date), except after a refused non-approver, who changed nothing, and when another
-  // gesture holds the claim: that one renders the card when done, and rendering now would put the
-  // buttons back mid-flight.
-  const unchanged =
-    outcome.kind === 'refused' && (outcome.code === 'not_approver' || outcome.code === 'busy');
-  const record = unchanged
-    ? outcome.entries.length > 0
-      ? await engine.jobRecord(region, jobId).catch(() => undefined)
-      : undefined
-    : await cards.refresh(region, jobId);
+  if (outcome.kind === 'refused') {
+    // A refusal changed nothing: the person is told privately below, and the thread gets the audit
+    // entries as one reply per interval. Only a refusal saying the card is stale re-renders it, at most
+    // once per interval.
+    const record = CARD_IS_STALE.has(outcome.code)
+      ? await cards.refreshAfterRefusal(region, jobId)
+      : outcome.entries.length > 0
+        ? await engine.jobRecord(region, jobId).catch(() => undefined)
+        : undefined;
+    if (record?.card) cards.noteRefusals(region, jobId, outcome.entries);
+    await tell(deps, reply, outcomeMessage(request, outcome));
+    return outcome;
+  }
+  // The card is rendered from what the engine now knows.
+  const record = await cards.refresh(region, jobId);
   // Only a job cosjob tracks has a thread; one without a card yet (a typed command came first) gets one.
   if (record) cards.echoAudit(region, jobId, outcome.entries);
 
@@ -100,10 +111,18 @@ export async function decideFromSlack(
     (outcome.kind === 'approved' || outcome.kind === 'cancelled') &&
     record?.card &&
     request.source === 'slack-button';
-  if (!postedOnCard) {
-    await reply(outcomeMessage(request, outcome)).catch((error) =>
-      deps.logger.warn('could not tell the person the outcome', { error }),
-    );
-  }
+  if (!postedOnCard) await tell(deps, reply, outcomeMessage(request, outcome));
   return outcome;
+}
+
+/** Refusals after which the card may show something the engine knows is over (decided elsewhere, ended). */
+const CARD_IS_STALE: ReadonlySet<Refusal['code']> = new Set([
+  'already_decided',
+  'finished',
+  'not_suspended',
+  'job_changed',
+]);
+
+async function tell(deps: SlackDecisionDeps, reply: Reply, message: SlackMessage): Promise<void> {
+  await reply(message).catch((error) => deps.logger.warn('could not tell the person the outcome', { error }));
 }

@@ -23,7 +23,19 @@ export type PostItem =
       /** Resolved at send time: a reply can be queued before its card has been posted. */
       threadTs: () => Promise<string | undefined>;
       message: SlackMessage;
+      /** `echo` (notes about refusals) waits behind cards and decisions; default `decision`. */
+      priority?: ReplyPriority;
     };
+
+export type ReplyPriority = 'decision' | 'echo';
+
+/**
+ * Lower goes first: cards and replies about decisions share one FIFO (a decision's echo follows its card),
+ * and echoes of refusals wait behind both, so people who may not act can never delay a card.
+ */
+function rankOf(item: PostItem): 0 | 1 {
+  return item.kind === 'reply' && item.priority === 'echo' ? 1 : 0;
+}
 
 export interface ChannelPosterOptions {
   client: WebClient;
@@ -72,14 +84,15 @@ function unpostable(error: SlackErrorShape): boolean {
 }
 
 /**
- * A FIFO queue per channel, paced to Slack's per-channel posting limit. A failure keeps the item at the
+ * A queue per channel with two priorities, FIFO within each (cards and decisions; refusal echoes), paced to Slack's per-channel posting limit. A failure keeps the item at the
  * head and retries with back-off (channel problems such as not_in_channel included, so an admin can fix
  * them without losing anything); only a message Slack refuses for its own content is dropped, with an
  * error log. A card is never posted twice: after an ambiguous failure (the request may have reached
  * Slack) the channel's recent history is searched for the card's metadata before posting again.
  */
 export class ChannelPoster {
-  private readonly queue: PostItem[] = [];
+  /** By rank: a card or a decision never waits behind echoes queued before it. */
+  private readonly queues: [PostItem[], PostItem[]] = [[], []];
   private readonly queuedCards = new Set<string>();
   private draining: Promise<void> | undefined;
   private lastPostAt = 0;
@@ -96,7 +109,18 @@ export class ChannelPoster {
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queues.reduce((n, q) => n + q.length, 0);
+  }
+
+  private head(): PostItem | undefined {
+    return this.queues.find((q) => q.length > 0)?.[0];
+  }
+
+  private remove(item: PostItem): void {
+    const queue = this.queues[rankOf(item)];
+    const index = queue.indexOf(item);
+    if (index !== -1) queue.splice(index, 1);
+    if (item.kind === 'card') this.queuedCards.delete(item.key);
   }
 
   enqueue(item: PostItem): void {
@@ -104,13 +128,13 @@ export class ChannelPoster {
       if (this.queuedCards.has(item.key)) return;
       this.queuedCards.add(item.key);
     }
-    this.queue.push(item);
+    this.queues[rankOf(item)].push(item);
     this.drain();
   }
 
   /** Resolves when everything queued so far has been posted, or the poster was stopped. */
   idle(): Promise<void> {
-    if (this.stopped || (this.queue.length === 0 && !this.draining)) return Promise.resolve();
+    if (this.stopped || (this.pending === 0 && !this.draining)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -124,7 +148,7 @@ export class ChannelPoster {
     if (this.draining || this.stopped) return;
     this.draining = this.run().finally(() => {
       this.draining = undefined;
-      if (this.queue.length > 0 && !this.stopped) this.drain();
+      if (this.pending > 0 && !this.stopped) this.drain();
       else {
         for (const resolve of this.idleWaiters.splice(0)) resolve();
       }
@@ -133,17 +157,18 @@ export class ChannelPoster {
 
   private async run(): Promise<void> {
     let failures = 0;
-    let ambiguous = false;
-    while (this.queue.length > 0 && !this.stopped) {
-      const item = this.queue[0]!;
+    // The item whose last attempt failed ambiguously: a higher-priority item may be sent in between.
+    let ambiguous: PostItem | undefined;
+    for (let item = this.head(); item && !this.stopped; item = this.head()) {
       const wait = this.lastPostAt + this.minInterval - this.now();
       if (wait > 0) await this.sleep(wait);
+      // Something more urgent may have arrived while waiting.
+      if (this.head() !== item) continue;
       try {
-        await this.send(item, ambiguous);
-        this.queue.shift();
-        if (item.kind === 'card') this.queuedCards.delete(item.key);
+        await this.send(item, ambiguous === item);
+        this.remove(item);
         failures = 0;
-        ambiguous = false;
+        if (ambiguous === item) ambiguous = undefined;
       } catch (error) {
         const e = error as SlackErrorShape;
         if (unpostable(e)) {
@@ -153,14 +178,13 @@ export class ChannelPoster {
             ...(item.kind === 'card' ? { region: item.region, jobId: item.jobId } : {}),
             slackError: e.data?.error,
           });
-          this.queue.shift();
-          if (item.kind === 'card') this.queuedCards.delete(item.key);
+          this.remove(item);
           failures = 0;
-          ambiguous = false;
+          if (ambiguous === item) ambiguous = undefined;
           continue;
         }
         failures += 1;
-        if (!certainlyNotPosted(e)) ambiguous = true;
+        if (!certainlyNotPosted(e)) ambiguous = item;
         const retryAfterMs = e.retryAfter !== undefined ? e.retryAfter * 1000 : undefined;
         const backoff = retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 12));
         const permanent = e.code === 'slack_webapi_platform_error' && e.data?.error !== 'ratelimited';

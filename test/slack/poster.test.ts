@@ -70,8 +70,12 @@ function card(
   };
 }
 
-function reply(text: string, threadTs: () => Promise<string | undefined>): PostItem {
-  return { kind: 'reply', threadTs, message: message(text) };
+function reply(
+  text: string,
+  threadTs: () => Promise<string | undefined>,
+  priority?: 'decision' | 'echo',
+): PostItem {
+  return { kind: 'reply', threadTs, message: message(text), ...(priority ? { priority } : {}) };
 }
 
 const texts = () => slack.callsTo('chat.postMessage').map((c) => c.params.text);
@@ -90,6 +94,24 @@ describe('ChannelPoster', () => {
     expect(sleeps).toEqual([INTERVAL, INTERVAL, INTERVAL]);
     const times = slack.callsTo('chat.postMessage').map((c) => c.seq);
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('sends cards and decisions before refusal echoes queued earlier (40 echoes cannot delay a card)', async () => {
+    const posted = new Map<string, string>();
+    poster.enqueue(card('job-1', posted));
+    for (let i = 0; i < 40; i++) {
+      poster.enqueue(reply(`echo ${i}`, async () => posted.get('job-1'), 'echo'));
+    }
+    poster.enqueue(card('job-2', posted));
+    poster.enqueue(reply('decision on job-1', async () => posted.get('job-1')));
+    await poster.idle();
+
+    const sent = texts();
+    expect(sent.slice(0, 3)).toEqual(['card job-1', 'card job-2', 'decision on job-1']);
+    // The echoes all go out afterwards, in their own order, each once.
+    expect(sent.slice(3)).toEqual(Array.from({ length: 40 }, (_, i) => `echo ${i}`));
+    // Before, in one FIFO, job-2's card waited behind 40 paced echoes: 41 intervals instead of 1.
+    expect(sent.indexOf('card job-2')).toBe(1);
   });
 
   it('waits only for what is left of the interval', async () => {

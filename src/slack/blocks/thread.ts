@@ -343,3 +343,34 @@ export function expiredReply(hours: number): SlackMessage {
     ],
   };
 }
+
+/** "the last minute", "the last 30 seconds", "the last 2 hours". */
+function intervalWords(seconds: number): string {
+  if (seconds === 60) return 'the last minute';
+  if (seconds % 3600 === 0) return `the last ${plural(seconds / 3600, 'hour')}`;
+  if (seconds % 60 === 0) return `the last ${seconds / 60} minutes`;
+  return `the last ${plural(seconds, 'second')}`;
+}
+
+/**
+ * One reply for every refusal on a card in one interval, each audit entry on its own line, once. What
+ * does not fit Slack's limits is counted at the end (the audit trail button shows everything).
+ */
+export function refusalDigestReply(entries: readonly AuditEntry[], intervalSeconds: number): SlackMessage {
+  const title = `${plural(entries.length, 'refused attempt')} in ${intervalWords(intervalSeconds)}`;
+  const blocks: KnownBlock[] = [section(`🚫 *${title}:*`)];
+  let shown = 0;
+  for (const entry of entries) {
+    const block = context([auditEntryLine(entry)]);
+    if (blocks.length + 2 > SLACK_LIMITS.blocksPerMessage) break;
+    if (blockTextLength(blocks) + blockTextLength([block]) + 200 > MESSAGE_TEXT_BUDGET) break;
+    blocks.push(block);
+    shown++;
+  }
+  if (shown < entries.length) {
+    blocks.push(
+      context([`…and ${entries.length - shown} more: use *Audit trail* on the card to see them all.`]),
+    );
+  }
+  return { text: fallbackText(`${title}.`), blocks };
+}

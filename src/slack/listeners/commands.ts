@@ -2,6 +2,7 @@ import type { App, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { cosErrorDetails } from '../../cos/errors.js';
 import { cancelReasonModal } from '../blocks/cancel-modal.js';
+import type { UnreachableRegion } from '../blocks/commands.js';
 import {
   helpMessage,
   type JobListItem,
@@ -9,10 +10,10 @@ import {
   jobStatusMessage,
   refusalMessage,
 } from '../blocks/commands.js';
-import { context, type SlackMessage } from '../blocks/text.js';
+import type { SlackMessage } from '../blocks/text.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { type CosjobCommand, parseCosjobCommand } from '../command-parser.js';
-import { decideFromSlack } from '../decisions.js';
+import { decideFromSlack, outcomeMessage } from '../decisions.js';
 import type { ListenerContext } from './context.js';
 
 const MAX_LISTED_JOBS = 200;
@@ -69,7 +70,7 @@ async function run(
     case 'list': {
       const regions = command.region ? [command.region] : ctx.engine.regions;
       const items: JobListItem[] = [];
-      const unreachable: string[] = [];
+      const unreachable: UnreachableRegion[] = [];
       for (const region of regions) {
         const listing = ctx.engine.listJobs(
           region,
@@ -83,20 +84,25 @@ async function run(
           }
         } catch (error) {
           // One region failing must not hide the others: list what could be read and say what could not.
-          const { code, requestId } = cosErrorDetails(error);
-          unreachable.push(`${region} (${code ?? 'error'}${requestId ? `, request id ${requestId}` : ''})`);
+          // The COS error code and request id come from the answer: the list builder escapes them.
+          unreachable.push({ region, ...cosRefs(error) });
           ctx.logger.warn('could not list jobs in a region', { region, error });
         }
       }
-      const message = jobListMessage(items);
-      if (unreachable.length > 0) {
-        message.blocks.push(context([`⚠️ Could not list ${unreachable.join(', ')}; try again in a minute.`]));
-        message.text = `${message.text} (could not list ${unreachable.length} region(s))`;
-      }
-      await say(message);
+      await say(jobListMessage(items, { unreachable }));
       return;
     }
     case 'status': {
+      // Anyone may ask, so look-ups for one person are capped: no unbounded fan-out to COS.
+      if (!(await ctx.engine.admitLookup(slash.user_id))) {
+        return say(
+          refusalMessage({
+            what: `/cosjob status ${command.jobId}`,
+            why: `you asked COS about jobs too often in the last minute`,
+            whatToDo: 'Wait a minute and try again, or use the card and its *Audit trail* button.',
+          }),
+        );
+      }
       const found = await resolveRegion(ctx, command.jobId, command.region, true);
       if (!found.ok) return say(found.message);
       const job = await ctx.engine.describeJob(found.region, command.jobId);
@@ -150,8 +156,12 @@ async function decideTyped(
   actor: { id: string; name: string },
   say: (m: SlackMessage) => Promise<void>,
 ): Promise<void> {
-  const found = await resolveRegion(ctx, command.jobId, command.region, true);
-  if (!found.ok) return say(found.message);
+  // The policy first: for someone who may not act, cosjob never asks COS where the job is.
+  const mayAct = await ctx.engine.mayAct(actor.id);
+  const found = await resolveRegion(ctx, command.jobId, command.region, mayAct);
+  if (!found.ok) {
+    return say(mayAct ? found.message : notApprover(command, command.region ?? ''));
+  }
   await decideFromSlack(
     ctx,
     {
@@ -163,6 +173,17 @@ async function decideTyped(
       source: 'slash-command',
     },
     say,
+  );
+}
+
+/**
+ * The refusal decide() gives a non-approver, for a command that names no job cosjob can place without
+ * asking COS (nothing was attempted on a job, so there is no job trail to write it to).
+ */
+function notApprover(command: { kind: 'approve' | 'cancel'; jobId: string }, region: string): SlackMessage {
+  return outcomeMessage(
+    { action: command.kind, jobId: command.jobId, region },
+    { kind: 'refused', code: 'not_approver', policy: 'not_listed' },
   );
 }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
-import type { AppConfig } from '../../../src/config/index.js';
+import type { AbuseLimits, AppConfig } from '../../../src/config/index.js';
 import type { Job } from '../../../src/cos/model.js';
 import { createLogger } from '../../../src/logger.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
@@ -46,6 +46,12 @@ export interface E2EOptions {
   keyPrefix?: string;
   /** Audit checkpoints: default hourly to the approval channel, no file. */
   audit?: Partial<AppConfig['audit']>;
+  /** Per-user limits and the refusal echo interval (default: the catalogue's defaults). */
+  limits?: Partial<AbuseLimits>;
+  /** Unwise configuration the runtime tells the channel once. */
+  configurationWarnings?: RuntimeOptions['configurationWarnings'];
+  /** Send COS requests here instead of the emulator (e.g. a hostile proxy in front of it). */
+  cosEndpoint?: string;
 }
 
 export interface CommandResult {
@@ -90,7 +96,7 @@ export class E2E {
         appId: TEST_ACCOUNT.appId,
         uin: TEST_ACCOUNT.uin,
         regions: [...regions],
-        endpoint: cos.emulator.url,
+        endpoint: options.cosEndpoint ?? cos.emulator.url,
       },
       redis: {
         url: redis.url,
@@ -101,6 +107,16 @@ export class E2E {
         approverUsergroupIds: [],
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
+        ...(options.limits
+          ? {
+              limits: {
+                refusalsPerUserPerMinute: 10,
+                lookupsPerUserPerMinute: 20,
+                refusalEchoIntervalSeconds: 60,
+                ...options.limits,
+              },
+            }
+          : {}),
       },
       audit: { checkpointIntervalMs: 3_600_000, checkpointChannelId: CHANNEL, ...options.audit },
       watcher: {
@@ -133,6 +149,7 @@ export class E2E {
           ...options.engine,
         },
         startWatcher: false,
+        ...(options.configurationWarnings ? { configurationWarnings: options.configurationWarnings } : {}),
       });
     } catch (error) {
       if (!shared) {
