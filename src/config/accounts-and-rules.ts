@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { defaultRule } from '../rules/default-rule.js';
 import { readRules } from '../rules/read-rules.js';
 import type { RuleSet } from '../rules/types.js';
-import { type AccountConfig, accountFromEnvironment, readAccounts } from './accounts.js';
+import { type AccountConfig, accountFromEnvironment, type DeclaredAccounts, readAccounts } from './accounts.js';
 import type { ApprovalConfig } from './approvals.js';
 import type { CosConfig } from './cos.js';
 import type { SettingReader } from './reader.js';
@@ -66,6 +66,11 @@ export function readAccountsAndRules(
   return result;
 }
 
+function environmentAccounts(cos: CosConfig): { accounts: AccountConfig[]; declared: DeclaredAccounts } {
+  const account = accountFromEnvironment(cos);
+  return { accounts: [account], declared: { names: [account.name], regions: account.regions } };
+}
+
 function readFile(file: YamlFile, inputs: AccountsAndRulesInputs, rules: RuleSet): AccountsAndRules {
   const base = { file: file.file, rules };
   // A file whose YAML is broken is not read further: its structure problems would only repeat the error.
@@ -83,11 +88,11 @@ function readFile(file: YamlFile, inputs: AccountsAndRulesInputs, rules: RuleSet
   if (map === undefined) return { ...base, accounts: [], accountsFromFile: true };
   const keys = file.entries(file.root, map, TOP_LEVEL_KEYS);
   const accountsAt = keys.get('accounts');
-  const accounts = accountsAt
+  const { accounts, declared } = accountsAt
     ? readAccounts(file, accountsAt, inputs.source)
-    : [accountFromEnvironment(inputs.cos())];
+    : environmentAccounts(inputs.cos());
   const rulesAt = keys.get('rules');
-  const ordered = rulesAt ? readRules(file, rulesAt, accounts, rules.defaultRule) : [];
+  const ordered = rulesAt ? readRules(file, rulesAt, declared, rules.defaultRule) : [];
   return {
     ...base,
     accounts,

@@ -82,15 +82,26 @@ export function cosConfigOf(account: AccountConfig, endpoint?: string): CosConfi
   };
 }
 
+/** The accounts a file declares, valid or not, so rules naming one are not blamed for its problems. */
+export interface DeclaredAccounts {
+  names: string[];
+  regions: string[];
+}
+
 /** The `accounts:` list of a file; the named variables are looked up in `environment`. */
-export function readAccounts(file: YamlFile, at: Located, environment: SettingSource): AccountConfig[] {
+export function readAccounts(
+  file: YamlFile,
+  at: Located,
+  environment: SettingSource,
+): { accounts: AccountConfig[]; declared: DeclaredAccounts } {
+  const declared: DeclaredAccounts = { names: [], regions: [] };
   const items = file.seq(at, 'one entry per Tencent Cloud account');
-  if (items === undefined) return [];
+  if (items === undefined) return { accounts: [], declared };
   if (items.length === 0) file.problem(at, 'is empty: name at least one account, or leave accounts: out');
   const accounts: AccountConfig[] = [];
   const names = new Map<string, number>();
   for (const item of items) {
-    const account = readAccount(file, item, environment);
+    const account = readAccount(file, item, environment, declared);
     if (account === undefined) continue;
     const first = names.get(account.name);
     if (first !== undefined) {
@@ -103,10 +114,15 @@ export function readAccounts(file: YamlFile, at: Located, environment: SettingSo
     names.set(account.name, file.lineOf(item.node));
     accounts.push(account);
   }
-  return accounts;
+  return { accounts, declared };
 }
 
-function readAccount(file: YamlFile, at: Located, environment: SettingSource): AccountConfig | undefined {
+function readAccount(
+  file: YamlFile,
+  at: Located,
+  environment: SettingSource,
+  declared: DeclaredAccounts,
+): AccountConfig | undefined {
   const map = file.map(at, 'an account with name, uin, appid, regions, secret_id_env and secret_key_env');
   if (map === undefined) return undefined;
   const keys = file.entries(at, map, ACCOUNT_KEYS);
@@ -131,6 +147,8 @@ function readAccount(file: YamlFile, at: Located, environment: SettingSource): A
   const appId = appIdAt && numericId(file, appIdAt, APPID_PATTERN, 'the numeric APPID, e.g. 1250000000');
   const regionsAt = required('regions', 'the COS regions to watch, e.g. [ap-guangzhou]');
   const regions = regionsAt ? readRegions(file, regionsAt) : [];
+  if (name !== undefined) declared.names.push(name);
+  declared.regions.push(...regions);
 
   const secretId = credential(file, keys, 'secret_id_env', 'secretId', environment, at);
   const secretKey = credential(file, keys, 'secret_key_env', 'secretKey', environment, at);

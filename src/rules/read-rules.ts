@@ -4,7 +4,7 @@
  * default's, so `approvals: 2` alone keeps the environment's approvers.
  */
 
-import type { AccountConfig } from '../config/accounts.js';
+import type { DeclaredAccounts } from '../config/accounts.js';
 import { SLACK_USER_ID, SLACK_USERGROUP_ID } from '../config/approvals.js';
 import { regionProblem } from '../config/cos.js';
 import { SETTINGS } from '../config/settings.js';
@@ -50,7 +50,7 @@ const range = (setting: { range?: { min: number; max: number } }) => setting.ran
 export function readRules(
   file: YamlFile,
   at: Located,
-  accounts: readonly AccountConfig[],
+  accounts: DeclaredAccounts,
   defaultRule: Rule,
 ): Rule[] {
   const items = file.seq(at, 'rules in order, the first that matches a job applies');
@@ -83,7 +83,7 @@ export function readRules(
 function readRule(
   file: YamlFile,
   at: Located,
-  accounts: readonly AccountConfig[],
+  accounts: DeclaredAccounts,
   defaultRule: Rule,
 ): Rule | undefined {
   const map = file.map(at, 'a rule with name, match and what it requires');
@@ -116,14 +116,14 @@ function readRule(
   return { name: name!, match, requires, source: `${file.file}:${file.lineOf(at.node)}` };
 }
 
-function readMatch(file: YamlFile, at: Located, accounts: readonly AccountConfig[]): RuleMatch | undefined {
+function readMatch(file: YamlFile, at: Located, accounts: DeclaredAccounts): RuleMatch | undefined {
   const map = file.map(at, `any of ${MATCH_KEYS.join(', ')}`);
   if (map === undefined) return undefined;
   const keys = file.entries(at, map, MATCH_KEYS);
   // A key present in the file but left undefined here was wrong: dropping it would widen the match.
   const match: { [K in keyof RuleMatch]: RuleMatch[K] | undefined } = {};
-  const accountNames = accounts.map((a) => a.name);
-  const watched = new Set(accounts.flatMap((a) => a.regions));
+  const accountNames = [...new Set(accounts.names)];
+  const watched = new Set(accounts.regions);
 
   const accountAt = keys.get('account');
   if (accountAt) {
