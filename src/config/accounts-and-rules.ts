@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { defaultRule } from '../rules/default-rule.js';
 import { readRules } from '../rules/read-rules.js';
 import type { RuleSet } from '../rules/types.js';
-import { type AccountConfig, accountFromEnvironment, type DeclaredAccounts, readAccounts } from './accounts.js';
+import {
+  type AccountConfig,
+  accountFromEnvironment,
+  type DeclaredAccounts,
+  readAccounts,
+} from './accounts.js';
 import type { ApprovalConfig } from './approvals.js';
 import type { CosConfig } from './cos.js';
 import type { SettingReader } from './reader.js';

@@ -51,7 +51,14 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('environment-only configuration', () => {
   it('is one account named default from COS_* and the default rule from the approval settings', () => {
-    const loaded = loadConfig(environmentSource({ ...valid, REMIND_AFTER_MINUTES: '30', REQUIRED_APPROVALS: '2', APPROVER_USERGROUP_IDS: 'S0ADMINS' }));
+    const loaded = loadConfig(
+      environmentSource({
+        ...valid,
+        REMIND_AFTER_MINUTES: '30',
+        REQUIRED_APPROVALS: '2',
+        APPROVER_USERGROUP_IDS: 'S0ADMINS',
+      }),
+    );
     const { accounts, rules, accountsFromFile, file } = loaded.accountsAndRules;
     expect(file).toBeUndefined();
     expect(accountsFromFile).toBe(false);
@@ -71,13 +78,18 @@ describe('environment-only configuration', () => {
       match: {},
       requires: {
         approvals: loaded.app.approvals.requiredApprovals,
-        approvers: { users: loaded.app.approvals.approverUserIds, groups: loaded.app.approvals.approverUsergroupIds },
+        approvers: {
+          users: loaded.app.approvals.approverUserIds,
+          groups: loaded.app.approvals.approverUsergroupIds,
+        },
         requireReasonToApprove: false,
         requireReasonToCancel: loaded.app.approvals.requireCancelReason,
         remindAfterMinutes: 30,
       },
     });
-    expect(describeRule(rules.defaultRule)).toBe('Rule default: 2 approvals from @S0ADMINS or @U0ALICE; reminders after 30 minutes');
+    expect(describeRule(rules.defaultRule)).toBe(
+      'Rule default: 2 approvals from @S0ADMINS or @U0ALICE; reminders after 30 minutes',
+    );
   });
 
   it('leaves the rest of the configuration exactly as without COSJOB_CONFIG', () => {
@@ -119,7 +131,9 @@ describe('the example file', () => {
   });
 
   it('routes a prod delete to the deletes rule and a staging delete to the default', () => {
-    const { rules } = loadConfig(environmentSource({ ...valid, ...PROD_KEYS, COSJOB_CONFIG: example.pathname })).accountsAndRules;
+    const { rules } = loadConfig(
+      environmentSource({ ...valid, ...PROD_KEYS, COSJOB_CONFIG: example.pathname }),
+    ).accountsAndRules;
     const deleting = {
       id: '53dc6228-c50b-46f7-8ad7-65e7159f1aae',
       status: 'Suspended',
@@ -131,7 +145,9 @@ describe('the example file', () => {
       failureReasons: [],
     } as const;
     const job = { ...deleting, operation: { ...deleting.operation }, failureReasons: [] };
-    expect(chooseRule(rules, jobFacts(job, { account: 'prod', region: 'ap-shanghai' })).rule.name).toBe('deletes');
+    expect(chooseRule(rules, jobFacts(job, { account: 'prod', region: 'ap-shanghai' })).rule.name).toBe(
+      'deletes',
+    );
     const staging = chooseRule(rules, jobFacts(job, { account: 'staging', region: 'ap-guangzhou' }));
     expect(staging.isDefault).toBe(true);
     expect(ruleHash(staging.rule)).toBe(ruleHash(rules.defaultRule));
@@ -206,14 +222,37 @@ describe('problems in the file', () => {
     const account = (line: string) =>
       `  - { name: prod, uin: 1, appid: 2, regions: [ap-guangzhou], secret_id_env: PROD_COS_SECRET_ID, secret_key_env: PROD_COS_SECRET_KEY${line} }`;
     const path = fileWith(
-      ['accounts:', account(''), account(''), 'rules:', '  - { name: all, match: {} }', '  - { name: later, match: { operation: copy } }'].join('\n'),
+      [
+        'accounts:',
+        account(''),
+        account(''),
+        'rules:',
+        '  - { name: all, match: {} }',
+        '  - { name: later, match: { operation: copy } }',
+      ].join('\n'),
     );
     const problems = problemsOf({ ...valid, ...PROD_KEYS, COSJOB_CONFIG: path });
-    expect(problems).toEqual([`${path}:3: accounts[1] repeats the account name "prod" of line 2: names must be unique`]);
+    expect(problems).toEqual([
+      `${path}:3: accounts[1] repeats the account name "prod" of line 2: names must be unique`,
+    ]);
     const loaded = loadConfig(
-      environmentSource({ ...valid, ...PROD_KEYS, COSJOB_CONFIG: fileWith(['accounts:', account(''), 'rules:', '  - { name: all, match: {} }', '  - { name: later, match: { operation: copy } }'].join('\n')) }),
+      environmentSource({
+        ...valid,
+        ...PROD_KEYS,
+        COSJOB_CONFIG: fileWith(
+          [
+            'accounts:',
+            account(''),
+            'rules:',
+            '  - { name: all, match: {} }',
+            '  - { name: later, match: { operation: copy } }',
+          ].join('\n'),
+        ),
+      }),
     );
-    expect(loaded.warnings).toContainEqual(expect.stringMatching(/:5: rules\[1\] can never apply: rule "all" before it matches every job$/));
+    expect(loaded.warnings).toContainEqual(
+      expect.stringMatching(/:5: rules\[1\] can never apply: rule "all" before it matches every job$/),
+    );
   });
 
   it('refuses a key pasted into the file, without quoting it or the values of named variables', () => {
@@ -244,8 +283,14 @@ describe('problems in the file', () => {
     expect(text).not.toContain('space inside');
     expect(problems).toEqual([
       `${path}:8: accounts[0] has an unknown key "secret_key": expected name, uin, appid, regions, secret_id_env, secret_key_env, security_token_env, channel`,
-      expect.stringMatching(new RegExp(`^${path}:6: accounts\\[0\\]\\.secret_id_env looks like a key itself, not the name of an environment variable \\(value not shown\\): secrets never go in the file`)),
-      expect.stringMatching(new RegExp(`^${path}:7: accounts\\[0\\]\\.secret_key_env looks like a key itself`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${path}:6: accounts\\[0\\]\\.secret_id_env looks like a key itself, not the name of an environment variable \\(value not shown\\): secrets never go in the file`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(`^${path}:7: accounts\\[0\\]\\.secret_key_env looks like a key itself`),
+      ),
       `${path}:13: accounts[1].secret_id_env names BAD_ID, which is malformed: it contains a space, tab or line break; copy it again from the CAM console`,
       `${path}:14: accounts[1].secret_key_env must be an environment variable name: upper-case letters, digits and _, e.g. PROD_COS_SECRET_ID (value not shown)`,
     ]);
@@ -253,15 +298,21 @@ describe('problems in the file', () => {
 
   it('broken YAML, a duplicate key, an unreadable path and an empty file are each one problem', () => {
     const broken = fileWith('rules:\n  - name: a\n    match: [unclosed\n');
-    expect(problemsOf({ ...valid, COSJOB_CONFIG: broken })).toEqual([expect.stringMatching(new RegExp(`^${broken}:\\d+: is not valid YAML: `))]);
+    expect(problemsOf({ ...valid, COSJOB_CONFIG: broken })).toEqual([
+      expect.stringMatching(new RegExp(`^${broken}:\\d+: is not valid YAML: `)),
+    ]);
     const duplicate = fileWith('rules: []\nrules: []\n');
-    expect(problemsOf({ ...valid, COSJOB_CONFIG: duplicate })).toEqual([`${duplicate}:2: is not valid YAML: Map keys must be unique`]);
+    expect(problemsOf({ ...valid, COSJOB_CONFIG: duplicate })).toEqual([
+      `${duplicate}:2: is not valid YAML: Map keys must be unique`,
+    ]);
     const missing = join(dir, 'nope.yml');
     expect(problemsOf({ ...valid, COSJOB_CONFIG: missing })).toEqual([
       `COSJOB_CONFIG names ${JSON.stringify(missing)}, which cannot be read (no such file): fix the path or unset COSJOB_CONFIG`,
     ]);
     const empty = fileWith('# nothing yet\n');
-    expect(problemsOf({ ...valid, COSJOB_CONFIG: empty })).toEqual([`${empty}: is empty: give accounts:, rules: or both`]);
+    expect(problemsOf({ ...valid, COSJOB_CONFIG: empty })).toEqual([
+      `${empty}: is empty: give accounts:, rules: or both`,
+    ]);
     const list = fileWith('- accounts\n');
     expect(problemsOf({ ...valid, COSJOB_CONFIG: list })).toEqual([
       `${list}:1: must be a mapping (key: value lines): with accounts: and/or rules:`,

@@ -11,8 +11,8 @@ import {
   jobFacts,
   type Rule,
   type RuleMatch,
-  ruleHash,
   type RuleSet,
+  ruleHash,
 } from '../../src/rules/index.js';
 
 const requires = {
@@ -29,7 +29,11 @@ const rule = (name: string, match: RuleMatch, extra: Partial<Rule['requires']> =
 });
 const set = (...rules: Rule[]): RuleSet => ({ rules, defaultRule });
 
-function job(kind: OperationKind, overrides: Partial<Job> = {}, parameters: Record<string, string> = {}): Job {
+function job(
+  kind: OperationKind,
+  overrides: Partial<Job> = {},
+  parameters: Record<string, string> = {},
+): Job {
   return {
     id: '53dc6228-c50b-46f7-8ad7-65e7159f1aae',
     status: 'Suspended',
@@ -38,7 +42,10 @@ function job(kind: OperationKind, overrides: Partial<Job> = {}, parameters: Reco
     confirmationRequired: true,
     operation: { kind, rawKind: kind, parameters, destructive: kind === 'COSDeleteObject' },
     manifest: {
-      location: { objectArn: 'qcs::cos:ap-guangzhou:uid/1250000001:src-logs-1250000001/manifests/m.csv', etag: '"e"' },
+      location: {
+        objectArn: 'qcs::cos:ap-guangzhou:uid/1250000001:src-logs-1250000001/manifests/m.csv',
+        etag: '"e"',
+      },
       format: 'COSBatchOperations_CSV_V1',
       fields: ['Bucket', 'Key'],
     },
@@ -49,7 +56,11 @@ function job(kind: OperationKind, overrides: Partial<Job> = {}, parameters: Reco
 }
 
 const copy = jobFacts(
-  job('COSPutObjectCopy', {}, { TargetResource: 'qcs::cos:ap-guangzhou:uid/1250000001:prod-data-1250000001' }),
+  job(
+    'COSPutObjectCopy',
+    {},
+    { TargetResource: 'qcs::cos:ap-guangzhou:uid/1250000001:prod-data-1250000001' },
+  ),
   { account: 'prod', region: 'ap-guangzhou' },
 );
 const remove = jobFacts(job('COSDeleteObject'), { account: 'staging', region: 'ap-shanghai' });
@@ -77,10 +88,17 @@ describe('job facts', () => {
   it('treats an unknown operation COS flags as destructive as destructive, and as no known operation', () => {
     const unknown = job('unknown');
     const facts = jobFacts(
-      { ...unknown, operation: { ...unknown.operation, rawKind: 'COSDeleteObjectVersions', destructive: true } },
+      {
+        ...unknown,
+        operation: { ...unknown.operation, rawKind: 'COSDeleteObjectVersions', destructive: true },
+      },
       { account: 'a', region: 'ap-guangzhou' },
     );
-    expect(facts).toMatchObject({ operation: undefined, rawOperation: 'COSDeleteObjectVersions', destructive: true });
+    expect(facts).toMatchObject({
+      operation: undefined,
+      rawOperation: 'COSDeleteObjectVersions',
+      destructive: true,
+    });
     expect(applied(set(rule('ops', { operation: ['delete'] })), facts)).toBe(DEFAULT_RULE_NAME);
     expect(applied(set(rule('d', { destructive: true })), facts)).toBe('d');
   });
@@ -120,10 +138,17 @@ describe('every match key', () => {
   });
 
   it('a job with no known bucket matches no bucket key', () => {
-    const bare = jobFacts(job('COSDeleteObject', { manifest: undefined as never }), { account: 'a', region: 'ap-guangzhou' });
+    const bare = jobFacts(job('COSDeleteObject', { manifest: undefined as never }), {
+      account: 'a',
+      region: 'ap-guangzhou',
+    });
     const choice = chooseRule(set(rule('r', { bucket: ['*'] })), bare);
     expect(choice.isDefault).toBe(true);
-    expect(choice.why[0]!.keys[0]).toMatchObject({ key: 'bucket', matched: false, actual: 'no bucket known' });
+    expect(choice.why[0]!.keys[0]).toMatchObject({
+      key: 'bucket',
+      matched: false,
+      actual: 'no bucket known',
+    });
   });
 
   it('min_tasks and max_tasks: inclusive bounds on the total task count', () => {
@@ -194,7 +219,11 @@ describe('globs', () => {
 });
 
 describe('the hash of a rule as applied', () => {
-  const base = rule('deletes', { destructive: true, account: ['prod'] }, { approvals: 2, approvers: { users: ['U0A1', 'U0B2'], groups: ['S0G1'] } });
+  const base = rule(
+    'deletes',
+    { destructive: true, account: ['prod'] },
+    { approvals: 2, approvers: { users: ['U0A1', 'U0B2'], groups: ['S0G1'] } },
+  );
 
   it('is short hex and stable across key order, approver order and where the rule is written', () => {
     const hash = ruleHash(base);
@@ -232,11 +261,18 @@ describe('the hash of a rule as applied', () => {
 
 describe('describing a rule', () => {
   it('names the rule, the approvals and who gives them, then the other requirements', () => {
-    const deletes = rule('deletes', { destructive: true }, { approvals: 2, approvers: { users: [], groups: ['S0STORAGE'] } });
-    expect(describeRule(deletes)).toBe('Rule deletes: 2 approvals from @S0STORAGE');
-    expect(describeRule(deletes, { name: (n) => `*${n}*`, approver: (kind, id) => (kind === 'group' ? `@storage-admins(${id})` : id) })).toBe(
-      'Rule *deletes*: 2 approvals from @storage-admins(S0STORAGE)',
+    const deletes = rule(
+      'deletes',
+      { destructive: true },
+      { approvals: 2, approvers: { users: [], groups: ['S0STORAGE'] } },
     );
+    expect(describeRule(deletes)).toBe('Rule deletes: 2 approvals from @S0STORAGE');
+    expect(
+      describeRule(deletes, {
+        name: (n) => `*${n}*`,
+        approver: (kind, id) => (kind === 'group' ? `@storage-admins(${id})` : id),
+      }),
+    ).toBe('Rule *deletes*: 2 approvals from @storage-admins(S0STORAGE)');
     const strict = rule(
       'strict',
       {},
