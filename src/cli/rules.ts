@@ -64,6 +64,18 @@ function loadRules(env: Env, fileFlag: string | undefined): Loaded {
   return { ok: true, loaded: { config, ...(endpoint === undefined ? {} : { endpoint }), warnings } };
 }
 
+/** The rules and accounts, or the exit code after printing every problem (warnings are printed either way). */
+function loadOrReport(context: CommandContext): (LoadedRules & { where: string }) | number {
+  const fileFlag = stringFlag(context.args, 'file');
+  const result = loadRules(context.env, fileFlag);
+  printWarnings(context, result.ok ? result.loaded.warnings : result.warnings);
+  if (!result.ok) {
+    printProblems(context, where(context.env, fileFlag), result.problems);
+    return EXIT_FAILURE;
+  }
+  return { ...result.loaded, where: where(context.env, fileFlag) };
+}
+
 function printProblems(context: CommandContext, where: string, problems: readonly string[]): void {
   writeLine(
     context.io.stderr,
@@ -98,16 +110,11 @@ const checkCommand: CliCommand = {
       );
       return EXIT_USAGE;
     }
-    const fileFlag = stringFlag(context.args, 'file');
-    const result = loadRules(context.env, fileFlag);
-    printWarnings(context, result.ok ? result.loaded.warnings : result.warnings);
-    if (!result.ok) {
-      printProblems(context, where(context.env, fileFlag), result.problems);
-      return EXIT_FAILURE;
-    }
-    const { accounts, rules } = result.loaded.config;
+    const loaded = loadOrReport(context);
+    if (typeof loaded === 'number') return loaded;
+    const { accounts, rules } = loaded.config;
     const out = context.io.stdout;
-    writeLine(out, `${where(context.env, fileFlag)} is valid.`);
+    writeLine(out, `${loaded.where} is valid.`);
     writeLine(out, `Accounts (${accounts.length}):`);
     for (const account of accounts) writeLine(out, `  ${accountLine(account)}`);
     writeLine(out, `Rules, first match wins (${rules.rules.length}, then the default):`);
@@ -154,21 +161,16 @@ const explainCommand: CliCommand = {
     } catch (error) {
       return reportFailure(context.io, error);
     }
-    const fileFlag = stringFlag(context.args, 'file');
-    const result = loadRules(context.env, fileFlag);
-    printWarnings(context, result.ok ? result.loaded.warnings : result.warnings);
-    if (!result.ok) {
-      printProblems(context, where(context.env, fileFlag), result.problems);
-      return EXIT_FAILURE;
-    }
-    const targets = searchTargets(context, result.loaded.config.accounts);
+    const loaded = loadOrReport(context);
+    if (typeof loaded === 'number') return loaded;
+    const targets = searchTargets(context, loaded.config.accounts);
     if (typeof targets === 'string') {
       writeLine(context.io.stderr, `cosjob: ${targets}`);
       return EXIT_USAGE;
     }
-    const found = await findJob(context, jobId, targets, result.loaded.endpoint);
+    const found = await findJob(context, jobId, targets, loaded.endpoint);
     if (typeof found === 'number') return found;
-    const choice = chooseRule(result.loaded.config.rules, found);
+    const choice = chooseRule(loaded.config.rules, found);
     if (booleanFlag(context.args, 'json')) {
       writeLine(
         context.io.stdout,
@@ -185,7 +187,7 @@ const explainCommand: CliCommand = {
       );
       return EXIT_OK;
     }
-    writeLine(context.io.stdout, explanationText(found, choice, result.loaded.config.rules.rules));
+    writeLine(context.io.stdout, explanationText(found, choice, loaded.config.rules.rules));
     return EXIT_OK;
   },
 };

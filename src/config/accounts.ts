@@ -98,22 +98,9 @@ export function readAccounts(
   const items = file.seq(at, 'one entry per Tencent Cloud account');
   if (items === undefined) return { accounts: [], declared };
   if (items.length === 0) file.problem(at, 'is empty: name at least one account, or leave accounts: out');
-  const accounts: AccountConfig[] = [];
-  const names = new Map<string, number>();
-  for (const item of items) {
-    const account = readAccount(file, item, environment, declared);
-    if (account === undefined) continue;
-    const first = names.get(account.name);
-    if (first !== undefined) {
-      file.problem(
-        item,
-        `repeats the account name ${JSON.stringify(account.name)} of line ${first}: names must be unique`,
-      );
-      continue;
-    }
-    names.set(account.name, file.lineOf(item.node));
-    accounts.push(account);
-  }
+  const accounts = file
+    .uniquelyNamed(items, 'account', (item) => readAccount(file, item, environment, declared))
+    .map(({ value }) => value);
   return { accounts, declared };
 }
 

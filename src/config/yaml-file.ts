@@ -156,6 +156,34 @@ export class YamlFile {
     return undefined;
   }
 
+  /**
+   * Each item of a list read by `read`, keeping the first of any name that repeats (the repeat is a
+   * problem naming the line of the first). `what` is "account" or "rule".
+   */
+  uniquelyNamed<T extends { name: string }>(
+    items: readonly Located[],
+    what: string,
+    read: (item: Located) => T | undefined,
+  ): { item: Located; value: T }[] {
+    const firstLine = new Map<string, number>();
+    const kept: { item: Located; value: T }[] = [];
+    for (const item of items) {
+      const value = read(item);
+      if (value === undefined) continue;
+      const first = firstLine.get(value.name);
+      if (first !== undefined) {
+        this.problem(
+          item,
+          `repeats the ${what} name ${JSON.stringify(value.name)} of line ${first}: names must be unique`,
+        );
+        continue;
+      }
+      firstLine.set(value.name, this.lineOf(item.node));
+      kept.push({ item, value });
+    }
+    return kept;
+  }
+
   /** A list of strings, or one string taken as a list of one. */
   strings(at: Located, what: string): Located[] | undefined {
     if (isScalar(at.node)) return [at];

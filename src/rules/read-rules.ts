@@ -56,20 +56,10 @@ export function readRules(
   const items = file.seq(at, 'rules in order, the first that matches a job applies');
   if (items === undefined) return [];
   const rules: Rule[] = [];
-  const names = new Map<string, number>();
   let catchAll: string | undefined;
-  for (const item of items) {
-    const rule = readRule(file, item, accounts, defaultRule);
-    if (rule === undefined) continue;
-    const first = names.get(rule.name);
-    if (first !== undefined) {
-      file.problem(
-        item,
-        `repeats the rule name ${JSON.stringify(rule.name)} of line ${first}: names must be unique`,
-      );
-      continue;
-    }
-    names.set(rule.name, file.lineOf(item.node));
+  for (const { item, value: rule } of file.uniquelyNamed(items, 'rule', (item) =>
+    readRule(file, item, accounts, defaultRule),
+  )) {
     if (catchAll !== undefined) {
       file.warn(item, `can never apply: rule ${JSON.stringify(catchAll)} before it matches every job`);
     } else if (Object.keys(rule.match).length === 0) {

@@ -6,22 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, environmentSource, loadConfig } from '../../src/config/index.js';
+import { environmentSource, loadConfig } from '../../src/config/index.js';
 import { chooseRule, DEFAULT_RULE_NAME, describeRule, jobFacts, ruleHash } from '../../src/rules/index.js';
+import { problemsOf, VALID_ENV } from '../helpers/config.js';
 
-const valid = {
-  COS_SECRET_ID: 'AKIDexample',
-  COS_SECRET_KEY: 'super-secret-cos-key-value-1234567890',
-  COS_APPID: '1250000000',
-  COS_UIN: '100000000001',
-  COS_REGIONS: 'ap-guangzhou',
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdefABCDEF',
-  SLACK_CHANNEL_ID: 'C0123ABCD',
-  SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
-  APPROVER_USER_IDS: 'U0ALICE',
-  AUDIT_HMAC_KEY: 'a-long-enough-audit-hmac-key-0123456789',
-  REQUIRED_APPROVALS: '1',
-};
+const valid = VALID_ENV;
 const PROD_KEYS = {
   PROD_COS_SECRET_ID: 'AKIDprod0000000000000000000000000001',
   PROD_COS_SECRET_KEY: 'prod-secret-key-0000000000000001',
@@ -37,16 +26,6 @@ function fileWith(text: string): string {
   const path = join(dir, `cosjob-${++files}.yml`);
   writeFileSync(path, text);
   return path;
-}
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(environmentSource(env));
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
 }
 
 describe('environment-only configuration', () => {
