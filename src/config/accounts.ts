@@ -143,11 +143,7 @@ function readAccount(
     ? credential(file, keys, 'security_token_env', 'securityToken', environment, at)
     : undefined;
 
-  const channelAt = keys.get('channel');
-  const channel = channelAt && file.string(channelAt, 'a Slack channel id such as C0123ABCD');
-  if (channelAt && channel !== undefined && !SLACK_CHANNEL_ID_PATTERN.test(channel)) {
-    file.problem(channelAt, 'must be a Slack channel id such as C0123ABCD (channel details → About)');
-  }
+  const channel = readChannel(file, keys.get('channel'));
   if (file.problems.length > problemsBefore) return undefined;
   return {
     name: name!,
@@ -166,6 +162,15 @@ function readAccount(
     },
     ...(channel === undefined ? {} : { channel }),
   };
+}
+
+/** An optional `channel:` (of an account or a rule): a Slack channel id. */
+export function readChannel(file: YamlFile, at: Located | undefined): string | undefined {
+  if (at === undefined) return undefined;
+  const channel = file.string(at, 'a Slack channel id such as C0123ABCD');
+  if (channel === undefined || SLACK_CHANNEL_ID_PATTERN.test(channel)) return channel;
+  file.problem(at, 'must be a Slack channel id such as C0123ABCD (channel details → About)');
+  return undefined;
 }
 
 function numericId(file: YamlFile, at: Located, pattern: RegExp, what: string): string | undefined {

@@ -4,11 +4,10 @@
  * default's, so `approvals: 2` alone keeps the environment's approvers.
  */
 
-import type { DeclaredAccounts } from '../config/accounts.js';
+import { type DeclaredAccounts, readChannel } from '../config/accounts.js';
 import { SLACK_USER_ID, SLACK_USERGROUP_ID } from '../config/approvals.js';
 import { regionProblem } from '../config/cos.js';
 import { SETTINGS } from '../config/settings.js';
-import { SLACK_CHANNEL_ID_PATTERN } from '../config/slack.js';
 import type { Located, YamlFile } from '../config/yaml-file.js';
 import { bucketGlobProblem } from './glob.js';
 import {
@@ -218,11 +217,7 @@ function readRequirements(
     : inherited.approvals;
   const approversAt = keys.get('approvers');
   const approvers = approversAt ? readApprovers(file, approversAt) : inherited.approvers;
-  const channelAt = keys.get('channel');
-  const channel = channelAt && file.string(channelAt, 'a Slack channel id such as C0123ABCD');
-  if (channelAt && channel !== undefined && !SLACK_CHANNEL_ID_PATTERN.test(channel)) {
-    file.problem(channelAt, 'must be a Slack channel id such as C0123ABCD (channel details → About)');
-  }
+  const channel = readChannel(file, keys.get('channel'));
   const reasonAt = keys.get('require_reason_to_approve');
   const requireReasonToApprove = reasonAt ? file.boolean(reasonAt) : inherited.requireReasonToApprove;
   const remindAt = keys.get('remind_after_minutes');
