@@ -50,7 +50,12 @@ export class YamlFile {
     for (const error of [...document.errors, ...document.warnings]) {
       const line = error.linePos?.[0]?.line ?? this.lineAt(error.pos[0]);
       const list = error.name === 'YAMLWarning' ? this.warnings : this.problems;
-      list.push({ file, line, path: '', text: `is not valid YAML: ${firstLine(error.message)}` });
+      list.push({
+        file,
+        line,
+        path: '',
+        text: `is not valid YAML: ${yamlErrorText(error.message, error.code)}`,
+      });
     }
     const contents = document.contents;
     this.root = contents === null ? undefined : { node: contents as Node, path: '' };
@@ -191,8 +196,13 @@ export class YamlFile {
   }
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.slice(0, 200);
+/**
+ * yaml's message without the source it quotes: some messages end with the offending text after ": "
+ * ("Block scalar header includes extra characters: |<the rest of the line>"), which may be a pasted key.
+ */
+function yamlErrorText(message: string, code: string): string {
+  const general = message.split('\n')[0]!.split(': ')[0]!.slice(0, 160);
+  return `${general} (${code})`;
 }
 
 /**

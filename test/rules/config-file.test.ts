@@ -282,8 +282,15 @@ describe('problems in the file', () => {
     ]);
     const duplicate = fileWith('rules: []\nrules: []\n');
     expect(problemsOf({ ...valid, COSJOB_CONFIG: duplicate })).toEqual([
-      `${duplicate}:2: is not valid YAML: Map keys must be unique`,
+      `${duplicate}:2: is not valid YAML: Map keys must be unique (DUPLICATE_KEY)`,
     ]);
+    // yaml quotes the rest of a block scalar's header line in its message: it must not reach the problem.
+    const quoting = fileWith('rules:\n  - name: |AKIDz8krbsJ5yKBZQpn74WFkm\n');
+    const quoted = problemsOf({ ...valid, COSJOB_CONFIG: quoting });
+    expect(quoted).toContainEqual(
+      `${quoting}:2: is not valid YAML: Block scalar header includes extra characters (UNEXPECTED_TOKEN)`,
+    );
+    expect(quoted.join('\n')).not.toContain('AKIDz8');
     const missing = join(dir, 'nope.yml');
     expect(problemsOf({ ...valid, COSJOB_CONFIG: missing })).toEqual([
       `COSJOB_CONFIG names ${JSON.stringify(missing)}, which cannot be read (no such file): fix the path or unset COSJOB_CONFIG`,
