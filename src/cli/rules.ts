@@ -16,7 +16,15 @@ import { closeCosClients, createCosClients } from '../cos/client.js';
 import { isNoSuchJob } from '../cos/errors.js';
 import { validateJobId } from '../cos/validation.js';
 import { createLogger, silentLogger } from '../logger.js';
-import { chooseRule, describeRule, type JobFacts, jobFacts, type Rule, ruleHash } from '../rules/index.js';
+import {
+  chooseRule,
+  describeMatch,
+  describeRule,
+  type JobFacts,
+  jobFacts,
+  type Rule,
+  ruleHash,
+} from '../rules/index.js';
 import { booleanFlag, stringFlag } from './args.js';
 import {
   type CliCommand,
@@ -123,6 +131,8 @@ const checkCommand: CliCommand = {
         out,
         `  ${index + 1}. ${ruleLine(rule)}${rule.source === undefined ? '' : ` (${rule.source})`}`,
       );
+      const channel = rule.requires.channel === undefined ? '' : `; cards to ${rule.requires.channel}`;
+      writeLine(out, `     for ${describeMatch(rule.match)}${channel}`);
     });
     writeLine(out, `  -  ${ruleLine(rules.defaultRule)} (from the environment)`);
     return EXIT_OK;

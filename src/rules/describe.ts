@@ -3,7 +3,7 @@
  * the caller supplies how a name is emphasised and how a user or group is named (the Slack layer uses
  * mrkdwn and mentions, and escapes), so this module knows nothing of Slack.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMatch } from './types.js';
 
 export interface RuleWording {
   /** How the rule's name is shown; default: as it is. */
@@ -39,4 +39,17 @@ export function describeRule(rule: Rule, wording: RuleWording = {}): string {
 function joinWords(words: readonly string[]): string {
   if (words.length <= 1) return words.join('');
   return `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** Which jobs a rule is for, e.g. "jobs in account prod, operation copy or restore, at least 1000000 tasks". */
+export function describeMatch(match: RuleMatch): string {
+  const parts: string[] = [];
+  if (match.account !== undefined) parts.push(`account ${joinWords(match.account)}`);
+  if (match.region !== undefined) parts.push(`region ${joinWords(match.region)}`);
+  if (match.operation !== undefined) parts.push(`operation ${joinWords(match.operation)}`);
+  if (match.bucket !== undefined) parts.push(`target or manifest bucket ${joinWords(match.bucket)}`);
+  if (match.minTasks !== undefined) parts.push(`at least ${plural(match.minTasks, 'task', 'tasks')}`);
+  if (match.maxTasks !== undefined) parts.push(`at most ${plural(match.maxTasks, 'task', 'tasks')}`);
+  if (match.destructive === true) parts.push('deleting objects');
+  return parts.length === 0 ? 'every job' : `jobs with ${parts.join(', ')}`;
 }

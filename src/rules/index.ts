@@ -1,6 +1,6 @@
 /** Approval rules: types, the default from the environment, the matcher, the hash and the wording. */
 export { defaultRule } from './default-rule.js';
-export { describeRule, type RuleWording } from './describe.js';
+export { describeMatch, describeRule, type RuleWording } from './describe.js';
 export { bucketGlobProblem, globMatches } from './glob.js';
 export { canonicalJson, RULE_HASH_LENGTH, ruleHash } from './hash.js';
 export { bucketOfResourceName, type JobFacts, jobFacts } from './job-facts.js';

@@ -154,6 +154,8 @@ describe('cosjob rules check', () => {
         /^ {2}2\. Rule "deletes": 2 approvals from @U0ALICE01 or @U0BOB0002 \[hash [0-9a-f]{16}\] \(.*:19\)$/,
       ),
     );
+    expect(lines).toContainEqual('     for jobs with operation copy, at least 1000000 tasks');
+    expect(lines).toContainEqual('     for jobs with account prod, deleting objects');
     expect(lines.at(-1)).toMatch(
       /^ {2}- {2}Rule "default": 1 approval from @U0DEFAULT1 \[hash [0-9a-f]{16}\] \(from the environment\)$/,
     );

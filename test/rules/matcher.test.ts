@@ -5,6 +5,7 @@ import {
   bucketOfResourceName,
   chooseRule,
   DEFAULT_RULE_NAME,
+  describeMatch,
   describeRule,
   globMatches,
   type JobFacts,
@@ -283,6 +284,23 @@ describe('describing a rule', () => {
     );
     expect(describeRule(strict)).toBe(
       'Rule strict: 1 approval from @S0G1, @U0A1 or @U0B2; a reason to approve; reminders after 1 minute; cancelled after 24 hours unapproved',
+    );
+  });
+
+  it('says which jobs a rule is for', () => {
+    expect(describeMatch({})).toBe('every job');
+    expect(
+      describeMatch({
+        account: ['prod'],
+        region: ['ap-guangzhou', 'ap-shanghai'],
+        operation: ['copy', 'restore'],
+        bucket: ['prod-*'],
+        minTasks: 1,
+        maxTasks: 1000,
+        destructive: true,
+      }),
+    ).toBe(
+      'jobs with account prod, region ap-guangzhou or ap-shanghai, operation copy or restore, target or manifest bucket prod-*, at least 1 task, at most 1000 tasks, deleting objects',
     );
   });
 });
