@@ -11,6 +11,7 @@ import { type CliCommand, type CliIo, EXIT_OK, EXIT_USAGE, reportFailure, writeL
 import { decisionCommands } from './decisions.js';
 import { doctorCommand } from './doctor.js';
 import { jobsCommands } from './jobs.js';
+import { rulesCommands } from './rules.js';
 
 export type { CliCommand, CliIo } from './command.js';
 
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CliCommand[] = [
   ...jobsCommands,
   ...auditCommands,
   ...decisionCommands,
+  ...rulesCommands,
   doctorCommand,
 ];
 

@@ -18,8 +18,8 @@ export interface AbuseLimits {
   refusalEchoIntervalSeconds: number;
 }
 
-const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+export const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
 export const MIN_AUDIT_HMAC_KEY_BYTES = 16;
 
 const itemMatching = (pattern: RegExp, what: string) => (item: string) =>

@@ -29,7 +29,8 @@ function credential(reader: SettingReader, setting: Setting, kind: CredentialKin
   return undefined;
 }
 
-function regionProblem(item: string): string | undefined {
+/** What is wrong with a region name (a suggestion for a near miss), or undefined when it can be used. */
+export function regionProblem(item: string): string | undefined {
   if (isKnownRegion(item)) return undefined;
   const suggestion = closestKnownRegion(item);
   if (suggestion !== undefined) return `is not a COS region: did you mean ${suggestion}?`;

@@ -2,6 +2,7 @@
  * Settings are validated once at start-up, and every problem is reported at once, by name, without
  * echoing a secret value. Things that are allowed but unwise come back as warnings for the caller to log.
  */
+import { type AccountsAndRules, readAccountsAndRules } from './accounts-and-rules.js';
 import { type ApprovalConfig, readApprovalConfig } from './approvals.js';
 import { type AuditConfig, readAuditConfig } from './audit.js';
 import { type CosConfig, readCosConfig } from './cos.js';
@@ -12,6 +13,8 @@ import { readSlackConfig, type SlackConfig } from './slack.js';
 import { type Env, environmentSource, type SettingSource } from './source.js';
 import { readWatcherConfig, type WatcherConfig } from './watcher.js';
 
+export { type AccountConfig, accountFromEnvironment, cosConfigOf, DEFAULT_ACCOUNT_NAME } from './accounts.js';
+export { type AccountsAndRules, readAccountsAndRules } from './accounts-and-rules.js';
 export { type AbuseLimits, type ApprovalConfig, readApprovalConfig } from './approvals.js';
 export { type AuditConfig, readAuditConfig } from './audit.js';
 export { type CosConfig, loadCosConfig, readCosConfig } from './cos.js';
@@ -36,6 +39,11 @@ export interface AppConfig {
 export interface LoadedConfig {
   app: AppConfig;
   logging: LoggingConfig;
+  /**
+   * The accounts and rules (COSJOB_CONFIG, else one account from COS_* and the default rule). Not yet
+   * used by the engine, which still runs on app.cos and app.approvals.
+   */
+  accountsAndRules: AccountsAndRules;
   /** Allowed but unwise (no AUDIT_HMAC_KEY, a region Tencent does not list): log them at start. */
   warnings: readonly string[];
 }
@@ -53,8 +61,14 @@ export function loadConfig(source: SettingSource): LoadedConfig {
     slack,
   };
   const logging = readLoggingConfig(reader);
+  const accountsAndRules = readAccountsAndRules(reader, {
+    source,
+    approvals: app.approvals,
+    watcher: app.watcher,
+    cos: () => app.cos,
+  });
   reader.throwIfProblems();
-  return { app, logging, warnings: reader.warnings };
+  return { app, logging, accountsAndRules, warnings: reader.warnings };
 }
 
 export function loadAppConfig(env: Env): AppConfig {

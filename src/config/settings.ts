@@ -73,6 +73,14 @@ export const SETTINGS = catalogue({
     meaning: 'comma-separated COS regions to watch',
     example: 'ap-guangzhou,ap-shanghai',
   },
+  COSJOB_CONFIG: {
+    section: 'cos',
+    required: false,
+    secret: false,
+    meaning:
+      'a YAML file of accounts and approval rules (see Accounts and rules); unset: one account from COS_* and the default rule from these settings',
+    example: '/etc/cosjob/cosjob.yml',
+  },
   COS_ENDPOINT: {
     section: 'cos',
     required: false,

@@ -16,12 +16,16 @@ export interface SlackConfig {
 // Slack changes it.
 export const MIN_SIGNING_SECRET_LENGTH = 32;
 
+/** A public or private channel id, as SLACK_CHANNEL_ID and the channels of cosjob.yml take it. */
+export const SLACK_CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]{2,}$/;
+
 export function readSlackConfig(reader: SettingReader): SlackConfig {
   const botToken =
     reader.matching(SETTINGS.SLACK_BOT_TOKEN, /^xoxb-[A-Za-z0-9-]+$/, 'a bot token starting with xoxb-') ??
     '';
   const channelId =
-    reader.matching(SETTINGS.SLACK_CHANNEL_ID, /^[CG][A-Z0-9]{2,}$/, 'a channel id such as C0123ABCD') ?? '';
+    reader.matching(SETTINGS.SLACK_CHANNEL_ID, SLACK_CHANNEL_ID_PATTERN, 'a channel id such as C0123ABCD') ??
+    '';
   const appToken = reader.matching(
     SETTINGS.SLACK_APP_TOKEN,
     /^xapp-[A-Za-z0-9-]+$/,

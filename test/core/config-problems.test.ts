@@ -8,20 +8,9 @@ import {
   type SettingSource,
 } from '../../src/config/index.js';
 import { closestKnownRegion, editDistance, isKnownRegion, KNOWN_COS_REGIONS } from '../../src/cos/region.js';
-import { problemsOf } from '../helpers/config.js';
+import { problemsOf, VALID_ENV } from '../helpers/config.js';
 
-const valid = {
-  COS_SECRET_ID: 'AKIDexample',
-  COS_SECRET_KEY: 'super-secret-cos-key-value-1234567890',
-  COS_APPID: '1250000000',
-  COS_UIN: '100000000001',
-  COS_REGIONS: 'ap-guangzhou',
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdefABCDEF',
-  SLACK_CHANNEL_ID: 'C0123ABCD',
-  SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
-  APPROVER_USER_IDS: 'U0ALICE',
-  AUDIT_HMAC_KEY: 'a-long-enough-audit-hmac-key-0123456789',
-};
+const valid = VALID_ENV;
 
 describe('configuration problems', () => {
   it('validates LOG_LEVEL and LOG_FORMAT with every other setting, in one report', () => {
