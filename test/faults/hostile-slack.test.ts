@@ -14,6 +14,14 @@ async function signedRaw(url: string, raw: string, contentType = 'application/x-
   return fetch(url, { method: 'POST', headers, body: raw });
 }
 
+/** C0 controls other than tab and newline, DEL, and the bidi embedding and override characters. */
+function isControlOrBidi(ch: string): boolean {
+  const code = ch.codePointAt(0) ?? 0;
+  return (
+    (code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f || (code >= 0x202a && code <= 0x202e)
+  );
+}
+
 describe('hostile clicks', () => {
   it('an unknown action id on a real card gets a 404 and does nothing', async () => {
     const e2e = await start();
@@ -69,7 +77,7 @@ describe('hostile /cosjob text', () => {
       expect(answer).toContain('not done');
       expect(answer).toMatch(why);
       // What was typed comes back with control and bidi characters replaced, and cut short.
-      expect(answer).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e]/);
+      expect([...answer].filter(isControlOrBidi)).toEqual([]);
       expect(answer.length).toBeLessThan(2_000);
       expect(e2e.cos.emulator.stats.totalRequests).toBe(0);
     },
