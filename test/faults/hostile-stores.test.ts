@@ -109,6 +109,10 @@ describe('hostile Redis', () => {
   it.skipIf(redisTestsUseExternalServer())(
     'a read-only replica: the decision is refused before COS is called',
     async () => {
+      // A diskless full sync without the default 5 s wait for more replicas.
+      const master = new Redis(redisCtx.url);
+      closers.push(async () => void master.disconnect());
+      await master.config('SET', 'repl-diskless-sync-delay', '0');
       const replica = await startRedisServer({
         extraArgs: ['--replicaof', '127.0.0.1', String(redisCtx.server!.port)],
       });

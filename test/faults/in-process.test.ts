@@ -251,7 +251,7 @@ describe('fault suite: Slack failing chat.update', () => {
       const { e2e, reader, ledger } = await stage(redis);
       const [job] = await cards(e2e, 1);
       const before = await reader.all();
-      e2e.slack.failNext('chat.update', fault, 3);
+      e2e.slack.failNext('chat.update', fault, 2);
 
       const clicks = await Promise.all([click(e2e, job!, 'UALICE'), click(e2e, job!, 'UBOB')]);
       await e2e.settled();

@@ -129,10 +129,11 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
   // notifier). When the restarted bot's watcher sees the job Ready while the dead bot's claim still holds,
   // it refreshes the card (no decision stored yet, so it still reads "awaits approval" with its buttons);
   // the reconciler then stores the decision but nothing refreshes the card, so it stays stale until COS
-  // reports the next status change. A 4 s claim on the killed bot makes that order certain. The person whose
+  // reports the next status change. A long claim on the killed bot, expired by hand once the survivor's
+  // watcher has recorded Suspended → Ready (as its TTL would), makes that order certain. The person whose
   // request died with the bot learns the outcome only from the card, so they are not told.
   it.fails('after the reconciler settles a crashed decision, the card names who approved it', async () => {
-    const first = await launch('bot-first', { FAULT_CLAIM_TTL_MS: '4000' });
+    const first = await launch('bot-first', { FAULT_CLAIM_TTL_MS: '60000' });
     const jobId = suspendedJob();
     const card = await eventually(async () => cardsFor(jobId)[0], 10_000, 'the card');
     ledger.onEffect(async () => {
@@ -151,13 +152,21 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     ledger.onEffect(undefined);
     await launch('bot-second');
     await eventually(
+      async () => (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'status_changed'),
+      15_000,
+      'the survivor to see the job Ready',
+    );
+    const admin = new Redis(redis.url);
+    await admin.pexpire(new KeySpace(redis.keyPrefix).jobClaim(REGION, jobId), 1);
+    admin.disconnect();
+    await eventually(
       async () => (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'reconciled'),
       15_000,
       'the reconciled entry',
     );
     await eventually(
       async () => unanswered(slack, [click], cardText).length === 0,
-      3_000,
+      2_000,
       'the card to name alice',
     );
   });
@@ -167,6 +176,10 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     const b = await launch('bot-b');
     const first = suspendedJob();
     await eventually(async () => cardsFor(first)[0], 10_000, 'the first card');
+    // The kill comes after the card is recorded: this scenario is about the lease, not a crash mid-post.
+    const posted = (jobId: string) => async () =>
+      (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'posted');
+    await eventually(posted(first), 10_000, 'the first card recorded');
     const admin = new Redis(redis.url);
     const leaderId = await admin.get(new KeySpace(redis.keyPrefix).leader('watcher'));
     admin.disconnect();
@@ -198,6 +211,7 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
       'every click answered',
     );
 
+    await eventually(posted(second), 10_000, 'the second card recorded');
     expect(cardsFor(first)).toHaveLength(1);
     expect(cardsFor(second)).toHaveLength(1);
     const entries = await reader.all();
