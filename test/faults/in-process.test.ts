@@ -145,6 +145,21 @@ describe('fault suite: Redis during a click storm', () => {
         const accepted = e2e.statusUpdates(job.jobId).filter((u) => u.httpStatus === 200).length;
         expect(accepted, job.jobId).toBe(status === 'Ready' ? 1 : 0);
       }
+
+      // Redis is back: a second storm decides every job still waiting, each exactly once.
+      const beforeSecondStorm = await reader.all();
+      const again = await storm(e2e, jobs);
+      await e2e.settled();
+      await reconcileAll(e2e);
+      const after = await expectInvariants({
+        emulator: e2e.cos.emulator,
+        ledger,
+        reader,
+        before: beforeSecondStorm,
+      });
+      expect(after.acceptedCalls).toBe(jobs.length);
+      for (const job of jobs) expect(e2e.job(job.jobId).status).toBe('Ready');
+      expect(unanswered(e2e.slack, again, cardText(e2e))).toEqual([]);
     },
   );
 
