@@ -38,7 +38,7 @@ export interface RuntimeOptions {
   engine?: Partial<
     Pick<
       EngineSettings,
-      'leaseTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
+      'leaseTtlMs' | 'claimTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
     >
   >;
   /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
