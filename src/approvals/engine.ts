@@ -123,7 +123,7 @@ export class ApprovalEngine {
       },
       refusals: this.limiter,
     });
-    this.reconciler = new Reconciler({ store, audit, clients, clock, logger });
+    this.reconciler = new Reconciler({ store, audit, clients, clock, logger, events: this.events });
     this.lease = new LeaderLease({
       redis: d.redis,
       key: d.keys.leader('watcher'),

@@ -23,6 +23,7 @@ function record(fx: EngineFixture): Recorded {
     job_reminder: [],
     job_expired: [],
     job_decided: [],
+    job_reconciled: [],
     decision_made: [],
     region_polled: [],
   } as Recorded;

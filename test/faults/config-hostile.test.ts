@@ -54,6 +54,10 @@ const MALFORMED: Record<keyof typeof SETTINGS, { value: string; with?: Record<st
   REDIS_CLUSTER_NODES: { value: 'node:port' },
   LOG_LEVEL: { value: 'loud' },
   LOG_FORMAT: { value: 'xml' },
+  COSJOB_CONFIG: { value: '/nonexistent/cosjob.yml' },
+  REFUSALS_PER_USER_PER_MINUTE: { value: '0' },
+  LOOKUPS_PER_USER_PER_MINUTE: { value: 'many' },
+  REFUSAL_ECHO_INTERVAL_SECONDS: { value: '-1' },
 };
 
 describe('every setting, missing or malformed', () => {

@@ -125,14 +125,12 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     expect(before.length).toBeLessThan(afterKill.length);
   });
 
-  // KNOWN BUG (reported, not fixed here: the fix spans the reconciler, the engine's events and the Slack
-  // notifier). When the restarted bot's watcher sees the job Ready while the dead bot's claim still holds,
-  // it refreshes the card (no decision stored yet, so it still reads "awaits approval" with its buttons);
-  // the reconciler then stores the decision but nothing refreshes the card, so it stays stale until COS
-  // reports the next status change. A long claim on the killed bot, expired by hand once the survivor's
-  // watcher has recorded Suspended → Ready (as its TTL would), makes that order certain. The person whose
-  // request died with the bot learns the outcome only from the card, so they are not told.
-  it.fails('after the reconciler settles a crashed decision, the card names who approved it', async () => {
+  // When the restarted bot's watcher sees the job Ready while the dead bot's claim still holds, it refreshes
+  // the card (no decision stored yet, so it still reads "awaits approval"); the reconciler then stores the
+  // decision and says so (job_reconciled), and the card is refreshed again. A long claim on the killed bot,
+  // expired by hand once the survivor's watcher has recorded Suspended → Ready (as its TTL would), makes
+  // that order certain. The person whose request died with the bot learns the outcome from the card.
+  it('after the reconciler settles a crashed decision, the card names who approved it', async () => {
     const first = await launch('bot-first', { FAULT_CLAIM_TTL_MS: '60000' });
     const jobId = suspendedJob();
     const card = await eventually(async () => cardsFor(jobId)[0], 10_000, 'the card');
