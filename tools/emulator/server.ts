@@ -52,9 +52,13 @@ export interface HookContext {
   api: ApiName;
   region: string;
   jobId?: string;
+  /** The answer the emulator is about to send (the hook may return a replacement). */
+  body?: string;
 }
 
-export type EmulatorHook = (ctx: HookContext) => Promise<void>;
+/** A hook may replace the answer's body (a hostile COS answer); the status code stays. */
+// biome-ignore lint/suspicious/noConfusingVoidType: existing hooks are `async () => {}` and return nothing.
+export type EmulatorHook = (ctx: HookContext) => Promise<void | { body: string }>;
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT' */
@@ -178,11 +182,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       injectFault(failure, undefined);
       return;
     }
-    const outcome = await serve(req, route, rawQuery, resource, requestId);
+    let outcome = await serve(req, route, rawQuery, resource, requestId);
     const currentHook = hook;
     if (currentHook && outcome.hook) {
       try {
-        await currentHook(outcome.hook);
+        const replaced = await currentHook({ ...outcome.hook, body: outcome.body });
+        if (replaced) outcome = { ...outcome, body: replaced.body };
       } catch (error) {
         logger.warn('emulator hook threw; answering anyway', { error });
       }
