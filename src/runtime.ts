@@ -19,6 +19,7 @@ import {
 } from './observability/index.js';
 import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
+import { CancelDialogs } from './slack/dialogs.js';
 import { SlackApproverDirectory } from './slack/directory.js';
 
 export interface RuntimeOptions {
@@ -98,6 +99,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       approverUsergroupIds: config.approvals.approverUsergroupIds,
       requireCancelReason: config.approvals.requireCancelReason,
       engine: core.engine,
+      dialogs: new CancelDialogs(core.redis, core.keys),
       webClient,
       logger,
       clientOptions: obs.slackClientOptions,

@@ -4,7 +4,8 @@
  * It returns codes and data; the Slack layer and the CLI say them in words.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditTrail } from '../audit/types.js';
+import { hasControlCharacters } from '../audit/codec.js';
+import type { AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
@@ -19,6 +20,7 @@ import {
   type DecisionSource,
   type Intent,
   MAX_REASON_BYTES,
+  normaliseReason,
   type Refusal,
   type StoredDecision,
 } from './decision.js';
@@ -57,7 +59,8 @@ export interface DecideHooks {
 export class DecisionService {
   constructor(private readonly d: DecideDeps) {}
 
-  async decide(request: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
+  async decide(asked: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
+    const request = asked.reason === undefined ? asked : { ...asked, reason: normaliseReason(asked.reason) };
     const attempt = new Attempt(request, this.d.audit, this.d.logger);
     const result = await this.run(attempt, hooks);
     const outcome: DecisionOutcome = { ...result, entries: attempt.entries };
@@ -69,7 +72,8 @@ export class DecisionService {
   private async run(attempt: Attempt, hooks: DecideHooks): Promise<DecisionResult> {
     const { request } = attempt;
     // 0. Input.
-    const invalid = invalidInput(request, this.d.settings.requireCancelReason);
+    const invalid =
+      invalidInput(request, this.d.settings.requireCancelReason) ?? this.unrecordable(attempt, {});
     if (invalid) return invalid;
     const client = this.d.clients.get(request.region);
     if (!client) {
@@ -249,15 +253,23 @@ export class DecisionService {
       source: request.source,
       startedAt: this.d.clock.now(),
     };
-    await this.d.store.saveIntent(intent);
-    // If this append fails, the entry may still have been written: the intent stays either way, and the
-    // reconciler records that COS was never called, so no intent is left without a result.
-    await attempt.record({
+    const intentEntry = {
       entryId: intentId,
       action: request.action === 'approve' ? 'approve_requested' : 'cancel_requested',
       outcome: 'intent',
       cosStatus: job.status,
-    });
+    } as const;
+    // The intent is only written when the audit will take its entry (and so the result's, which differs
+    // only in fields COS answers were checked for).
+    const unrecordable = this.unrecordable(attempt, intentEntry);
+    if (unrecordable) {
+      await release();
+      return unrecordable;
+    }
+    await this.d.store.saveIntent(intent);
+    // If this append fails, the entry may still have been written: the intent stays either way, and the
+    // reconciler records that COS was never called, so no intent is left without a result.
+    await attempt.record(intentEntry);
 
     // 5. The effect.
     const outcome = await client.updateJobStatus(jobId, requested, cosStatusReason(request));
@@ -342,6 +354,20 @@ export class DecisionService {
     return { kind: 'failed', code: 'result_unknown', cosCall: 'UpdateJobStatus', cos };
   }
 
+  /**
+   * A refusal when the audit trail would refuse `fields` for this request: nothing is written, and the
+   * problems are logged (they name fields, never secrets).
+   */
+  private unrecordable(attempt: Attempt, fields: Partial<AuditEntryInput>): Refusal | undefined {
+    const problems = attempt.problems({ action: 'denied', ...fields });
+    if (problems.length === 0) return undefined;
+    this.d.logger.warn('decision refused: the audit trail would not record it', {
+      jobId: attempt.request.jobId,
+      problems,
+    });
+    return { kind: 'refused', code: 'invalid_input', problem: 'audit_entry' };
+  }
+
   private async recheck(request: DecisionRequest, job: Job): Promise<Refusal | undefined> {
     if (request.action === 'cancel') {
       return isFinished(job.status)
@@ -369,6 +395,9 @@ function invalidInput(request: DecisionRequest, requireCancelReason: boolean): R
   }
   if (request.reason !== undefined && Buffer.byteLength(request.reason) > MAX_REASON_BYTES) {
     return { kind: 'refused', code: 'invalid_input', problem: 'reason_too_long' };
+  }
+  if (request.reason !== undefined && hasControlCharacters(request.reason)) {
+    return { kind: 'refused', code: 'invalid_input', problem: 'reason_control_characters' };
   }
   if (
     request.action === 'cancel' &&

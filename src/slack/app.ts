@@ -6,6 +6,7 @@ import type { ApprovalEngine } from '../approvals/engine.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
+import type { CancelDialogs } from './dialogs.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
@@ -19,6 +20,8 @@ export interface SlackAppOptions {
   approverUsergroupIds: readonly string[];
   requireCancelReason: boolean;
   engine: ApprovalEngine;
+  /** Where the cancel dialogs cosjob opened are remembered (Redis, shared by replicas). */
+  dialogs: CancelDialogs;
   /** From createSlackWebClient: posts cards and replies, resolves approver groups. */
   webClient: WebClient;
   logger: Logger;
@@ -167,6 +170,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
+    dialogs: o.dialogs,
     logger,
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,

@@ -67,7 +67,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
       // trigger_id lives about 3 s: open the modal before anything slow.
       const messageTs = body.message?.ts ?? body.container?.message_ts ?? '';
       try {
-        await client.views.open({
+        const opened = await client.views.open({
           trigger_id: body.trigger_id,
           view: cancelReasonModal({
             ...ref,
@@ -76,6 +76,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
             requireReason: ctx.requireCancelReason,
           }),
         });
+        await ctx.dialogs.remember(opened.view?.id, { userId: body.user.id, ...ref, openedFrom: 'card' });
       } catch (error) {
         ctx.logger.warn('could not open the cancel dialog', { error });
         await reply(

@@ -117,7 +117,7 @@ async function run(
         if (!found.ok) return say(found.message);
         const record = await ctx.engine.jobRecord(found.region, command.jobId);
         try {
-          await client.views.open({
+          const opened = await client.views.open({
             trigger_id: slash.trigger_id,
             view: cancelReasonModal({
               region: found.region,
@@ -126,6 +126,12 @@ async function run(
               messageTs: record?.card?.ts ?? '',
               requireReason: ctx.requireCancelReason,
             }),
+          });
+          await ctx.dialogs.remember(opened.view?.id, {
+            userId: slash.user_id,
+            region: found.region,
+            jobId: command.jobId,
+            openedFrom: 'command',
           });
         } catch {
           await say(

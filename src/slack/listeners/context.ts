@@ -4,11 +4,14 @@ import type { ApprovalEngine } from '../../approvals/engine.js';
 import type { Logger } from '../../logger.js';
 import type { SlackMessage } from '../blocks/text.js';
 import type { CardService } from '../cards.js';
+import type { CancelDialogs } from '../dialogs.js';
 
 /** What every listener needs; built once by createSlackApp. */
 export interface ListenerContext {
   engine: ApprovalEngine;
   cards: CardService;
+  /** The cancel dialogs cosjob opened, so a submission can be tied to one. */
+  dialogs: CancelDialogs;
   logger: Logger;
   channelId: string;
   requireCancelReason: boolean;

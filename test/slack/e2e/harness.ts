@@ -224,13 +224,25 @@ export class E2E {
   }
 
   /** Submits the cancel modal with `reason` (null: the optional input left empty). */
-  submitCancel(privateMetadata: string, reason: string | null, user: SlackUser): Promise<Response> {
+  submitCancel(
+    privateMetadata: string,
+    reason: string | null,
+    user: SlackUser,
+    options: { viewId?: string } = {},
+  ): Promise<Response> {
+    // Slack sends the id of the view it opened; by default, the last one opened with this metadata.
+    const opened = this.slack
+      .views()
+      .filter((v) => v.view.private_metadata === privateMetadata)
+      .at(-1);
+    const viewId = options.viewId ?? opened?.id;
     const payload = viewSubmissionPayload({
       callbackId: 'cosjob_cancel_reason',
       privateMetadata,
       values: { reason_block: { reason_input: reason } },
       userId: user.id,
       userName: user.name,
+      ...(viewId !== undefined ? { viewId } : {}),
     });
     return postToBolt(this.eventsUrl, SIGNING_SECRET, payload, { kind: 'payload' });
   }
