@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeySpace } from '../../../src/redis/keys.js';
 import { copyJobInput } from '../../helpers/cos-fixture.js';
-import { ALICE, BOB, CHANNEL, type E2E, REGIONS, textOf, useE2E } from './harness.js';
+import { ALICE, BOB, type E2E, REGIONS, textOf, useE2E } from './harness.js';
 
 const { start } = useE2E();
 
