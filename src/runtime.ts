@@ -21,6 +21,8 @@ import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { CancelDialogs } from './slack/dialogs.js';
 import { SlackApproverDirectory } from './slack/directory.js';
+import { jobRefOfPayload } from './slack/job-ref.js';
+import type { ForeignRequest } from './slack/request-guard.js';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -56,6 +58,24 @@ export interface Runtime {
   /** Socket Mode: the port of the probe server (in HTTP mode the probes share slack.port). */
   healthPort?: number;
   stop(): Promise<void>;
+}
+
+/**
+ * A request from another team, app or enterprise that names a job is audited against that job as denied
+ * (what it named is untrusted: an entry the audit refuses is only logged).
+ */
+function auditForeignRequest(engine: ApprovalEngine, foreign: ForeignRequest, logger: Logger): void {
+  const ref = jobRefOfPayload(foreign.body);
+  if (!ref) return;
+  const userId = foreign.userId ?? 'unknown';
+  engine
+    .recordRefusal({
+      ...ref,
+      actor: { id: userId, name: userId },
+      reason: `request from another Slack installation (${foreign.field} does not match)`,
+      source: 'slack',
+    })
+    .catch((error: unknown) => logger.warn('could not audit a request from another installation', { error }));
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
@@ -100,6 +120,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       requireCancelReason: config.approvals.requireCancelReason,
       engine: core.engine,
       dialogs: new CancelDialogs(core.redis, core.keys),
+      onForeignRequest: (foreign) => auditForeignRequest(core.engine, foreign, logger),
       webClient,
       logger,
       clientOptions: obs.slackClientOptions,

@@ -44,6 +44,8 @@ export interface E2EOptions {
   shareWith?: E2E;
   /** Default: a fresh prefix from the Redis context (or the shared harness's prefix). */
   keyPrefix?: string;
+  /** The installation checks' optional settings (SLACK_APP_ID, SLACK_ENTERPRISE_ID). */
+  slackInstallation?: { appId?: string; enterpriseId?: string };
 }
 
 export interface CommandResult {
@@ -113,6 +115,7 @@ export class E2E {
         signingSecret: SIGNING_SECRET,
         port: 0,
         apiUrl: slack.apiUrl,
+        ...options.slackInstallation,
       },
     };
     const logLines: string[] = [];
