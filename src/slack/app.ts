@@ -7,6 +7,7 @@ import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
 import type { CancelDialogs } from './dialogs.js';
+import { SlackUserNames } from './directory.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
@@ -204,6 +205,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     engine: o.engine,
     cards,
     dialogs: o.dialogs,
+    names: new SlackUserNames(app.client, logger),
     logger,
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,

@@ -12,7 +12,7 @@ import { ACTION_IDS } from '../blocks/ids.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { decideFromSlack, type Reply } from '../decisions.js';
 import { decodeJobRef } from '../job-ref.js';
-import { actorFrom, answerClick, type ListenerContext } from './context.js';
+import { answerClick, type ListenerContext } from './context.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ButtonHandler = (args: ButtonArgs, ref: JobRef, channel: string, reply: Reply) => Promise<void>;
@@ -52,7 +52,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
         {
           ...ref,
           action: 'approve',
-          actor: actorFrom(body.user),
+          actor: await ctx.names.actor(body.user.id),
           source: 'slack-button',
           requireAnnouncedJob: true,
         },

@@ -64,7 +64,6 @@ async function run(
   client: WebClient,
   say: (m: SlackMessage) => Promise<void>,
 ): Promise<void> {
-  const actor = { id: slash.user_id, name: (slash.user_name || slash.user_id).slice(0, 80) };
   switch (command.kind) {
     case 'list': {
       const regions = command.region ? [command.region] : ctx.engine.regions;
@@ -144,9 +143,9 @@ async function run(
         }
         return;
       }
-      return decideTyped(ctx, command, actor, say);
+      return decideTyped(ctx, command, await ctx.names.actor(slash.user_id), say);
     case 'approve':
-      return decideTyped(ctx, command, actor, say);
+      return decideTyped(ctx, command, await ctx.names.actor(slash.user_id), say);
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../blocks/cancel-modal.js';
 import { CANCEL_MODAL_CALLBACK_ID, REASON_BLOCK_ID } from '../blocks/ids.js';
 import { decideFromSlack } from '../decisions.js';
-import { actorFrom, ephemeralTo, type ListenerContext } from './context.js';
+import { ephemeralTo, type ListenerContext } from './context.js';
 
 const STALE_DIALOG =
   'cosjob did not open this dialog for you for this job, or it has expired. Close it and click Cancel on the card again.';
@@ -63,7 +63,7 @@ export function registerViews(app: App, ctx: ListenerContext): void {
         .recordRefusal({
           region,
           jobId,
-          actor: actorFrom(body.user),
+          actor: await ctx.names.actor(body.user.id),
           reason: 'cancel dialog not opened by cosjob for this person and job',
           source: 'slack-modal',
         })
@@ -81,7 +81,7 @@ export function registerViews(app: App, ctx: ListenerContext): void {
         region,
         jobId,
         action: 'cancel',
-        actor: actorFrom(body.user),
+        actor: await ctx.names.actor(body.user.id),
         ...(reason.reason ? { reason: reason.reason } : {}),
         source: 'slack-modal',
         // From a card: the same announced-job check as the buttons. From `/cosjob cancel <JobId>`: the

@@ -82,7 +82,9 @@ export class E2E {
     const shared = options.shareWith;
     const regions = options.regions ?? shared?.config.cos.regions ?? [...REGIONS];
     const cos = shared?.cos ?? (await startCosFixture({ regions }));
-    const slack = shared?.slack ?? (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT }));
+    const slack =
+      shared?.slack ??
+      (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE, BOB, MALLORY] }));
     const config: AppConfig = {
       cos: {
         secretId: TEST_ACCOUNT.secretId,

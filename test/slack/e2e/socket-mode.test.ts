@@ -44,7 +44,7 @@ interface Stack {
 async function startStack(): Promise<Stack> {
   const cos = await startCosFixture({ regions: [REGION] });
   cleanups.push(() => cos.close());
-  const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT });
+  const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE] });
   cleanups.push(() => slack.close());
   const socket = await FakeSocketMode.start({ appToken: APP_TOKEN, slack });
   cleanups.push(() => socket.close());
@@ -316,7 +316,7 @@ describe('Socket Mode', () => {
 
 describe('the Socket Mode fakes', () => {
   it('hand a WebSocket URL only to the app-level token, and each URL connects once', async () => {
-    const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT });
+    const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE] });
     cleanups.push(() => slack.close());
     const socket = await FakeSocketMode.start({ appToken: APP_TOKEN, slack });
     cleanups.push(() => socket.close());
