@@ -120,6 +120,9 @@ export class DecisionService {
     // 2a. Votes: approvals by distinct approvers; COS is called when the Nth arrives.
     let approverIds = [request.actor.id];
     if (request.action === 'approve' && this.d.settings.requiredApprovals > 1) {
+      // A vote only counts for the job the card showed: re-check it before counting.
+      const stale = await this.checkJobBeforeVote(attempt, client);
+      if (stale) return stale;
       const votes = await this.vote(attempt);
       if (votes.kind === 'decided') return this.decideAsApprover(attempt, client, hooks);
       if (votes.kind === 'result') return votes.result;
@@ -199,14 +202,78 @@ export class DecisionService {
         throw error;
       }
     }
-    const approverIds = await this.d.store.votes(region, jobId);
+    const voterIds = await this.d.store.votes(region, jobId);
     if (count < required) {
       return {
         kind: 'result',
-        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds: approverIds },
+        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds },
+      };
+    }
+    // The decision is taken now: only votes of people the current policy accepts count.
+    const approverIds = await this.currentApprovers(attempt, voterIds);
+    if (approverIds.length < required) {
+      return {
+        kind: 'result',
+        result: {
+          kind: 'vote_recorded',
+          region,
+          jobId,
+          votes: approverIds.length,
+          required,
+          voterIds: approverIds,
+        },
       };
     }
     return { kind: 'enough', approverIds };
+  }
+
+  /**
+   * The voters the current policy still accepts. A vote by someone no longer an approver is withdrawn
+   * and audited as dropped, with the policy's reason; one whose group membership Slack cannot confirm
+   * just now is kept but not counted, so a later vote can complete the decision.
+   */
+  private async currentApprovers(attempt: Attempt, voterIds: readonly string[]): Promise<string[]> {
+    const { region, jobId, actor } = attempt.request;
+    const kept: string[] = [];
+    for (const voterId of voterIds) {
+      // The actor passed the policy check moments ago, in this request.
+      const verdict = voterId === actor.id ? { allowed: true as const } : await this.d.policy.check(voterId);
+      if (verdict.allowed) {
+        kept.push(voterId);
+        continue;
+      }
+      if (verdict.refusal === 'membership_unknown') continue;
+      await this.d.store.withdrawVote(region, jobId, voterId);
+      await attempt.record({
+        actor: { id: voterId, name: voterId },
+        action: 'approve_vote',
+        outcome: 'dropped',
+        reason: `the vote of ${voterId} was dropped when the decision was taken: ${voterId} is not an approver now`,
+      });
+    }
+    return kept;
+  }
+
+  /** Before a vote is counted: the job as COS describes it now must still be the one the card showed. */
+  private async checkJobBeforeVote(
+    attempt: Attempt,
+    client: CosJobsApi,
+  ): Promise<DecisionResult | undefined> {
+    let job: Job;
+    try {
+      job = await client.describeJob(attempt.request.jobId);
+    } catch (error) {
+      const cos = cosErrorDetails(error);
+      await attempt.tryRecord({
+        action: 'failed',
+        outcome: 'error',
+        reason: `DescribeJob failed: ${cos.message}`,
+        ...cosAuditFields(cos),
+      });
+      return { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos };
+    }
+    const refusal = await this.recheck(attempt.request, job);
+    return refusal ? attempt.refuse(refusal, { cosStatus: job.status }) : undefined;
   }
 
   private async act(

@@ -36,6 +36,8 @@ export type SlackUser = { id: string; name: string };
 export interface E2EOptions {
   regions?: readonly string[];
   requiredApprovals?: number;
+  /** Approver user groups (members from the fake's usergroups.users.list). */
+  approverUsergroupIds?: string[];
   requireCancelReason?: boolean;
   autoCancelAfterHours?: number;
   postIntervalMs?: number;
@@ -100,7 +102,7 @@ export class E2E {
       },
       approvals: {
         approverUserIds: [...APPROVER_IDS],
-        approverUsergroupIds: [],
+        approverUsergroupIds: options.approverUsergroupIds ?? [],
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
       },
