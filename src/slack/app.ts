@@ -14,7 +14,12 @@ import type { ListenerContext } from './listeners/context.js';
 import { registerViews } from './listeners/views.js';
 import { subscribeSlackNotifier } from './notifier.js';
 import { ChannelPoster } from './poster.js';
-import { type ForeignRequest, guardSlackRequests, type Installation } from './request-guard.js';
+import {
+  type ForeignRequest,
+  foreignRequest,
+  guardSlackRequests,
+  type Installation,
+} from './request-guard.js';
 
 /** auth.test's team_id for the bot token; start-up fails without it (the token is not usable). */
 async function teamOfToken(client: WebClient): Promise<string> {
@@ -210,6 +215,22 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,
   };
+  // Socket Mode has no HTTP request to check: payloads from another installation stop here instead
+  // (acknowledged so Slack does not redeliver them, and never passed to a listener).
+  app.use(async (args) => {
+    const foreign = foreignRequest(args.body as Record<string, unknown>, installation);
+    if (!foreign) {
+      await args.next();
+      return;
+    }
+    logger.warn('refused a Slack payload from another installation', {
+      field: foreign.field,
+      userId: foreign.userId ?? null,
+    });
+    o.onForeignRequest?.(foreign);
+    const { ack } = args as { ack?: () => Promise<void> };
+    await ack?.();
+  });
   registerActions(app, ctx);
   registerViews(app, ctx);
   registerCommands(app, ctx);

@@ -20,13 +20,17 @@ const FAILED_LOOKUP_TTL_MS = 30_000;
 const MAX_CACHED_USERS = 2_000;
 const MAX_NAME_CHARACTERS = 80;
 
-/** Control characters (C0, DEL, C1) and the bidirectional overrides have no place in a name in the audit. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+/** Control characters (C0, DEL, C1) and the bidirectional controls have no place in a name in the audit. */
+function printable(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
+  return !((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069));
+}
 
 function cleanName(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const cleaned = Array.from(value.replace(UNPRINTABLE, '').trim()).slice(0, MAX_NAME_CHARACTERS).join('');
-  return cleaned === '' ? undefined : cleaned;
+  const cleaned = Array.from(value).filter(printable).join('').trim();
+  return cleaned === '' ? undefined : Array.from(cleaned).slice(0, MAX_NAME_CHARACTERS).join('');
 }
 
 /**

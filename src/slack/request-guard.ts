@@ -129,7 +129,11 @@ export function installationOf(body: Record<string, unknown>): {
   };
 }
 
-function foreignField(body: Record<string, unknown>, installation: Installation): ForeignRequest | undefined {
+/** Which installation field of the payload differs from this installation's, if any. */
+export function foreignRequest(
+  body: Record<string, unknown>,
+  installation: Installation,
+): ForeignRequest | undefined {
   const named = installationOf(body);
   const checks: [ForeignRequest['field'], string | undefined, string | undefined][] = [
     ['team_id', installation.teamId, named.teamId],
@@ -194,7 +198,7 @@ export function guardSlackRequests(listener: RequestListener, o: RequestGuardOpt
       return false;
     }
     if (parsed.body && parsed.body.type !== 'url_verification') {
-      const foreign = foreignField(parsed.body, o.installation());
+      const foreign = foreignRequest(parsed.body, o.installation());
       if (foreign) {
         o.logger.warn('refused a Slack request from another installation', {
           field: foreign.field,

@@ -5,7 +5,7 @@
  * calls, with the COS emulator and a real redis-server behind.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { AppConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
@@ -254,6 +254,22 @@ describe('Socket Mode', () => {
     expect(actions.filter((a) => a === 'approved')).toHaveLength(1);
     expect(socket.acksFor(first.envelopeId)).toHaveLength(2);
     expect(socket.protocolErrors).toEqual([]);
+  });
+
+  it('acknowledges but refuses a click from another team, and audits it against the job it names', async () => {
+    const stack = await startStack();
+    const { slack, socket } = stack;
+    const { jobId, card } = await pendingCard(stack);
+    const click = {
+      ...approveClick(slack, jobId, card),
+      team: { id: 'T0OTHERTEAM', domain: 'other' },
+      user: { id: ALICE.id, username: ALICE.name, name: ALICE.name, team_id: 'T0OTHERTEAM' },
+    };
+    const acked = await socket.deliver({ type: 'interactive', payload: click });
+    expect(acked.payload).toEqual({});
+    await vi.waitFor(async () => expect(await auditActions(stack, jobId)).toEqual(['posted', 'denied']));
+    expect(statusUpdates(stack, jobId)).toHaveLength(0);
+    expect(slack.ephemerals()).toHaveLength(0);
   });
 
   it('reconnects when Slack asks it to, keeps working, and stop() closes the socket', async () => {
