@@ -52,13 +52,17 @@ export interface HookContext {
   api: ApiName;
   region: string;
   jobId?: string;
-  /** The answer the emulator is about to send (the hook may return a replacement). */
-  body?: string;
 }
 
-/** A hook may replace the answer's body (a hostile COS answer); the status code stays. */
-// biome-ignore lint/suspicious/noConfusingVoidType: existing hooks are `async () => {}` and return nothing.
-export type EmulatorHook = (ctx: HookContext) => Promise<void | { body: string }>;
+/**
+ * `answer` is the body the emulator is about to send; a hook may return a replacement (a hostile COS
+ * answer), the status code stays.
+ */
+export type EmulatorHook = (
+  ctx: HookContext,
+  answer: { body: string },
+  // biome-ignore lint/suspicious/noConfusingVoidType: existing hooks are `async () => {}` and return nothing.
+) => Promise<void | { body: string }>;
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT' */
@@ -186,7 +190,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const currentHook = hook;
     if (currentHook && outcome.hook) {
       try {
-        const replaced = await currentHook({ ...outcome.hook, body: outcome.body });
+        const replaced = await currentHook(outcome.hook, { body: outcome.body });
         if (replaced) outcome = { ...outcome, body: replaced.body };
       } catch (error) {
         logger.warn('emulator hook threw; answering anyway', { error });

@@ -76,7 +76,10 @@ export function registerActions(app: App, ctx: ListenerContext): void {
             requireReason: ctx.requireCancelReason,
           }),
         });
-        await ctx.dialogs.remember(opened.view?.id, { userId: body.user.id, ...ref, openedFrom: 'card' });
+        // Without this record the submission is refused (it asks the person to click Cancel again).
+        await ctx.dialogs
+          .remember(opened.view?.id, { userId: body.user.id, ...ref, openedFrom: 'card' })
+          .catch((error: unknown) => ctx.logger.warn('could not remember the cancel dialog', { error }));
       } catch (error) {
         ctx.logger.warn('could not open the cancel dialog', { error });
         await reply(

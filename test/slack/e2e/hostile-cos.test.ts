@@ -27,8 +27,8 @@ describe('hostile COS answers', () => {
   it('a 100-character <Status> in the UpdateJobStatus answer: the job is read back and the approval recorded as confirmed', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    e2e.cos.emulator.setHook(async ({ api, body }) => {
-      if (api !== 'UpdateJobStatus' || body === undefined) return;
+    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
+      if (api !== 'UpdateJobStatus') return;
       return { body: withStatus(body, LONG_STATUS) };
     });
 
@@ -53,8 +53,8 @@ describe('hostile COS answers', () => {
   it('a <!channel> link as <Status> when cosjob re-checks the job: nothing is sent to COS, the claim is released, the person is told', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    e2e.cos.emulator.setHook(async ({ api, body }) => {
-      if (api !== 'DescribeJob' || body === undefined) return;
+    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
+      if (api !== 'DescribeJob') return;
       return { body: withStatus(body, MRKDWN_STATUS) };
     });
 
@@ -84,8 +84,7 @@ describe('hostile COS answers', () => {
     const { jobId, card } = await e2e.pendingCard();
     const region = e2e.config.cos.regions[0]!;
     let updated = false;
-    e2e.cos.emulator.setHook(async ({ api, body }) => {
-      if (body === undefined) return;
+    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
       if (api === 'UpdateJobStatus') updated = true;
       else if (api !== 'DescribeJob' || !updated) return;
       return { body: withStatus(body, MRKDWN_STATUS) };
