@@ -259,9 +259,19 @@ export class DecisionService {
     attempt: Attempt,
     client: CosJobsApi,
   ): Promise<DecisionResult | undefined> {
-    let job: Job;
+    const current = await this.currentJob(attempt, client);
+    if (!current.ok) return current.result;
+    const refusal = await this.recheck(attempt.request, current.job);
+    return refusal ? attempt.refuse(refusal, { cosStatus: current.job.status }) : undefined;
+  }
+
+  /** The job as COS describes it now, or the audited failure to read it. */
+  private async currentJob(
+    attempt: Attempt,
+    client: CosJobsApi,
+  ): Promise<{ ok: true; job: Job } | { ok: false; result: DecisionResult }> {
     try {
-      job = await client.describeJob(attempt.request.jobId);
+      return { ok: true, job: await client.describeJob(attempt.request.jobId) };
     } catch (error) {
       const cos = cosErrorDetails(error);
       await attempt.tryRecord({
@@ -270,10 +280,8 @@ export class DecisionService {
         reason: `DescribeJob failed: ${cos.message}`,
         ...cosAuditFields(cos),
       });
-      return { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos };
+      return { ok: false, result: { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos } };
     }
-    const refusal = await this.recheck(attempt.request, job);
-    return refusal ? attempt.refuse(refusal, { cosStatus: job.status }) : undefined;
   }
 
   private async act(
@@ -287,20 +295,12 @@ export class DecisionService {
     const { region, jobId } = request;
 
     // 3. Re-check the job as COS describes it now.
-    let job: Job;
-    try {
-      job = await client.describeJob(jobId);
-    } catch (error) {
+    const current = await this.currentJob(attempt, client);
+    if (!current.ok) {
       await release();
-      const cos = cosErrorDetails(error);
-      await attempt.tryRecord({
-        action: 'failed',
-        outcome: 'error',
-        reason: `DescribeJob failed: ${cos.message}`,
-        ...cosAuditFields(cos),
-      });
-      return { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos };
+      return current.result;
     }
+    const { job } = current;
     const refusal = await this.recheck(request, job);
     if (refusal) {
       await release();

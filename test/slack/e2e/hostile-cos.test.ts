@@ -23,18 +23,41 @@ function everythingSentToSlack(e2e: E2E): string {
   return e2e.slack.calls.map((c) => JSON.stringify(c.params)).join('\n');
 }
 
+/**
+ * Alice clicks Approve while the emulator's answers pass through `spoil`, which returns the status to put
+ * in an answer to `api` (or undefined to leave it alone); the answers are sane again afterwards.
+ */
+async function approveWithSpoiledAnswers(
+  e2e: E2E,
+  jobId: string,
+  spoil: (api: string) => string | undefined,
+): Promise<void> {
+  e2e.cos.emulator.setHook(async ({ api }, { body }) => {
+    const status = spoil(api);
+    return status === undefined ? undefined : { body: withStatus(body, status) };
+  });
+  await e2e.click('cosjob_approve', { jobId }, ALICE);
+  await e2e.settled();
+  e2e.cos.emulator.setHook(undefined);
+}
+
+/** The person was told once, in words containing `expected`, and no Slack mrkdwn from COS got through. */
+function toldOnceAndEscaped(e2e: E2E, expected: string): void {
+  const told = e2e.slack.ephemerals();
+  expect(told).toHaveLength(1);
+  expect(textOf(told[0])).toContain(expected);
+  const sent = everythingSentToSlack(e2e);
+  expect(sent).not.toContain('<!channel>');
+  expect(sent).not.toContain('<https://evil.example');
+}
+
 describe('hostile COS answers', () => {
   it('a 100-character <Status> in the UpdateJobStatus answer: the job is read back and the approval recorded as confirmed', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
-      if (api !== 'UpdateJobStatus') return;
-      return { body: withStatus(body, LONG_STATUS) };
-    });
-
-    expect((await e2e.click('cosjob_approve', { jobId }, ALICE)).status).toBe(200);
-    await e2e.settled();
-    e2e.cos.emulator.setHook(undefined);
+    await approveWithSpoiledAnswers(e2e, jobId, (api) =>
+      api === 'UpdateJobStatus' ? LONG_STATUS : undefined,
+    );
 
     expect(e2e.statusUpdates(jobId)).toHaveLength(1);
     const entries = await e2e.auditEntries(jobId);
@@ -53,22 +76,10 @@ describe('hostile COS answers', () => {
   it('a <!channel> link as <Status> when cosjob re-checks the job: nothing is sent to COS, the claim is released, the person is told', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
-      if (api !== 'DescribeJob') return;
-      return { body: withStatus(body, MRKDWN_STATUS) };
-    });
-
-    await e2e.click('cosjob_approve', { jobId }, ALICE);
-    await e2e.settled();
-    e2e.cos.emulator.setHook(undefined);
+    await approveWithSpoiledAnswers(e2e, jobId, (api) => (api === 'DescribeJob' ? MRKDWN_STATUS : undefined));
 
     expect(e2e.statusUpdates(jobId)).toHaveLength(0);
-    const told = e2e.slack.ephemerals();
-    expect(told).toHaveLength(1);
-    expect(textOf(told[0])).toContain('nothing was changed');
-    const sent = everythingSentToSlack(e2e);
-    expect(sent).not.toContain('<!channel>');
-    expect(sent).not.toContain('<https://evil.example');
+    toldOnceAndEscaped(e2e, 'nothing was changed');
     const keys = new KeySpace(e2e.config.redis.keyPrefix);
     expect(await e2e.runtime.redis.exists(keys.jobClaim(e2e.config.cos.regions[0]!, jobId))).toBe(0);
     expect(await e2e.auditActions(jobId)).toEqual(['posted', 'failed']);
@@ -83,24 +94,15 @@ describe('hostile COS answers', () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
     const region = e2e.config.cos.regions[0]!;
+    // The re-check before the update sees a sane job; the update's answer and its read-back do not.
     let updated = false;
-    e2e.cos.emulator.setHook(async ({ api }, { body }) => {
+    await approveWithSpoiledAnswers(e2e, jobId, (api) => {
       if (api === 'UpdateJobStatus') updated = true;
-      else if (api !== 'DescribeJob' || !updated) return;
-      return { body: withStatus(body, MRKDWN_STATUS) };
+      return updated ? MRKDWN_STATUS : undefined;
     });
 
-    await e2e.click('cosjob_approve', { jobId }, ALICE);
-    await e2e.settled();
-    e2e.cos.emulator.setHook(undefined);
-
     expect(e2e.statusUpdates(jobId)).toHaveLength(1);
-    const told = e2e.slack.ephemerals();
-    expect(told).toHaveLength(1);
-    expect(textOf(told[0])).toContain('it may still take effect');
-    const sent = everythingSentToSlack(e2e);
-    expect(sent).not.toContain('<!channel>');
-    expect(sent).not.toContain('<https://evil.example');
+    toldOnceAndEscaped(e2e, 'it may still take effect');
     expect(titleOf(e2e.slack.message(CHANNEL, card.ts))).not.toBe('✅ COS batch job approved');
 
     // Unknown keeps the intent and the claim (COS may have applied it); the audit never saw the status.
