@@ -58,6 +58,8 @@ const MALFORMED: Record<keyof typeof SETTINGS, { value: string; with?: Record<st
   REFUSALS_PER_USER_PER_MINUTE: { value: '0' },
   LOOKUPS_PER_USER_PER_MINUTE: { value: 'many' },
   REFUSAL_ECHO_INTERVAL_SECONDS: { value: '-1' },
+  SLACK_APP_ID: { value: 'app-1' },
+  SLACK_ENTERPRISE_ID: { value: 'enterprise' },
 };
 
 describe('every setting, missing or malformed', () => {
