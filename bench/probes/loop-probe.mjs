@@ -19,7 +19,7 @@ const RESOLUTION_MS = 10;
 if (typeof process.send === 'function') {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
-  /** @type {{ start: number; end: number; histogram: import('node:perf_hooks').RecordableHistogram; cpuUs: number }[]} */
+  /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number }[]} */
   let windows = [];
   let timer;
   let windowStart = Date.now();
@@ -27,12 +27,22 @@ if (typeof process.send === 'function') {
 
   const closeWindow = () => {
     const now = Date.now();
-    const histogram = createHistogram();
-    histogram.add(delay);
+    // Node 20 cannot add() an event-loop-delay histogram to another, so each window keeps its distribution
+    // as (value, samples) steps read from its percentiles; merging replays them (a window holds about ten
+    // samples at a 10 ms resolution, so this is exact up to the histogram's own bucketing).
+    const steps = [];
+    let taken = 0;
+    for (const [q, value] of [...delay.percentiles].sort((a, b) => a[0] - b[0])) {
+      const upTo = Math.round((delay.count * q) / 100);
+      if (upTo > taken) {
+        steps.push([value, upTo - taken]);
+        taken = upTo;
+      }
+    }
     delay.reset();
     const cpu = process.cpuUsage(cpuAtStart);
     cpuAtStart = process.cpuUsage();
-    windows.push({ start: windowStart, end: now, histogram, cpuUs: cpu.user + cpu.system });
+    windows.push({ start: windowStart, end: now, steps, cpuUs: cpu.user + cpu.system });
     if (windows.length > MAX_WINDOWS) windows = windows.slice(-MAX_WINDOWS);
     windowStart = now;
   };
@@ -43,7 +53,8 @@ if (typeof process.send === 'function') {
     let covered = 0;
     for (const w of windows) {
       if (w.end <= from || w.start >= to) continue;
-      merged.add(w.histogram);
+      for (const [value, n] of w.steps)
+        for (let i = 0; i < n; i++) merged.record(Math.max(1, Math.round(value)));
       // CPU of a window partly inside the interval counts in proportion to the overlap.
       const overlap = Math.min(w.end, to) - Math.max(w.start, from);
       const share = w.end > w.start ? overlap / (w.end - w.start) : 1;
