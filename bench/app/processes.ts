@@ -75,6 +75,8 @@ export interface AppProcess {
   readyEndpoint: string;
   /** Resident set size from /proc/<pid>/status (the probe's own figure elsewhere), in MB. */
   rssMb(): Promise<number>;
+  /** CPU time the process has used so far (user + system), from the probe. */
+  cpuMs(): Promise<number>;
   /** Starts the probe's windows (delay histogram and CPU per 100 ms); returns the probe's Date.now(). */
   record(): Promise<number>;
   summary(from: number, to: number): Promise<ProbeSummary>;
@@ -90,6 +92,7 @@ interface ProbeReply {
   error?: string;
   now?: number;
   rss?: number;
+  cpuMs?: number;
   summary?: ProbeSummary;
 }
 
@@ -137,9 +140,20 @@ export async function startApp(
 ): Promise<AppProcess> {
   let text = '';
   const started = performance.now();
+  // BENCH_CPU_PROF_DIR=<dir>: each process also writes a V8 CPU profile there when it exits
+  // (bench/profile-summary.ts reads them).
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile =
+    profileDir === undefined || profileDir === ''
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`,
+        ];
   const child = fork(entry, [], {
     cwd: ROOT,
-    execArgv: ['--import', PROBE],
+    execArgv: ['--import', PROBE, ...profile],
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -190,6 +204,9 @@ export async function startApp(
       const fromProc = readRssMb(child.pid ?? -1);
       if (fromProc !== undefined) return fromProc;
       return ((await ask('usage')).rss ?? Number.NaN) / 1024 / 1024;
+    },
+    async cpuMs() {
+      return (await ask('usage')).cpuMs ?? Number.NaN;
     },
     async record() {
       return (await ask('record')).now ?? Date.now();

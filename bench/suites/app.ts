@@ -40,8 +40,8 @@ const BOT_TOKEN = 'xoxb-bench-0000-notasecret';
 const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
 const CHANNEL = 'CBENCHCARDS';
 const APPROVE_ACTION_ID = 'cosjob_approve';
-/** A gap this long without a watcher request separates two poll cycles (the poll interval is 1 s ± 20 %). */
-const CYCLE_GAP_MS = 500;
+/** Between two clicks rounds, an app counts as quiet when it used less than this share of a core. */
+const QUIET_CPU_SHARE = 0.1;
 
 type Figures = Record<string, number>;
 
@@ -128,6 +128,18 @@ function checkAcks(name: string, sent: readonly SentClick[]): void {
 }
 
 // ---- click storm and footprint ----
+
+/** Waits until `proc` used less than QUIET_CPU_SHARE of a core over 250 ms (at most 60 s). */
+async function untilQuiet(proc: AppProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let before = await proc.cpuMs();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await proc.cpuMs();
+    if (now - before < 250 * QUIET_CPU_SHARE) return;
+    before = now;
+  }
+}
 
 async function clickStorm(
   app: AppParams,
@@ -235,6 +247,9 @@ async function clickStorm(
       for (const which of order) {
         const sender = which === 'bare' ? bareSender : cosjobSender;
         const t0 = performance.now();
+        // Each app's round starts when both are quiet, so the work one app does after its
+        // acknowledgements (decisions, card updates) does not land on the other's round.
+        await Promise.all([untilQuiet(cosjob), untilQuiet(bare)]);
         const results = await sender.sendAll(slice, app.inFlight);
         rates[which].push(results.length / ((performance.now() - t0) / 1000));
         checkAcks(which, results);
@@ -364,18 +379,30 @@ interface Cycle {
   byApi: Record<string, number>;
 }
 
-/** Splits the watcher's requests into cycles at gaps of CYCLE_GAP_MS. */
-function cycles(entries: readonly LoggedRequest[]): Cycle[] {
+/**
+ * Splits the requests into poll cycles. A cycle lists the waiting jobs (ListJobs pages) and describes each
+ * new one, then describes every tracked job once. So the first cycle (everything new) ends once
+ * 2 × `waiting` DescribeJob requests have been made, and every later cycle starts with a ListJobs that
+ * follows a DescribeJob (with nothing new, its pages come back to back). No timing is involved: a slow
+ * moment inside a cycle cannot split it.
+ */
+export function cycles(entries: readonly LoggedRequest[], waiting: number): Cycle[] {
   const out: Cycle[] = [];
   let current: Cycle | undefined;
+  let describes = 0;
+  let previous: string | undefined;
   for (const [api, at] of entries) {
-    if (!current || at - current.end > CYCLE_GAP_MS) {
+    if (api === 'UpdateJobStatus') continue;
+    const firstCycleDone = describes >= 2 * waiting;
+    if (!current || (api === 'ListJobs' && previous === 'DescribeJob' && firstCycleDone)) {
       current = { start: at, end: at, requests: 0, byApi: {} };
       out.push(current);
     }
+    if (api === 'DescribeJob') describes += 1;
     current.end = at;
     current.requests += 1;
     current.byApi[api] = (current.byApi[api] ?? 0) + 1;
+    previous = api;
   }
   return out;
 }
@@ -452,11 +479,10 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
       next = page.next;
       all = all.concat(page.entries);
       const now = Date.now();
-      found = cycles(all.filter(([api]) => api !== 'UpdateJobStatus'));
-      const lastEntry = all[all.length - 1]?.[1] ?? now;
-      // The first cycle is over once a gap opens after it (clicks stop then, so they cannot bridge it).
-      if (clicking && found.length >= 1 && now - lastEntry > CYCLE_GAP_MS) clicking = false;
-      if (found.length >= 4 || (found.length >= 3 && now - lastEntry > CYCLE_GAP_MS * 2)) break;
+      found = cycles(all, app.discoveryWaiting);
+      // Clicks stop when the second cycle starts; the third is complete once a fourth starts.
+      if (found.length >= 2) clicking = false;
+      if (found.length >= 4) break;
       if (now > deadline)
         throw new Error(`discovery: ${found.length} poll cycle(s) in ${app.discoveryTimeoutS} s`);
       await sleep(100);
@@ -554,8 +580,8 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     );
     rows.push(lagRow, steadyRow);
     notes.push(
-      `discovery: poll interval 1 s; cycles are told apart by ≥ ${CYCLE_GAP_MS} ms without a watcher request ` +
-        `at the emulator; the steady figure is the third cycle (${stats.statusUpdates} jobs approved by ` +
+      'discovery: poll interval 1 s; cycle bounds from the emulator’s request log (the first ends after ' +
+        `2 × ${app.discoveryWaiting} DescribeJob, later ones start at a ListJobs after a DescribeJob); the steady figure is the third cycle (${stats.statusUpdates} jobs approved by ` +
         'clicks in the first). Its CPU includes the card poster working through its queue (one card per 1.1 s).',
     );
   } catch (error) {

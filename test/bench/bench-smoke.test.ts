@@ -7,6 +7,7 @@ import { BenchUsageError, parseBenchArgs, runBench, SUITE_IDS } from '../../benc
 import { measure, percentile } from '../../bench/harness.js';
 import { QUICK_PARAMS } from '../../bench/params.js';
 import { type BenchReport, type BenchRow, renderGroup } from '../../bench/report.js';
+import { REQUIRED_KEYS, resultsDocument } from '../../bench/results.js';
 
 const EXPECTED_ROWS: Record<string, string[]> = {
   signing: ['signing.cosAuthorization', 'signing.hmacSha1'],
@@ -32,6 +33,13 @@ const EXPECTED_ROWS: Record<string, string[]> = {
     'decisions.contention.refused',
   ],
   blocks: ['blocks.jobCard', 'blocks.jobCard.json', 'blocks.auditTrailMessage', 'blocks.auditEntryLines'],
+  app: [
+    'app.clickStorm.bare',
+    'app.clickStorm.cosjob',
+    'app.clickStorm.clickToCard',
+    'app.discovery.clicksDuringFirstCycle',
+    'app.discovery.steadyCycle',
+  ],
 };
 
 /** Rows without a comparison are the baselines others are compared with. */
@@ -44,6 +52,7 @@ const BASELINES = new Set([
   'decisions.contention.winner',
   'blocks.jobCard.json',
   'blocks.auditEntryLines',
+  'app.clickStorm.bare',
   ...['describeJob', 'listJobs'].flatMap((api) => ['c1', 'c16'].map((c) => `cos.${api}.${c}.undici`)),
 ]);
 
@@ -137,7 +146,7 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     report = await runBench({ quick: true, only: [] }, {}, QUICK_PARAMS);
     rows = new Map(report.groups.flatMap((g) => g.rows.map((r) => [r.id, r] as const)));
-  }, 60_000);
+  }, 120_000);
 
   it('runs every suite without failures, in the brief order', () => {
     expect(report.failures).toEqual([]);
@@ -201,6 +210,27 @@ describe('npm run bench --quick', () => {
       QUICK_PARAMS.decisions.jobs * QUICK_PARAMS.decisions.repetitions,
     );
     expect(Number(rows.get('cos.emulator.served')?.details?.requestsCounted)).toBeGreaterThan(0);
+  });
+
+  it('produces every headline key of bench/results.json as a number, with the machine it ran on', () => {
+    const document = resultsDocument(report, { stormJobs: QUICK_PARAMS.app.stormJobs });
+    expect(document.missingKeys).toEqual([]);
+    for (const key of REQUIRED_KEYS) {
+      expect({ key, type: typeof document[key] }).toEqual({ key, type: 'number' });
+      expect({ key, finite: Number.isFinite(document[key]) }).toEqual({ key, finite: true });
+    }
+    expect(document.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
+  });
+
+  it('counts what cosjob did from outside: one UpdateJobStatus per job, no duplicate, every card updated', () => {
+    const document = resultsDocument(report, { stormJobs: QUICK_PARAMS.app.stormJobs });
+    expect(document['click_storm.update_job_status_calls']).toBe(QUICK_PARAMS.app.stormJobs);
+    expect(document['click_storm.duplicates']).toBe(0);
+    expect(document['click_storm.cards_without_update']).toBe(0);
+    expect(document['click_storm.clicks']).toBe(QUICK_PARAMS.app.stormJobs * QUICK_PARAMS.app.approvers);
+    // A steady cycle lists at least one page and describes every tracked, unfinished job.
+    expect(document['discovery.steady_cycle_describe_job_calls']).toBe(QUICK_PARAMS.app.discoveryWaiting);
+    expect(Number(document['discovery.steady_cycle_list_jobs_calls'])).toBeGreaterThanOrEqual(1);
   });
 
   it('prints each group as a table with one explanation line per compared row', () => {
