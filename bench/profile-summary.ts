@@ -63,6 +63,51 @@ export function summarise(profile: CpuProfile, top = 15): string {
   };
   table('top functions by self time:', perFunction);
   table('self time per file or package:', perFile);
+
+  // Native and node-internal self time, charged to the nearest caller in src/ or a package: where a
+  // write or a parse comes from.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+  const charged = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node || IDLE.has(node.callFrame.functionName)) continue;
+    const file = where(node.callFrame.url);
+    if (file.startsWith('src/') || file.startsWith('pkg:')) continue;
+    let up = parent.get(id);
+    let owner = '(no caller in src/ or a package)';
+    while (up !== undefined) {
+      const frame = byId.get(up)?.callFrame;
+      const upFile = frame ? where(frame.url) : '';
+      if (frame && (upFile.startsWith('src/') || upFile.startsWith('pkg:'))) {
+        owner = `${frame.functionName || '(anonymous)'} (${upFile}:${frame.lineNumber + 1}) ← ${node.callFrame.functionName || '(anonymous)'}`;
+        break;
+      }
+      up = parent.get(up);
+    }
+    charged.set(owner, (charged.get(owner) ?? 0) + us);
+  }
+  table('native/node self time by nearest src/ or package caller:', charged);
+
+  // Every busy sample charged to the innermost src/ function on its stack: which product code the time
+  // is spent for, libraries and natives included.
+  const bySrc = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node || IDLE.has(node.callFrame.functionName)) continue;
+    let up: number | undefined = id;
+    let owner = '(not under a src/ function: event-loop callbacks, module loading)';
+    while (up !== undefined) {
+      const frame = byId.get(up)?.callFrame;
+      if (frame && where(frame.url).startsWith('src/')) {
+        owner = `${frame.functionName || '(anonymous)'} (${where(frame.url)}:${frame.lineNumber + 1})`;
+        break;
+      }
+      up = parent.get(up);
+    }
+    bySrc.set(owner, (bySrc.get(owner) ?? 0) + us);
+  }
+  table('all busy time by innermost src/ function on the stack:', bySrc);
   return lines.join('\n');
 }
 

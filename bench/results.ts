@@ -62,7 +62,8 @@ export function collectFigures(report: BenchReport): Record<string, number> {
   const figures: Record<string, number> = {};
   for (const group of report.groups) {
     for (const [key, value] of Object.entries(group.figures ?? {})) {
-      figures[key] = Number.isFinite(value) ? Number(value.toPrecision(3)) : value;
+      figures[key] =
+        Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(3)) : value;
     }
   }
   return figures;
