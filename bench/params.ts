@@ -38,12 +38,12 @@ export const FULL_APP_PARAMS: AppParams = {
 };
 
 export const QUICK_APP_PARAMS: AppParams = {
-  stormJobs: 4,
+  stormJobs: 3,
   approvers: 5,
   inFlight: 20,
   rounds: 2,
-  discoveryJobs: 1_000,
-  discoveryWaiting: 100,
+  discoveryJobs: 500,
+  discoveryWaiting: 50,
   discoveryClickIntervalMs: 100,
   discoveryTimeoutS: 60,
 };
