@@ -450,7 +450,6 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     // Clicks while the first cycle runs, one every discoveryClickIntervalMs, by the approvers in turn. Until
     // the job is discovered a click is refused as unknown; either way it must be answered at once.
     const clickResults: SentClick[] = [];
-    const watcherLog: LoggedRequest[] = [];
     let clicking = true;
     let clickIndex = 0;
     const clicker = (async () => {
@@ -501,10 +500,6 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     }
     clicking = false;
     await clicker;
-    if (process.env.BENCH_DEBUG_CYCLES) {
-      process.stderr.write(`${JSON.stringify(found.map((c) => ({ ...c, ms: c.end - c.start })))}\n`);
-    }
-    watcherLog.push(...all);
     checkAcks('cosjob (discovery)', clickResults);
 
     const first = found[0] as Cycle;
@@ -614,7 +609,7 @@ export async function runAppBench(params: BenchParams): Promise<BenchGroup> {
   const notes: string[] = [];
   const buildS = buildIfStale();
   if (buildS > 0) notes.push(`built dist/ first (${buildS.toFixed(1)} s, not measured).`);
-  if (!process.env.BENCH_SKIP_STORM) await clickStorm(params.app, figures, rows, notes);
+  await clickStorm(params.app, figures, rows, notes);
   await discovery(params.app, figures, rows, notes);
   return {
     id: 'app',
