@@ -8,6 +8,7 @@ import { measure, percentile } from '../../bench/harness.js';
 import { QUICK_PARAMS } from '../../bench/params.js';
 import { type BenchReport, type BenchRow, renderGroup } from '../../bench/report.js';
 import { REQUIRED_KEYS, resultsDocument } from '../../bench/results.js';
+import { cycles } from '../../bench/suites/app.js';
 
 const EXPECTED_ROWS: Record<string, string[]> = {
   signing: ['signing.cosAuthorization', 'signing.hmacSha1'],
@@ -136,6 +137,36 @@ describe('measure', () => {
     expect(percentile(values, 95)).toBe(95);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('poll cycles from the emulator request log', () => {
+  it('ends the first cycle after 2 × waiting DescribeJob and starts each later one at a ListJobs after a DescribeJob', () => {
+    const log: [string, number][] = [];
+    let t = 0;
+    const add = (api: string, n = 1) => {
+      for (let i = 0; i < n; i++) log.push([api, (t += 1)]);
+    };
+    // First cycle, 3 waiting jobs over two pages: discovery describes between pages, then follow-up.
+    add('ListJobs');
+    add('DescribeJob', 2);
+    add('ListJobs');
+    add('DescribeJob');
+    add('UpdateJobStatus'); // a click's decision: not the watcher's, never a boundary
+    add('DescribeJob', 3);
+    // Two steady cycles: pages back to back, then one DescribeJob per tracked job.
+    for (let c = 0; c < 2; c++) {
+      t += 1_000;
+      add('ListJobs', 2);
+      add('DescribeJob', 3);
+    }
+    const found = cycles(log, 3);
+    expect(found.map((c) => c.byApi)).toEqual([
+      { ListJobs: 2, DescribeJob: 6 },
+      { ListJobs: 2, DescribeJob: 3 },
+      { ListJobs: 2, DescribeJob: 3 },
+    ]);
+    expect(found.map((c) => c.requests)).toEqual([8, 5, 5]);
   });
 });
 
