@@ -141,32 +141,34 @@ describe('measure', () => {
 });
 
 describe('poll cycles from the emulator request log', () => {
-  it('ends the first cycle after 2 × waiting DescribeJob and starts each later one at a ListJobs after a DescribeJob', () => {
+  it('ends the first cycle once every waiting job is described and starts each later one at a ListJobs after another call or a pause', () => {
     const log: [string, number][] = [];
     let t = 0;
     const add = (api: string, n = 1) => {
       for (let i = 0; i < n; i++) log.push([api, (t += 1)]);
     };
-    // First cycle, 3 waiting jobs over two pages: discovery describes between pages, then follow-up.
-    add('ListJobs');
-    add('DescribeJob', 2);
-    add('ListJobs');
-    add('DescribeJob');
-    add('UpdateJobStatus'); // a click's decision: not the watcher's, never a boundary
+    // First cycle, 3 waiting jobs over two pages, then discovery describes each, then a click decides one.
+    add('ListJobs', 2);
     add('DescribeJob', 3);
-    // Two steady cycles: pages back to back, then one DescribeJob per tracked job.
-    for (let c = 0; c < 2; c++) {
-      t += 1_000;
-      add('ListJobs', 2);
-      add('DescribeJob', 3);
-    }
+    add('UpdateJobStatus'); // a click's decision: not the watcher's, never a boundary
+    add('DescribeJob'); // follow-up of the decided job, which left the waiting list
+    // A steady cycle: two pages back to back, the decided job described.
+    t += 1_000;
+    add('ListJobs', 2);
+    add('DescribeJob');
+    // Two quiet cycles: one page each, nothing described; only the pause separates them.
+    t += 1_000;
+    add('ListJobs');
+    t += 1_000;
+    add('ListJobs');
     const found = cycles(log, 3);
     expect(found.map((c) => c.byApi)).toEqual([
-      { ListJobs: 2, DescribeJob: 6 },
-      { ListJobs: 2, DescribeJob: 3 },
-      { ListJobs: 2, DescribeJob: 3 },
+      { ListJobs: 2, DescribeJob: 4 },
+      { ListJobs: 2, DescribeJob: 1 },
+      { ListJobs: 1 },
+      { ListJobs: 1 },
     ]);
-    expect(found.map((c) => c.requests)).toEqual([8, 5, 5]);
+    expect(found.map((c) => c.requests)).toEqual([6, 3, 1, 1]);
   });
 });
 
