@@ -145,7 +145,10 @@ describe('poll cycles from the emulator request log', () => {
     const log: [string, number][] = [];
     let t = 0;
     const add = (api: string, n = 1) => {
-      for (let i = 0; i < n; i++) log.push([api, (t += 1)]);
+      for (let i = 0; i < n; i++) {
+        t += 1;
+        log.push([api, t]);
+      }
     };
     // First cycle, 3 waiting jobs over two pages, then discovery describes each, then a click decides one.
     add('ListJobs', 2);
