@@ -102,6 +102,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       logger,
       clientOptions: obs.slackClientOptions,
       httpRoutes: observability.routes,
+      ...(config.slack.postIntervalMs === undefined ? {} : { postIntervalMs: config.slack.postIntervalMs }),
       ...o.slack,
     });
     // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.

@@ -6,7 +6,7 @@ import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionService } from './decide.js';
 import type { DecisionStore } from './decision-store.js';
-import type { JobRecord, JobRecords } from './job-records.js';
+import type { JobRecord, JobRecords, Settled } from './job-records.js';
 import type { LeaderLease } from './leader.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 import type { Reconciler } from './reconciler.js';
@@ -60,21 +60,12 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const LIST_PAGE_SIZE = 1000;
 
 /**
- * Per-job Redis reads are issued this many at a time rather than one round trip after another. Plain
- * concurrent commands, not a pipeline(): on Cluster a pipeline must keep to one slot and every job has its
- * own hash tag. (ioredis enableAutoPipelining was tried: its callback threw "results[i] is not iterable"
- * under the concurrent decisions of test/approvals/decide.test.ts, so it stays off.)
+ * Per-job Redis reads go this many at a time (JobRecords.getMany/existsMany: a pipeline on one node,
+ * concurrent commands on Cluster) rather than one round trip after another. ioredis enableAutoPipelining
+ * was tried instead: its callback threw "results[i] is not iterable" under the concurrent decisions of
+ * test/approvals/decide.test.ts, so it stays off.
  */
-const READ_BATCH = 200;
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
-}
+const READ_BATCH = 500;
 
 /**
  * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
@@ -211,7 +202,7 @@ export class JobWatcher {
     for (let i = 0; i < waiting.length; i += READ_BATCH) {
       const slice = waiting.slice(i, i + READ_BATCH);
       known.push(
-        ...(await Promise.all(slice.map((s) => settle(this.o.records.exists(client.region, s.id))))),
+        ...(await this.o.records.existsMany(slice.map((s) => ({ region: client.region, jobId: s.id })))),
       );
     }
     for (const [index, summary] of waiting.entries()) {
@@ -260,8 +251,8 @@ export class JobWatcher {
     }
     for (let i = 0; i < due.length; i += READ_BATCH) {
       const slice = due.slice(i, i + READ_BATCH);
-      const records = await Promise.all(
-        slice.map((d) => settle(this.o.records.get(d.client.region, d.jobId))),
+      const records = await this.o.records.getMany(
+        slice.map((d) => ({ region: d.client.region, jobId: d.jobId })),
       );
       for (const [index, { member, client, jobId }] of slice.entries()) {
         const record = records[index] as Settled<JobRecord | undefined>;

@@ -9,6 +9,8 @@ export interface SlackConfig {
   signingSecret?: string;
   port: number;
   apiUrl?: string;
+  /** Least milliseconds between two posts in the channel (SLACK_POST_INTERVAL_MS; the poster's own default when absent). */
+  postIntervalMs?: number;
 }
 
 // Slack signing secrets are 32 hexadecimal characters. A shorter one is a placeholder or a typo, and a
@@ -47,6 +49,7 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
   }
   const port = reader.integer(SETTINGS.PORT);
   const apiUrl = reader.url(SETTINGS.SLACK_API_URL, ['http:', 'https:']);
+  const postIntervalMs = reader.integer(SETTINGS.SLACK_POST_INTERVAL_MS);
   return {
     botToken,
     channelId,
@@ -54,5 +57,6 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
     ...(signingSecret !== undefined ? { signingSecret } : {}),
     port,
     ...(apiUrl !== undefined ? { apiUrl } : {}),
+    postIntervalMs,
   };
 }
