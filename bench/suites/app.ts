@@ -56,6 +56,7 @@ function cosjobEnv(o: {
   keyPrefix: string;
   approvers: string[];
   pollIntervalSeconds: number;
+  postIntervalMs: number;
 }): Record<string, string> {
   return {
     COS_SECRET_ID: BENCH_ACCOUNT.secretId,
@@ -75,6 +76,7 @@ function cosjobEnv(o: {
     // already decided, so any UpdateJobStatus beyond one per job is a duplicate.
     REQUIRED_APPROVALS: '1',
     POLL_INTERVAL_SECONDS: String(o.pollIntervalSeconds),
+    SLACK_POST_INTERVAL_MS: String(o.postIntervalMs),
     LOG_LEVEL: 'info',
   };
 }
@@ -168,6 +170,7 @@ async function clickStorm(
         approvers,
         // The default: the storm meets the watcher as it runs in production.
         pollIntervalSeconds: 15,
+        postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
     );
@@ -187,8 +190,8 @@ async function clickStorm(
         `(bare Bolt: ${bare.readyEndpoint}); \`npm start\` adds its prestart build (tsc) on top.`,
     );
 
-    // Cards go out at Slack's per-channel pace (the poster spaces chat.postMessage by about 1.1 s) and
-    // no setting changes it, so the storm waits for every card before it starts.
+    // Cards go out at the pace SLACK_POST_INTERVAL_MS sets (Slack's ~1.1 s by default, faster against the
+    // fake); the storm waits for every card before it starts.
     const targets = await fake.waitFor(
       (f) => {
         const found = cardTargets(f.messages(CHANNEL));
@@ -449,6 +452,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
         keyPrefix: redis.newPrefix(),
         approvers,
         pollIntervalSeconds: 1,
+        postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
     );
@@ -493,6 +497,9 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     let next = 0;
     let all: LoggedRequest[] = [];
     let found: Cycle[] = [];
+    // "Nothing new" includes the channel: the steady cycle is the first to start once every card is posted.
+    let cardsPostedAt: number | undefined;
+    let steadyIndex = -1;
     for (;;) {
       const page = await emulator.log(next);
       next = page.next;
@@ -501,7 +508,12 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
       found = cycles(all, app.discoveryWaiting);
       // Clicks stop when the second cycle starts; the third is complete once a fourth starts.
       if (found.length >= 2) clicking = false;
-      if (found.length >= 4) break;
+      if (cardsPostedAt === undefined && fake.messages(CHANNEL).length >= app.discoveryWaiting)
+        cardsPostedAt = now;
+      if (cardsPostedAt !== undefined && steadyIndex < 0) {
+        steadyIndex = found.findIndex((c, i) => i >= 2 && c.start > (cardsPostedAt as number));
+      }
+      if (found.length >= 4 && steadyIndex >= 2 && found.length > steadyIndex + 1) break;
       if (now > deadline)
         throw new Error(`discovery: ${found.length} poll cycle(s) in ${app.discoveryTimeoutS} s`);
       await sleep(100);
@@ -511,8 +523,8 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     checkAcks('cosjob (discovery)', clickResults);
 
     const first = found[0] as Cycle;
-    const steady = found[2] as Cycle;
-    const afterSteady = found[3] as Cycle;
+    const steady = found[steadyIndex] as Cycle;
+    const afterSteady = found[steadyIndex + 1] as Cycle;
     const firstProbe = await cosjob.summary(first.start, first.end);
     // The steady cycle's CPU: from a little before its first request (lease, reconciliation) to a little
     // before the next cycle's, so the Redis reads and bookkeeping after its last COS request count too
@@ -603,9 +615,10 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     );
     rows.push(lagRow, steadyRow);
     notes.push(
-      'discovery: poll interval 1 s; cycle bounds from the emulator’s request log (the first ends after ' +
-        `2 × ${app.discoveryWaiting} DescribeJob, later ones start at a ListJobs after a DescribeJob); the steady figure is the third cycle (${stats.statusUpdates} jobs approved by ` +
-        'clicks in the first). Its CPU includes the card poster working through its queue (one card per 1.1 s).',
+      `discovery: poll interval 1 s, cards posted every ${app.postIntervalMs} ms; cycle bounds from the emulator’s request log (the first ends once ` +
+        `${app.discoveryWaiting} jobs are described, later ones start at a ListJobs after another call or a 300 ms pause); the steady figure is ` +
+        `the first cycle to start after every card was posted (cycle #${steadyIndex + 1}; ${stats.statusUpdates} jobs approved by ` +
+        'clicks in the first), its CPU from 50 ms before it to 50 ms before the next one.',
     );
   } catch (error) {
     const tail = cosjob ? `\n--- cosjob output (tail) ---\n${cosjob.output().slice(-3_000)}` : '';
