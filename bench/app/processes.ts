@@ -131,12 +131,27 @@ async function waitReady(child: ChildProcess, baseUrl: string, output: () => str
   throw new Error(`not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
 }
 
+/**
+ * The node options of package.json's `start` script (`node [options] dist/src/main.js`), so cosjob runs
+ * here as `npm start` runs it (Dockerfile's CMD carries the same options).
+ */
+export function startScriptNodeOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node')
+    throw new Error(`package.json's start script does not run node: ${pkg.scripts?.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+}
+
 /** Forks `entry` with the probe preloaded and plain node (no tsx), waits until it answers HTTP. */
 export async function startApp(
   name: string,
   entry: string,
   env: Record<string, string>,
   port: number,
+  nodeOptions: readonly string[] = [],
 ): Promise<AppProcess> {
   let text = '';
   const started = performance.now();
@@ -153,7 +168,7 @@ export async function startApp(
         ];
   const child = fork(entry, [], {
     cwd: ROOT,
-    execArgv: ['--import', PROBE, ...profile],
+    execArgv: [...nodeOptions, '--import', PROBE, ...profile],
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -27,6 +27,7 @@ import {
   COSJOB_ENTRY,
   freePort,
   startApp,
+  startScriptNodeOptions,
 } from '../app/processes.js';
 import type { LoggedRequest } from '../emulator-peer.js';
 import { type EmulatorProcess, startEmulatorProcess } from '../emulator-process.js';
@@ -173,6 +174,7 @@ async function clickStorm(
         postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
+      startScriptNodeOptions(),
     );
     processes.push(cosjob);
     const announceStarted = performance.now();
@@ -455,6 +457,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
         postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
+      startScriptNodeOptions(),
     );
     await cosjob.record();
     sender = new ClickSender(cosjob.baseUrl, SIGNING_SECRET, 4);
