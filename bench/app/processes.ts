@@ -77,6 +77,8 @@ export interface AppProcess {
   rssMb(): Promise<number>;
   /** CPU time the process has used so far (user + system), from the probe. */
   cpuMs(): Promise<number>;
+  /** Where the resident memory is, from process.memoryUsage() in the process, in MB. */
+  memoryMb(): Promise<{ heapUsed: number; heapTotal: number; external: number }>;
   /** Starts the probe's windows (delay histogram and CPU per 100 ms); returns the probe's Date.now(). */
   record(): Promise<number>;
   summary(from: number, to: number): Promise<ProbeSummary>;
@@ -92,6 +94,9 @@ interface ProbeReply {
   error?: string;
   now?: number;
   rss?: number;
+  heapUsed?: number;
+  heapTotal?: number;
+  external?: number;
   cpuMs?: number;
   summary?: ProbeSummary;
 }
@@ -222,6 +227,11 @@ export async function startApp(
     },
     async cpuMs() {
       return (await ask('usage')).cpuMs ?? Number.NaN;
+    },
+    async memoryMb() {
+      const usage = await ask('usage');
+      const mb = (bytes: number | undefined) => (bytes ?? Number.NaN) / 1024 / 1024;
+      return { heapUsed: mb(usage.heapUsed), heapTotal: mb(usage.heapTotal), external: mb(usage.external) };
     },
     async record() {
       return (await ask('record')).now ?? Date.now();

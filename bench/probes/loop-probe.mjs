@@ -108,7 +108,15 @@ if (typeof process.send === 'function') {
         break;
       case 'usage': {
         const cpu = process.cpuUsage();
-        reply({ ok: true, cpuMs: (cpu.user + cpu.system) / 1000, rss: process.memoryUsage.rss() });
+        const memory = process.memoryUsage();
+        reply({
+          ok: true,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+          heapTotal: memory.heapTotal,
+          external: memory.external,
+        });
         break;
       }
       default:

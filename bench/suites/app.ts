@@ -202,8 +202,10 @@ async function clickStorm(
       app.stormJobs * 3_000 + 30_000,
     );
     figures['click_storm.cards_posted_s'] = (performance.now() - announceStarted) / 1000;
-    await sleep(1_000);
+    // Idle: a few seconds after the last card (cards once took ~110 s to trickle out, so "idle" came late).
+    await sleep(5_000);
     figures['footprint.rss_idle_mb'] = await cosjob.rssMb();
+    figures['footprint.heap_used_idle_mb'] = (await cosjob.memoryMb()).heapUsed;
     figures['footprint.bare_bolt_rss_idle_mb'] = await bare.rssMb();
 
     const clicks: Click[] = shuffled(
@@ -305,6 +307,10 @@ async function clickStorm(
       .callsTo('chat.update')
       .filter((c) => firstClick.has(String(c.params.ts ?? ''))).length;
     figures['footprint.rss_after_storm_mb'] = await cosjob.rssMb();
+    const memory = await cosjob.memoryMb();
+    figures['footprint.heap_used_after_storm_mb'] = memory.heapUsed;
+    figures['footprint.heap_total_after_storm_mb'] = memory.heapTotal;
+    figures['footprint.external_after_storm_mb'] = memory.external;
     figures['footprint.bare_bolt_rss_after_storm_mb'] = await bare.rssMb();
 
     const stats = await emulator.stats();
