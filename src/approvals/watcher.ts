@@ -61,11 +61,12 @@ const LIST_PAGE_SIZE = 1000;
 
 /**
  * Per-job Redis reads go this many at a time (JobRecords.getMany/existsMany: a pipeline on one node,
- * concurrent commands on Cluster) rather than one round trip after another. ioredis enableAutoPipelining
- * was tried instead: its callback threw "results[i] is not iterable" under the concurrent decisions of
+ * concurrent commands on Cluster) rather than one round trip after another; small enough that parsing
+ * one batch's replies never holds the event loop long. ioredis enableAutoPipelining was tried instead:
+ * its callback threw "results[i] is not iterable" under the concurrent decisions of
  * test/approvals/decide.test.ts, so it stays off.
  */
-const READ_BATCH = 500;
+const READ_BATCH = 100;
 
 /**
  * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
