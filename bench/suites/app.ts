@@ -203,7 +203,12 @@ async function clickStorm(
     );
     figures['click_storm.cards_posted_s'] = (performance.now() - announceStarted) / 1000;
     // Idle: a few seconds after the last card (cards once took ~110 s to trickle out, so "idle" came late).
-    await sleep(5_000);
+    await sleep(3_000);
+    // What cosjob burns doing nothing (lease renewals, timers, the probe's own sampling): the floor under
+    // any per-cycle CPU figure, whose window spans about one poll interval.
+    const idleCpuBefore = await cosjob.cpuMs();
+    await sleep(2_000);
+    figures['footprint.idle_cpu_ms_per_s'] = ((await cosjob.cpuMs()) - idleCpuBefore) / 2;
     figures['footprint.rss_idle_mb'] = await cosjob.rssMb();
     figures['footprint.heap_used_idle_mb'] = (await cosjob.memoryMb()).heapUsed;
     figures['footprint.bare_bolt_rss_idle_mb'] = await bare.rssMb();

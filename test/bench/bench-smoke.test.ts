@@ -12,7 +12,13 @@ import { cycles } from '../../bench/suites/app.js';
 
 const EXPECTED_ROWS: Record<string, string[]> = {
   signing: ['signing.cosAuthorization', 'signing.hmacSha1'],
-  xml: ['xml.describeJob.mapped', 'xml.describeJob.raw', 'xml.listJobs.mapped', 'xml.listJobs.raw'],
+  xml: [
+    'xml.describeJob.mapped',
+    'xml.describeJob.raw',
+    'xml.listJobs.mapped',
+    'xml.listJobs.remembered',
+    'xml.listJobs.raw',
+  ],
   cos: [
     ...['describeJob', 'listJobs'].flatMap((api) =>
       ['c1', 'c16'].flatMap((c) => ['client', 'undici', 'fetch'].map((peer) => `cos.${api}.${c}.${peer}`)),
