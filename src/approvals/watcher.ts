@@ -84,6 +84,8 @@ export class JobWatcher {
    * failed or was skipped. Such a job's status is known without DescribeJob.
    */
   private listedWaiting = new Map<string, ReadonlySet<string>>();
+  /** The tracked set as this poll began: a listed job in it is known and needs no EXISTS. */
+  private trackedAtStart: ReadonlySet<string> = new Set();
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -128,6 +130,10 @@ export class JobWatcher {
     });
 
     this.listedWaiting = new Map();
+    // A member whose record was lost is not re-created this poll: followTracked drops it, and the next
+    // poll's discovery finds no record and announces the job again.
+    // Only a shortcut: if it cannot be read, every listed job gets its EXISTS as before.
+    this.trackedAtStart = new Set(await this.o.records.tracked().catch(() => []));
     const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
     const announcedNow = new Set(
       regions.flatMap((r) => r.announced.map((jobId) => jobRefKey({ region: r.region, jobId }))),
@@ -199,14 +205,17 @@ export class JobWatcher {
     waiting: JobSummary[],
     report: RegionPollReport,
   ): Promise<void> {
+    const unknown = waiting.filter(
+      (s) => !this.trackedAtStart.has(jobRefKey({ region: client.region, jobId: s.id })),
+    );
     const known: Settled<boolean>[] = [];
-    for (let i = 0; i < waiting.length; i += READ_BATCH) {
-      const slice = waiting.slice(i, i + READ_BATCH);
+    for (let i = 0; i < unknown.length; i += READ_BATCH) {
+      const slice = unknown.slice(i, i + READ_BATCH);
       known.push(
         ...(await this.o.records.existsMany(slice.map((s) => ({ region: client.region, jobId: s.id })))),
       );
     }
-    for (const [index, summary] of waiting.entries()) {
+    for (const [index, summary] of unknown.entries()) {
       const exists = known[index] as Settled<boolean>;
       let job: Job;
       try {
