@@ -146,6 +146,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       ...(config.approvals.limits
         ? { refusalEchoIntervalMs: config.approvals.limits.refusalEchoIntervalSeconds * 1000 }
         : {}),
+      ...(config.slack.postIntervalMs === undefined ? {} : { postIntervalMs: config.slack.postIntervalMs }),
       ...o.slack,
     });
     // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.

@@ -146,6 +146,15 @@ export const SETTINGS = catalogue({
       'on Enterprise Grid, the organisation id: requests naming another enterprise (or none) are refused and audited',
     example: 'E0123ABCD',
   },
+  SLACK_POST_INTERVAL_MS: {
+    section: 'slack',
+    required: false,
+    default: '1100',
+    secret: false,
+    meaning:
+      'least time between two messages cosjob posts in the channel (Slack allows about one per second per channel; lower it only against a fake Slack, in tests and benchmarks)',
+    range: { min: 0, max: 60_000 },
+  },
   APPROVER_USER_IDS: {
     section: 'approvals',
     required: 'APPROVER_USER_IDS or APPROVER_USERGROUP_IDS',

@@ -13,6 +13,8 @@ export interface SlackConfig {
   appId?: string;
   /** When set, payloads whose enterprise id differs are refused. */
   enterpriseId?: string;
+  /** Least milliseconds between two posts in the channel (SLACK_POST_INTERVAL_MS; the poster's own default when absent). */
+  postIntervalMs?: number;
 }
 
 // Slack signing secrets are 32 hexadecimal characters. A shorter one is a placeholder or a typo, and a
@@ -61,6 +63,7 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
     /^E[A-Z0-9]{2,}$/,
     'an Enterprise Grid id such as E0123ABCD',
   );
+  const postIntervalMs = reader.integer(SETTINGS.SLACK_POST_INTERVAL_MS);
   return {
     botToken,
     channelId,
@@ -70,5 +73,6 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
     ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(appId !== undefined ? { appId } : {}),
     ...(enterpriseId !== undefined ? { enterpriseId } : {}),
+    postIntervalMs,
   };
 }

@@ -60,6 +60,7 @@ const MALFORMED: Record<keyof typeof SETTINGS, { value: string; with?: Record<st
   REFUSAL_ECHO_INTERVAL_SECONDS: { value: '-1' },
   SLACK_APP_ID: { value: 'app-1' },
   SLACK_ENTERPRISE_ID: { value: 'enterprise' },
+  SLACK_POST_INTERVAL_MS: { value: 'fast' },
 };
 
 describe('every setting, missing or malformed', () => {
