@@ -65,7 +65,9 @@ describe(DOC, () => {
     for (const row of table) {
       const match = TESTED.exec(row.test);
       if (!match?.groups) continue;
-      const { file, name } = match.groups as { file: string; name: string };
+      const { file, name: cell } = match.groups as { file: string; name: string };
+      // A `|` inside a table cell is written `\|`.
+      const name = cell.replace(/\\\|/g, '|');
       if (!existsSync(file)) {
         missing.push(`row ${row.number}: ${file} does not exist`);
         continue;
