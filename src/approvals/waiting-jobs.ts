@@ -3,8 +3,9 @@
  * tracked set, then each job's record, decision and votes. Reads are capped so a view that lists them
  * (the Home tab) costs a bounded number of Redis commands however many jobs are followed.
  */
-import type { Logger } from '../logger.js';
+
 import { parseJobRefKey } from '../jobs/job-ref.js';
+import type { Logger } from '../logger.js';
 import type { DecisionStore } from './decision-store.js';
 import type { JobRecord, JobRecords } from './job-records.js';
 

@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
+import type { Clock } from '../clock.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
+import { HomeTab, type RegionHealthReader } from './home.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
+import { registerHome } from './listeners/home.js';
 import { registerViews } from './listeners/views.js';
 import { subscribeSlackNotifier } from './notifier.js';
 import { ChannelPoster } from './poster.js';
@@ -31,6 +34,8 @@ export interface SlackAppOptions {
   refusalEchoIntervalMs?: number;
   /** Merged into every Web API client's options (Bolt's, Socket Mode's): e.g. an observing `fetch`. */
   clientOptions?: WebClientOptions;
+  /** The Home tab (app_home_opened): where it reads each region's poll health, and the clock it judges it by. */
+  home?: { regionHealth: RegionHealthReader; pollIntervalMs: number; clock: Clock };
   /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
   httpRoutes?: {
     path: string;
@@ -43,6 +48,8 @@ export interface RunningSlackApp {
   app: App;
   cards: CardService;
   poster: ChannelPoster;
+  /** Present when the Home tab is served (SlackAppOptions.home). */
+  home?: HomeTab;
   /** The HTTP port in HTTP mode. */
   port?: number;
   stop(): Promise<void>;
@@ -167,13 +174,17 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     logger,
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
+  const home = o.home ? new HomeTab({ engine: o.engine, client: app.client, logger, ...o.home }) : undefined;
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
     logger,
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,
+    ...(home ? { home } : {}),
   };
+  if (home) registerHome(app, home, logger);
+  const unsubscribeHome = home?.subscribe();
   registerActions(app, ctx);
   registerViews(app, ctx);
   registerCommands(app, ctx);
@@ -200,9 +211,13 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     app,
     cards,
     poster,
+    ...(home ? { home } : {}),
     ...(port !== undefined ? { port } : {}),
     async stop() {
       unsubscribe();
+      unsubscribeHome?.();
+      // Bounded: a Slack that does not answer must not hold up the shutdown.
+      if (home) await untilOrAfter(home.idle(), SOCKET_CLOSE_WAIT_MS);
       cards.stop();
       poster.stop();
       if (socketReceiver) {

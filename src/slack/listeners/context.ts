@@ -4,6 +4,7 @@ import type { ApprovalEngine } from '../../approvals/engine.js';
 import type { Logger } from '../../logger.js';
 import type { SlackMessage } from '../blocks/text.js';
 import type { CardService } from '../cards.js';
+import type { HomeTab } from '../home.js';
 
 /** What every listener needs; built once by createSlackApp. */
 export interface ListenerContext {
@@ -12,6 +13,8 @@ export interface ListenerContext {
   logger: Logger;
   channelId: string;
   requireCancelReason: boolean;
+  /** Answers clicks made on the Home tab (they come with no message and no response_url). */
+  home?: HomeTab;
 }
 
 /**
