@@ -159,7 +159,9 @@ describe('The Home tab', () => {
     await e2e.settled();
     await e2e.runtime.slack.home?.idle();
     expect(e2e.job(jobId, region).status).toMatch(/Cancell/);
-    expect(titleOf(e2e.slack.message(e2e.config.slack.channelId, card.ts))).toBe('🛑 COS batch job cancelled');
+    expect(titleOf(e2e.slack.message(e2e.config.slack.channelId, card.ts))).toBe(
+      '🛑 COS batch job cancelled',
+    );
     const after = homeText((e2e.slack.homeView(ALICE.id)?.view.blocks ?? []) as HomeBlock[]);
     expect(after).toContain(`🛑 Cancelled \`${jobId}\``);
     expect(after).toContain('wrong manifest');
@@ -183,7 +185,9 @@ describe('The Home tab', () => {
     expect(approveButtons).toHaveLength(shown.length);
     expect(shown.length).toBeGreaterThan(20);
     expect(shown.length).toBeLessThan(total);
-    expect(text).toContain(`…and ${total - shown.length} more waiting jobs not shown here (${region}: ${total - shown.length})`);
+    expect(text).toContain(
+      `…and ${total - shown.length} more waiting jobs not shown here (${region}: ${total - shown.length})`,
+    );
     expect(text).toContain('`/cosjob list`');
 
     // Without buttons (a non-approver) each job takes one block, so more fit, still within the limit.
@@ -240,6 +244,30 @@ describe('The Home tab', () => {
     const failing = homeText((await openHome(e2e, ALICE)).blocks);
     expect(failing).toContain(`🔴 *${first}*: 1 failed poll in a row:`);
     expect(failing).toContain(`🔴 *${second}*: 1 failed poll in a row:`);
+  });
+
+  it('refreshes the Home of whoever decides, wherever: a card click and /cosjob', async () => {
+    const e2e = await start();
+    const region = e2e.config.cos.regions[0]!;
+    const first = await e2e.pendingCard(region);
+    const second = await e2e.pendingCard(region);
+    expect(e2e.slack.callsTo('views.publish')).toHaveLength(0);
+
+    await e2e.click('cosjob_approve', { region, jobId: first.jobId }, ALICE);
+    await e2e.runtime.slack.home?.idle();
+    const afterCard = e2e.slack.homeView(ALICE.id);
+    expect(afterCard?.publishes).toBe(1);
+    expect(homeText((afterCard?.view.blocks ?? []) as HomeBlock[])).toContain(`Approved \`${first.jobId}\``);
+
+    await e2e.command(`approve ${second.jobId}`, ALICE);
+    await e2e.runtime.slack.home?.idle();
+    const afterCommand = e2e.slack.homeView(ALICE.id);
+    expect(afterCommand?.publishes).toBe(2);
+    expect(homeText((afterCommand?.view.blocks ?? []) as HomeBlock[])).toContain('Waiting for approval (0)');
+    // Nobody else's Home was touched, and a refused attempt publishes nothing.
+    await e2e.click('cosjob_approve', { region, jobId: second.jobId }, MALLORY);
+    await e2e.runtime.slack.home?.idle();
+    expect(e2e.slack.callsTo('views.publish').map((c) => c.params.user_id)).toEqual([ALICE.id, ALICE.id]);
   });
 
   it('ignores the Messages tab and publishes nothing for it', async () => {

@@ -5,8 +5,8 @@ import type {
   FakeSlackUser,
   ResponseUrlPost,
   StoredEphemeral,
-  StoredMessage,
   StoredHomeView,
+  StoredMessage,
   StoredView,
 } from './types.js';
 

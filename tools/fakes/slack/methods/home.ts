@@ -38,7 +38,8 @@ function viewsPublish(workspace: Workspace, params: Record<string, unknown>): Me
   const view = params.view;
   if (view === null || typeof view !== 'object' || Array.isArray(view)) return invalid('missing view');
   const record = view as Record<string, unknown>;
-  if (Buffer.byteLength(JSON.stringify(record)) > MAX_VIEW_BYTES) return { ok: false, error: 'view_too_large' };
+  if (Buffer.byteLength(JSON.stringify(record)) > MAX_VIEW_BYTES)
+    return { ok: false, error: 'view_too_large' };
   if (workspace.validateBlocks) {
     const problems = homeViewProblems(record);
     if (problems.length > 0) {
