@@ -5,7 +5,7 @@
  * channel, message or response_url).
  */
 import { randomBytes } from 'node:crypto';
-import { signSlackRequest } from './slack-requests.js';
+import { payloadSender, signSlackRequest } from './slack-requests.js';
 
 export interface AppHomeOpenedInput {
   userId: string;
@@ -72,17 +72,13 @@ export interface HomeBlockActionInput {
 
 /** A `block_actions` payload for a button click on the Home tab, shaped as Slack posts it. */
 export function homeBlockActionPayload(input: HomeBlockActionInput): Record<string, unknown> {
-  const teamId = input.teamId ?? 'T0FAKE';
-  const userName = input.userName ?? input.userId.toLowerCase();
+  const sender = payloadSender(input);
+  const teamId = sender.team.id;
   const viewId = input.viewId ?? 'V0HOME0001';
   const nowSec = Math.floor(Date.now() / 1000);
   return {
     type: 'block_actions',
-    team: { id: teamId, domain: 'fake' },
-    user: { id: input.userId, username: userName, name: userName, team_id: teamId },
-    api_app_id: 'A0FAKE',
-    token: 'legacy-verification-token-unused',
-    trigger_id: `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(8).toString('hex')}`,
+    ...sender,
     container: { type: 'view', view_id: viewId },
     view: {
       id: viewId,

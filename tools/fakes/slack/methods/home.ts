@@ -3,6 +3,7 @@ import type { MethodResult, StoredHomeView } from '../types.js';
 import { stringParam } from '../wire.js';
 import type { Workspace } from '../workspace.js';
 import type { MethodTable } from './method.js';
+import { viewJson } from './views.js';
 
 /**
  * views.publish: one Home tab per user, replaced by each publish. Refused as Slack documents it: a missing
@@ -59,17 +60,7 @@ function viewsPublish(workspace: Workspace, params: Record<string, unknown>): Me
   workspace.homeViews.set(userId, stored);
   return {
     ok: true,
-    view: {
-      ...record,
-      id: stored.id,
-      hash: stored.hash,
-      team_id: workspace.teamId,
-      app_id: 'A0FAKE',
-      bot_id: workspace.botId,
-      root_view_id: stored.id,
-      previous_view_id: null,
-      state: { values: {} },
-    },
+    view: viewJson(workspace, { id: stored.id, hash: stored.hash, view: record, updates: 0 }),
   };
 }
 
