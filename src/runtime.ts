@@ -143,6 +143,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       logger,
       clientOptions: obs.slackClientOptions,
       httpRoutes: observability.routes,
+      home: {
+        regionHealth: observability.regionHealth,
+        pollIntervalMs: config.watcher.pollIntervalSeconds * 1000,
+        clock,
+      },
       ...(config.approvals.limits
         ? { refusalEchoIntervalMs: config.approvals.limits.refusalEchoIntervalSeconds * 1000 }
         : {}),

@@ -1,4 +1,4 @@
-import type { AuditActor, AuditEntry, AuditTrail, VerifyResult } from '../audit/types.js';
+import type { AuditActor, AuditEntry, AuditTrail, NewestEntries, VerifyResult } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { isNoSuchJob } from '../cos/errors.js';
 import type { CosJobsApi, Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
@@ -13,6 +13,7 @@ import { ApprovalPolicy } from './policy.js';
 import { type ApproverDirectory, EngineEvents, type RedisClient, SYSTEM_ACTOR } from './ports.js';
 import { DEFAULT_USER_LIMITS, RATE_WINDOW_MS, UserRateLimiter } from './rate-limits.js';
 import { Reconciler } from './reconciler.js';
+import { readWaitingJobs, type WaitingJobs } from './waiting-jobs.js';
 import { JobWatcher } from './watcher.js';
 
 /** Every setting of the engine, in one typed object (built from the configuration by buildCore). */
@@ -218,6 +219,31 @@ export class ApprovalEngine {
       this.d.store.votes(region, jobId),
     ]);
     return { record, decision, voterIds, requiredApprovals: this.settings.requiredApprovals };
+  }
+
+  /**
+   * The jobs cosjob follows that still wait for a decision, oldest first, from its records (no COS call),
+   * reading at most `maxRead` of the followed jobs.
+   */
+  waitingJobs(maxRead = 500): Promise<WaitingJobs> {
+    return readWaitingJobs(
+      {
+        records: this.d.records,
+        store: this.d.store,
+        regions: new Set(this.regions),
+        requiredApprovals: this.settings.requiredApprovals,
+        logger: this.d.logger,
+      },
+      maxRead,
+    );
+  }
+
+  /**
+   * The newest decisions (approved and cancelled entries of the audit trail), newest first, reading at
+   * most `scanLimit` of the newest entries so a trail full of refusals cannot make it slow.
+   */
+  recentDecisions(limit = 10, scanLimit = 2_000): Promise<NewestEntries> {
+    return this.d.audit.newest({ actions: ['approved', 'cancelled'], limit, scanLimit });
   }
 
   /** Claims the right to post the job's card (another replica may be posting it). */

@@ -17,6 +17,7 @@ import type { RedisClient } from '../redis/connection.js';
 import type { KeySpace } from '../redis/keys.js';
 import { ChainAppender } from './appender.js';
 import { EntryHasher } from './hash.js';
+import { type NewestEntries, type NewestEntriesQuery, readNewestEntries } from './recent.js';
 import { readEntries, readHead, StreamCursor } from './stream-reader.js';
 import type { AuditEntry, AuditEntryInput, AuditScope, AuditTrail, VerifyResult } from './types.js';
 import { type ChainSpec, GLOBAL_CHAIN, jobChain, walkChain } from './verify.js';
@@ -99,6 +100,10 @@ export class RedisAuditTrail implements AuditTrail {
     const lastMs = Math.ceil(to) - 1;
     if (lastMs < startMs) return [];
     return this.read(this.keys.auditLog(), `${startMs}`, `${lastMs}`, limit ?? Number.POSITIVE_INFINITY);
+  }
+
+  newest(query: NewestEntriesQuery): Promise<NewestEntries> {
+    return readNewestEntries(this.redis, this.logger, this.keys.auditLog(), this.pageSize, query);
   }
 
   private read(key: string, start: string, end: string, limit: number): Promise<AuditEntry[]> {

@@ -1,5 +1,9 @@
 /** The audit trail's public contract. The Redis implementation lives beside this file. */
 
+import type { NewestEntries, NewestEntriesQuery } from './recent.js';
+
+export type { NewestEntries, NewestEntriesQuery } from './recent.js';
+
 export type AuditAction =
   | 'posted'
   | 'approve_vote'
@@ -110,4 +114,6 @@ export interface AuditTrail {
   /** Global entries with from <= time < to (ISO-8601 or epoch ms), oldest first. */
   range(from: number, to: number, limit?: number): Promise<AuditEntry[]>;
   verify(scope: AuditScope): Promise<VerifyResult>;
+  /** The newest global entries with one of `actions`, newest first, reading at most `scanLimit` entries. */
+  newest(query: NewestEntriesQuery): Promise<NewestEntries>;
 }

@@ -22,6 +22,12 @@ import { RegionHealthStore } from './region-health.js';
 export { type RunningHealthServer, startHealthServer } from './health-server.js';
 export { COSJOB_METRIC_NAMES, CosjobMetrics } from './metrics.js';
 export { HEALTH_PATHS } from './paths.js';
+export {
+  type RegionHealthRecord,
+  RegionHealthStore,
+  type RegionPollVerdict,
+  regionPollVerdict,
+} from './region-health.js';
 
 export interface ObservabilityHooks {
   metrics: CosjobMetrics;
@@ -53,6 +59,8 @@ export interface ObservedParts {
 export interface RunningObservability {
   metrics: CosjobMetrics;
   readiness: Readiness;
+  /** Each region's poll health as the leader records it in Redis (readiness and the Home tab read it). */
+  regionHealth: RegionHealthStore;
   handler: HealthHandler;
   routes: ReturnType<typeof healthRoutes>;
   stop(): Promise<void>;
@@ -82,6 +90,7 @@ export function startObservability(hooks: ObservabilityHooks, parts: ObservedPar
   return {
     metrics: hooks.metrics,
     readiness,
+    regionHealth,
     handler,
     routes: healthRoutes(handler),
     async stop() {

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/connection.js';
 import { explainFailure } from './explain.js';
-import type { RegionHealthStore } from './region-health.js';
+import { type RegionHealthStore, regionPollVerdict } from './region-health.js';
 
 export type CheckResult = 'ok' | string;
 
@@ -132,17 +132,15 @@ export class Readiness {
       return out;
     }
     const now = this.o.clock.now();
-    const window = 3 * this.o.pollIntervalMs;
     for (const region of this.o.regions) {
-      const record = records.get(region);
-      if (record?.lastOkAt !== undefined && now - record.lastOkAt <= window) out[region] = 'ok';
-      else if (record?.lastError !== undefined && (record.lastErrorAt ?? 0) >= (record.lastOkAt ?? 0))
-        out[region] = record.lastError;
+      const verdict = regionPollVerdict(records.get(region), now, this.o.pollIntervalMs);
+      if (verdict.kind === 'ok') out[region] = 'ok';
+      else if (verdict.kind === 'failing') out[region] = verdict.reason;
       else
         out[region] =
-          record?.lastOkAt === undefined
+          verdict.kind === 'never'
             ? 'no successful poll yet'
-            : `no successful poll for ${Math.round((now - record.lastOkAt) / 1000)} s (is any replica leading and polling?)`;
+            : `no successful poll for ${Math.round((now - verdict.lastOkAt) / 1000)} s (is any replica leading and polling?)`;
     }
     return out;
   }

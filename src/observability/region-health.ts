@@ -59,3 +59,35 @@ export class RegionHealthStore {
     await this.redis.hset(this.key, region, JSON.stringify(record));
   }
 }
+
+/**
+ * What a region's record says about its polling now: polled within the last three poll intervals, failing
+ * (the last poll failed, with why), stale (polled once, not lately: is any replica leading?) or never.
+ * /readyz and the Home tab read the same record and judge it here.
+ */
+export type RegionPollVerdict =
+  | { kind: 'ok'; lastOkAt: number }
+  | { kind: 'failing'; reason: string; failures: number; lastErrorAt?: number; lastOkAt?: number }
+  | { kind: 'stale'; lastOkAt: number }
+  | { kind: 'never' };
+
+export function regionPollVerdict(
+  record: RegionHealthRecord | undefined,
+  now: number,
+  pollIntervalMs: number,
+): RegionPollVerdict {
+  const window = 3 * pollIntervalMs;
+  if (record?.lastOkAt !== undefined && now - record.lastOkAt <= window) {
+    return { kind: 'ok', lastOkAt: record.lastOkAt };
+  }
+  if (record?.lastError !== undefined && (record.lastErrorAt ?? 0) >= (record.lastOkAt ?? 0)) {
+    return {
+      kind: 'failing',
+      reason: record.lastError,
+      failures: record.failures,
+      ...(record.lastErrorAt === undefined ? {} : { lastErrorAt: record.lastErrorAt }),
+      ...(record.lastOkAt === undefined ? {} : { lastOkAt: record.lastOkAt }),
+    };
+  }
+  return record?.lastOkAt === undefined ? { kind: 'never' } : { kind: 'stale', lastOkAt: record.lastOkAt };
+}

@@ -3,14 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
+import type { Clock } from '../clock.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
 import type { CancelDialogs } from './dialogs.js';
 import { SlackUserNames } from './directory.js';
+import { HomeTab, type RegionHealthReader } from './home.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
+import { registerHome } from './listeners/home.js';
 import { registerViews } from './listeners/views.js';
 import { subscribeSlackNotifier } from './notifier.js';
 import { ChannelPoster } from './poster.js';
@@ -52,6 +55,8 @@ export interface SlackAppOptions {
   clientOptions?: WebClientOptions;
   /** A request refused because it named another team, app or enterprise (the runtime audits it). */
   onForeignRequest?: (request: ForeignRequest) => void;
+  /** The Home tab (app_home_opened): where it reads each region's poll health, and the clock it judges it by. */
+  home?: { regionHealth: RegionHealthReader; pollIntervalMs: number; clock: Clock };
   /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
   httpRoutes?: {
     path: string;
@@ -64,6 +69,8 @@ export interface RunningSlackApp {
   app: App;
   cards: CardService;
   poster: ChannelPoster;
+  /** Present when the Home tab is served (SlackAppOptions.home). */
+  home?: HomeTab;
   /** The HTTP port in HTTP mode. */
   port?: number;
   stop(): Promise<void>;
@@ -209,6 +216,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     logger,
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
+  const home = o.home ? new HomeTab({ engine: o.engine, client: app.client, logger, ...o.home }) : undefined;
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
@@ -217,6 +225,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     logger,
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,
+    ...(home ? { home } : {}),
   };
   // Socket Mode has no HTTP request to check: payloads from another installation stop here instead
   // (acknowledged so Slack does not redeliver them, and never passed to a listener).
@@ -234,6 +243,8 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     const { ack } = args as { ack?: () => Promise<void> };
     await ack?.();
   });
+  if (home) registerHome(app, home, logger);
+  const unsubscribeHome = home?.subscribe();
   registerActions(app, ctx);
   registerViews(app, ctx);
   registerCommands(app, ctx);
@@ -262,9 +273,13 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     app,
     cards,
     poster,
+    ...(home ? { home } : {}),
     ...(port !== undefined ? { port } : {}),
     async stop() {
       unsubscribe();
+      unsubscribeHome?.();
+      // Bounded: a Slack that does not answer must not hold up the shutdown.
+      if (home) await untilOrAfter(home.idle(), SOCKET_CLOSE_WAIT_MS);
       cards.stop();
       poster.stop();
       if (socketReceiver) {

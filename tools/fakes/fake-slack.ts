@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { faultReply, isAfterEffect, SlackFaultQueue } from './slack/faults.js';
 import { CHAT_METHODS } from './slack/methods/chat.js';
+import { HOME_METHODS } from './slack/methods/home.js';
 import type { MethodTable } from './slack/methods/method.js';
 import { USER_METHODS } from './slack/methods/users.js';
 import { VIEW_METHODS } from './slack/methods/views.js';
@@ -31,6 +32,7 @@ import {
   type SlackFault,
   type SocketModeEndpoint,
   type StoredEphemeral,
+  type StoredHomeView,
   type StoredMessage,
   type StoredView,
 } from './slack/types.js';
@@ -47,6 +49,7 @@ export type {
   SlackFault,
   SocketModeEndpoint,
   StoredEphemeral,
+  StoredHomeView,
   StoredMessage,
   StoredView,
 } from './slack/types.js';
@@ -54,7 +57,7 @@ export { RecordedToken } from './slack/types.js';
 
 type Predicate<T> = (fake: FakeSlack) => T | undefined | null | false;
 
-const METHODS: MethodTable = { ...USER_METHODS, ...CHAT_METHODS, ...VIEW_METHODS };
+const METHODS: MethodTable = { ...USER_METHODS, ...CHAT_METHODS, ...VIEW_METHODS, ...HOME_METHODS };
 
 export class FakeSlack {
   readonly url: string;
@@ -182,6 +185,11 @@ export class FakeSlack {
 
   views(): StoredView[] {
     return [...this.#workspace.views.values()];
+  }
+
+  /** The Home tab last published for `userId` (views.publish), if any. */
+  homeView(userId: string): StoredHomeView | undefined {
+    return this.#workspace.homeViews.get(userId);
   }
 
   responses(id?: string): ResponseUrlPost[] {

@@ -30,6 +30,19 @@ function randomTriggerId(): string {
   return `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(8).toString('hex')}`;
 }
 
+/** Who an interaction payload comes from, as every payload Slack posts to the app names it. */
+export function payloadSender(input: { userId: string; userName?: string; teamId?: string }) {
+  const teamId = input.teamId ?? 'T0FAKE';
+  const userName = input.userName ?? input.userId.toLowerCase();
+  return {
+    team: { id: teamId, domain: 'fake' },
+    user: { id: input.userId, username: userName, name: userName, team_id: teamId },
+    api_app_id: 'A0FAKE',
+    token: 'legacy-verification-token-unused',
+    trigger_id: randomTriggerId(),
+  };
+}
+
 export interface BlockActionInput {
   actionId: string;
   value: string;

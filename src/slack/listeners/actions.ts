@@ -12,10 +12,11 @@ import { ACTION_IDS } from '../blocks/ids.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { decideFromSlack, type Reply } from '../decisions.js';
 import { decodeJobRef } from '../job-ref.js';
+import { type ClickOrigin, clickOrigin, isHomeClick } from './click-origin.js';
 import { answerClick, type ListenerContext } from './context.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
-type ButtonHandler = (args: ButtonArgs, ref: JobRef, channel: string, reply: Reply) => Promise<void>;
+type ButtonHandler = (args: ButtonArgs, ref: JobRef, origin: ClickOrigin, reply: Reply) => Promise<void>;
 
 /**
  * Every button: acknowledge at once, then treat the value as untrusted: a value that is not a job
@@ -26,7 +27,11 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
     await args.ack();
     const channel = args.body.channel?.id ?? ctx.channelId;
     const respond = args.body.response_url ? args.respond : undefined;
-    const reply = answerClick(respond, args.client, channel, args.body.user.id, ctx.logger);
+    // A click on the Home tab has no message to answer under: the answer goes to the top of the Home.
+    const reply =
+      ctx.home && isHomeClick(args.body)
+        ? ctx.home.answerOnHome(args.body.user.id)
+        : answerClick(respond, args.client, channel, args.body.user.id, ctx.logger);
     const ref = decodeJobRef(args.action.value);
     if (!ref.ok) {
       await reply(
@@ -38,7 +43,7 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
       );
       return;
     }
-    await handler(args, ref.ref, channel, reply);
+    await handler(args, ref.ref, await clickOrigin(ctx, args.body, ref.ref), reply);
   };
 }
 
@@ -46,7 +51,7 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
 export function registerActions(app: App, ctx: ListenerContext): void {
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.approve,
-    onJobButton(ctx, 'Approve', async ({ body }, ref, _channel, reply) => {
+    onJobButton(ctx, 'Approve', async ({ body }, ref, _origin, reply) => {
       await decideFromSlack(
         ctx,
         {
@@ -63,9 +68,19 @@ export function registerActions(app: App, ctx: ListenerContext): void {
 
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.cancel,
-    onJobButton(ctx, 'Cancel', async ({ body, client }, ref, channel, reply) => {
+    onJobButton(ctx, 'Cancel', async ({ body, client }, ref, origin, reply) => {
       // trigger_id lives about 3 s: open the modal before anything slow.
-      const messageTs = body.message?.ts ?? body.container?.message_ts ?? '';
+      const { channel, messageTs } = origin;
+      if (messageTs === undefined) {
+        await reply(
+          refusalMessage({
+            what: `Cancel job ${ref.jobId}`,
+            why: 'its card is not posted yet, and the reason dialog refers to the card.',
+            whatToDo: `Type \`/cosjob cancel ${ref.jobId} <reason>\`, or use the card once it is posted.`,
+          }),
+        );
+        return;
+      }
       try {
         const opened = await client.views.open({
           trigger_id: body.trigger_id,
@@ -95,7 +110,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
 
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.audit,
-    onJobButton(ctx, 'Show the audit trail', async ({ body }, { region, jobId }, _channel, reply) => {
+    onJobButton(ctx, 'Show the audit trail', async ({ body }, { region, jobId }, _origin, reply) => {
       try {
         const { entries, verify } = await ctx.engine.auditTrail(region, jobId);
         const message = auditTrailMessage(entries, verify);

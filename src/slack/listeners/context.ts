@@ -6,6 +6,7 @@ import type { SlackMessage } from '../blocks/text.js';
 import type { CardService } from '../cards.js';
 import type { CancelDialogs } from '../dialogs.js';
 import type { SlackUserNames } from '../directory.js';
+import type { HomeTab } from '../home.js';
 
 /** What every listener needs; built once by createSlackApp. */
 export interface ListenerContext {
@@ -18,6 +19,8 @@ export interface ListenerContext {
   logger: Logger;
   channelId: string;
   requireCancelReason: boolean;
+  /** Answers clicks made on the Home tab (they come with no message and no response_url). */
+  home?: HomeTab;
 }
 
 /**

@@ -3,7 +3,7 @@
  * fake to refuse what Slack would refuse and by tests as an oracle for the builders. Returns one line
  * per problem, empty when the blocks are acceptable.
  */
-export function blockKitProblems(blocks: unknown, surface: 'message' | 'modal'): string[] {
+export function blockKitProblems(blocks: unknown, surface: 'message' | 'modal' | 'home'): string[] {
   const problems: string[] = [];
   if (!Array.isArray(blocks)) return ['blocks must be an array'];
   const maxBlocks = surface === 'message' ? 50 : 100;

@@ -87,6 +87,16 @@ export interface StoredView {
   updates: number;
 }
 
+/** The Home tab views.publish stored for one user (the latest replaces the previous one). */
+export interface StoredHomeView {
+  userId: string;
+  id: string;
+  hash: string;
+  view: Record<string, unknown>;
+  /** How many times a view was published for this user. */
+  publishes: number;
+}
+
 export interface ResponseUrlPost {
   id: string;
   body: unknown;

@@ -5,6 +5,7 @@ import type {
   FakeSlackUser,
   ResponseUrlPost,
   StoredEphemeral,
+  StoredHomeView,
   StoredMessage,
   StoredView,
 } from './types.js';
@@ -26,6 +27,8 @@ export class Workspace {
   readonly messages = new Map<string, StoredMessage[]>();
   readonly ephemerals: StoredEphemeral[] = [];
   readonly views = new Map<string, StoredView>();
+  /** Home tabs by user id (views.publish). */
+  readonly homeViews = new Map<string, StoredHomeView>();
   readonly responses: ResponseUrlPost[] = [];
   readonly responseContexts = new Map<string, { user: string; channel: string }>();
   readonly users = new Map<string, FakeSlackUser>();

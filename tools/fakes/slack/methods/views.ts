@@ -35,7 +35,8 @@ function viewProblem(workspace: Workspace, view: unknown): MethodResult | undefi
   return undefined;
 }
 
-function viewJson(workspace: Workspace, stored: StoredView): Record<string, unknown> {
+/** A stored view as Slack returns it from views.open, views.update and views.publish. */
+export function viewJson(workspace: Workspace, stored: StoredView): Record<string, unknown> {
   return {
     ...stored.view,
     id: stored.id,

@@ -1,0 +1,192 @@
+/**
+ * Publishes each person's Home tab (views.publish) from what the engine knows: on open, after every
+ * decision the person makes (from a card, the Home tab, the modal or `/cosjob`), and with the answer to a
+ * click made on the Home tab itself (such a click has no message or response_url to answer in).
+ * Publishes for one person are serialised and coalesced: while one is in flight, any number of requests
+ * become one more publish, so a burst of clicks cannot become a burst of views.publish calls.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { ApprovalEngine } from '../approvals/engine.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import {
+  type RegionHealthRecord,
+  type RegionPollVerdict,
+  regionPollVerdict,
+} from '../observability/region-health.js';
+import { type HomeInput, type HomeJob, homeView, type Part, type RegionPollLine } from './blocks/home.js';
+import type { SlackMessage } from './blocks/text.js';
+import type { Reply } from './decisions.js';
+
+/** The leader's per-region poll records (src/observability/region-health.ts). */
+export interface RegionHealthReader {
+  all(regions: readonly string[]): Promise<Map<string, RegionHealthRecord | undefined>>;
+}
+
+export interface HomeTabOptions {
+  engine: ApprovalEngine;
+  client: WebClient;
+  regionHealth: RegionHealthReader;
+  pollIntervalMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+interface UserState {
+  running: Promise<void> | undefined;
+  again: Promise<void> | undefined;
+  notice: SlackMessage | undefined;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+
+async function part<T>(read: () => Promise<T>, logger: Logger, what: string): Promise<Part<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    logger.warn(`Home tab: could not read ${what}`, { error });
+    return { ok: false };
+  }
+}
+
+function pollLine(region: string, verdict: RegionPollVerdict): RegionPollLine {
+  switch (verdict.kind) {
+    case 'ok':
+      return { region, kind: 'ok', lastOkAt: verdict.lastOkAt };
+    case 'failing':
+      return {
+        region,
+        kind: 'failing',
+        reason: verdict.reason,
+        failures: verdict.failures,
+        ...(verdict.lastOkAt === undefined ? {} : { lastOkAt: verdict.lastOkAt }),
+      };
+    case 'stale':
+      return { region, kind: 'stale', lastOkAt: verdict.lastOkAt };
+    case 'never':
+      return { region, kind: 'never' };
+  }
+}
+
+export class HomeTab {
+  private readonly users = new Map<string, UserState>();
+
+  constructor(private readonly o: HomeTabOptions) {}
+
+  /** Whether `userId` is a Slack user id the Home tab can be published for. */
+  static isUserId(userId: unknown): userId is string {
+    return typeof userId === 'string' && USER_ID.test(userId);
+  }
+
+  /**
+   * Publishes the person's Home tab, with `notice` at the top when given. Resolves once a publish that
+   * started after this call has finished (it never rejects: a failure is logged).
+   */
+  publish(userId: string, notice?: SlackMessage): Promise<void> {
+    if (!HomeTab.isUserId(userId)) return Promise.resolve();
+    let state = this.users.get(userId);
+    if (!state) {
+      state = { running: undefined, again: undefined, notice: undefined };
+      this.users.set(userId, state);
+    }
+    if (notice) state.notice = notice;
+    if (!state.running) return this.start(userId, state);
+    // One follow-up publish covers every request made while one is in flight.
+    state.again ??= state.running.then(() => {
+      state.again = undefined;
+      return this.start(userId, state);
+    });
+    return state.again;
+  }
+
+  /** Answers a click made on the Home tab: the answer is shown at the top of the person's Home. */
+  answerOnHome(userId: string): Reply {
+    return (message) => this.publish(userId, message);
+  }
+
+  /** Refreshes the Home of whoever made a decision, wherever they made it. Returns an unsubscribe. */
+  subscribe(): () => void {
+    return this.o.engine.events.on('decision_made', ({ request, outcome }) => {
+      // Only outcomes that change what the Home shows; a refused click is answered where it was made.
+      if (outcome.kind !== 'approved' && outcome.kind !== 'cancelled' && outcome.kind !== 'vote_recorded')
+        return;
+      // Not awaited: the decision's card update and answer must not wait for the Home.
+      void this.publish(request.actor.id);
+    });
+  }
+
+  /** Resolves when no publish is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.users.values()].flatMap((s) => [s.running, s.again]).filter((p) => p);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  private start(userId: string, state: UserState): Promise<void> {
+    const notice = state.notice;
+    state.notice = undefined;
+    const run = this.publishNow(userId, notice).finally(() => {
+      state.running = undefined;
+      if (!state.again && !state.notice) this.users.delete(userId);
+    });
+    state.running = run;
+    return run;
+  }
+
+  private async publishNow(userId: string, notice: SlackMessage | undefined): Promise<void> {
+    try {
+      const input = await this.read(userId, notice);
+      await this.o.client.views.publish({ user_id: userId, view: homeView(input) });
+    } catch (error) {
+      this.o.logger.warn('could not publish the Home tab', { slackUser: userId, error });
+    }
+  }
+
+  private async read(userId: string, notice: SlackMessage | undefined): Promise<HomeInput> {
+    const { engine, logger } = this.o;
+    const regions = engine.regions;
+    const [mayAct, waiting, decisions, health] = await Promise.all([
+      engine.mayAct(userId).catch(() => false),
+      part(
+        async () => {
+          const read = await engine.waitingJobs();
+          const jobs: HomeJob[] = read.jobs.map(({ record, voterIds, requiredApprovals }) => ({
+            region: record.region,
+            jobId: record.jobId,
+            job: record.job,
+            firstSeenAt: record.firstSeenAt,
+            voterIds,
+            requiredApprovals,
+            ...(record.card ? { card: { channel: record.card.channel } } : {}),
+          }));
+          return { jobs, unread: read.unread, unreadable: read.unreadable };
+        },
+        logger,
+        'the waiting jobs',
+      ),
+      part(() => engine.recentDecisions(10), logger, 'the last decisions'),
+      part(
+        async () => {
+          const records = await this.o.regionHealth.all(regions);
+          const now = this.o.clock.now();
+          return regions.map((region) =>
+            pollLine(region, regionPollVerdict(records.get(region), now, this.o.pollIntervalMs)),
+          );
+        },
+        logger,
+        'the poll health',
+      ),
+    ]);
+    return {
+      viewerId: userId,
+      mayAct,
+      waiting,
+      decisions,
+      regions: health,
+      now: new Date(this.o.clock.now()).toISOString(),
+      ...(notice ? { notice } : {}),
+    };
+  }
+}
