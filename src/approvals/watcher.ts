@@ -128,6 +128,7 @@ export class JobWatcher {
       return { ...report, skipped: 'backoff' };
     }
     let suspended = 0;
+    await this.o.events.emit('region_discovery_started', { region: client.region });
     try {
       // Pages of 100: only waiting jobs are listed, and a smaller page parses in a few milliseconds.
       const listing = client.listAllJobs({

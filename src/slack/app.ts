@@ -6,6 +6,7 @@ import type { ApprovalEngine } from '../approvals/engine.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
+import { BurstDigests } from './digests.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
@@ -167,6 +168,15 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     logger,
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
+  const digests = new BurstDigests({
+    engine: o.engine,
+    cards,
+    poster,
+    client: app.client,
+    channel: slack.channelId,
+    logger,
+  });
+  cards.alsoRefresh(digests);
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
@@ -183,6 +193,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const unsubscribe = subscribeSlackNotifier({
     engine: o.engine,
     cards,
+    digests,
     logger,
     approverUserIds: o.approverUserIds,
     approverUsergroupIds: o.approverUsergroupIds,
@@ -203,6 +214,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     ...(port !== undefined ? { port } : {}),
     async stop() {
       unsubscribe();
+      digests.stop();
       cards.stop();
       poster.stop();
       if (socketReceiver) {
