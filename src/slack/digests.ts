@@ -57,6 +57,8 @@ export async function renderDigest(
 export class BurstDigests {
   private readonly discovering = new Set<string>();
   private held: JobRef[] = [];
+  /** Jobs of this pass's digests: their cards wait for the pass's last digest, so digests go first. */
+  private digested: JobRef[] = [];
   /** A digest already went out in this burst: the rest of it is digested too, however few. */
   private inBurst = false;
   private holdTimer: NodeJS.Timeout | undefined;
@@ -116,19 +118,17 @@ export class BurstDigests {
   private release(): void {
     this.stop();
     const jobs = this.held.splice(0);
-    if (jobs.length === 0) {
-      this.inBurst = false;
-      return;
-    }
-    if (this.inBurst || jobs.length > this.threshold) {
-      for (let i = 0; i < jobs.length; i += MAX_DIGEST_ROWS) this.post(jobs.slice(i, i + MAX_DIGEST_ROWS));
-    } else {
-      for (const ref of jobs) this.o.cards.enqueueCard(ref.region, ref.jobId);
-    }
+    const burst = this.inBurst || jobs.length > this.threshold;
     this.inBurst = false;
+    if (burst) {
+      for (let i = 0; i < jobs.length; i += MAX_DIGEST_ROWS) this.post(jobs.slice(i, i + MAX_DIGEST_ROWS));
+    }
+    // Digested jobs (those posted just now included) get their cards after every digest of the pass.
+    const cards = burst ? this.digested.splice(0) : [...this.digested.splice(0), ...jobs];
+    for (const ref of cards) this.o.cards.enqueueCard(ref.region, ref.jobId);
   }
 
-  /** Queues one digest ahead of every card, then the cards of its jobs. */
+  /** Queues one digest (ahead of every card); its jobs' cards are queued when the pass ends. */
   private post(jobs: JobRef[]): void {
     const { engine, channel } = this.o;
     this.o.poster.enqueue({
@@ -137,6 +137,6 @@ export class BurstDigests {
       build: () => renderDigest(engine, jobs),
       onPosted: (ts) => engine.digestPosted({ channel, ts, jobs } satisfies DigestMessage),
     });
-    for (const ref of jobs) this.o.cards.enqueueCard(ref.region, ref.jobId);
+    this.digested.push(...jobs);
   }
 }
