@@ -5,6 +5,7 @@ import { type BenchParams, FULL_PARAMS, QUICK_PARAMS } from './params.js';
 import type { BenchGroup, BenchReport, SuiteId } from './report.js';
 import { runAuditBench } from './suites/audit.js';
 import { runBlocksBench } from './suites/blocks.js';
+import { runBurstBench } from './suites/burst.js';
 import { runCosBench } from './suites/cos-client.js';
 import { runDecisionsBench } from './suites/decisions.js';
 import { runSigningBench } from './suites/signing.js';
@@ -23,6 +24,7 @@ export const SUITES: readonly Suite[] = [
   { id: 'audit', run: runAuditBench },
   { id: 'decisions', run: runDecisionsBench },
   { id: 'blocks', run: runBlocksBench },
+  { id: 'burst', run: runBurstBench },
 ];
 
 export const SUITE_IDS: readonly SuiteId[] = SUITES.map((s) => s.id);

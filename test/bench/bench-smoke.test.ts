@@ -32,6 +32,7 @@ const EXPECTED_ROWS: Record<string, string[]> = {
     'decisions.contention.refused',
   ],
   blocks: ['blocks.jobCard', 'blocks.jobCard.json', 'blocks.auditTrailMessage', 'blocks.auditEntryLines'],
+  burst: ['burst.all_actionable_s'],
 };
 
 /** Rows without a comparison are the baselines others are compared with. */
@@ -44,6 +45,7 @@ const BASELINES = new Set([
   'decisions.contention.winner',
   'blocks.jobCard.json',
   'blocks.auditEntryLines',
+  'burst.all_actionable_s',
   ...['describeJob', 'listJobs'].flatMap((api) => ['c1', 'c16'].map((c) => `cos.${api}.${c}.undici`)),
 ]);
 

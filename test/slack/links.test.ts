@@ -67,7 +67,7 @@ describe('manifest object link', () => {
       phase: { kind: 'pending' },
       approvals: { required: 1, voterIds: [] },
     });
-    expect(blockKitProblems(card.blocks)).toEqual([]);
+    expect(blockKitProblems(card.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(card.blocks)).toContain(
       '<https://src-1250000000.cos.ap-guangzhou.myqcloud.com/manifests/m.csv|Open the manifest object>',
     );
