@@ -133,4 +133,27 @@ describe('bursts of new jobs', () => {
     expect(rowText(updated, jobId)).toContain('*Approved* by <@UALICE>');
     expect(approveValues(updated)).toHaveLength(5);
   });
+
+  it('Cancel on a digest row opens the same reason modal and cancels through the same path, updating the row', async () => {
+    const e2e = await start();
+    const jobIds = createJobs(e2e, 7);
+    await e2e.poll();
+    const digest = e2e.digests()[0]!;
+    const jobId = jobIds[6]!;
+
+    const response = await e2e.click('cosjob_cancel', { jobId }, ALICE, { messageTs: digest.ts });
+    expect(response.status).toBe(200);
+    const view = e2e.slack.callsTo('views.open')[0]!.params.view as { private_metadata: string };
+    const submitted = await e2e.submitCancel(view.private_metadata, 'wrong manifest', ALICE);
+    expect(submitted.status).toBe(200);
+    await e2e.settled();
+
+    expect(['Cancelling', 'Cancelled']).toContain(e2e.job(jobId).status);
+    expect(e2e.job(jobId).statusUpdateReason).toContain('wrong manifest');
+    expect(await e2e.auditActions(jobId)).toEqual(['posted', 'cancel_requested', 'cancelled']);
+    const updated = e2e.slack.message(CHANNEL, digest.ts);
+    expect(rowText(updated, jobId)).toContain('*Cancelled* by <@UALICE>');
+    expect(approveValues(updated)).toHaveLength(6);
+    expect(titleOf(e2e.slack.message(CHANNEL, e2e.cardFor(jobId)!.ts))).toBe('🛑 COS batch job cancelled');
+  });
 });
