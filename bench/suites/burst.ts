@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
+import { approveValues } from '../../test/helpers/slack-messages.js';
 import { startEmulator } from '../../tools/emulator/server.js';
 import { type FakeSlack, startFakeSlack } from '../../tools/fakes/fake-slack.js';
 import { BENCH_ACCOUNT, BENCH_REGION, benchJobInput } from '../fixtures.js';
@@ -25,19 +26,7 @@ const ACTIONABLE_TIMEOUT_MS = 30_000;
 
 /** The `region|jobId` values of every Approve button in the channel's top-level messages. */
 function actionableJobs(slack: FakeSlack, channel: string): Set<string> {
-  const refs = new Set<string>();
-  for (const message of slack.messages(channel)) {
-    for (const block of (message.blocks ?? []) as {
-      type?: string;
-      elements?: { action_id?: string; value?: string }[];
-    }[]) {
-      if (block.type !== 'actions') continue;
-      for (const element of block.elements ?? []) {
-        if (element.action_id === 'cosjob_approve' && element.value) refs.add(element.value);
-      }
-    }
-  }
-  return refs;
+  return new Set(slack.messages(channel).flatMap((message) => approveValues(message)));
 }
 
 interface BurstRun {

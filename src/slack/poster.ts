@@ -229,40 +229,21 @@ export class ChannelPoster {
       }
       return;
     }
-    if (item.kind === 'digest') {
-      const message = await item.build();
-      if (mayHavePosted) {
-        const existing = await this.findPosted(DIGEST_EVENT_TYPE, { digest_id: item.digestId });
-        if (existing) {
-          await item.onPosted(existing);
-          return;
-        }
-      }
-      this.lastPostAt = this.now();
-      const result = await this.o.client.chat.postMessage({
-        channel: this.o.channel,
-        ...message,
-        metadata: { event_type: DIGEST_EVENT_TYPE, event_payload: { digest_id: item.digestId } },
-      });
-      if (!result.ts) throw new Error('chat.postMessage returned no ts');
-      await item.onPosted(result.ts);
-      return;
-    }
     const message = await item.build();
     if (!message) return;
+    const metadata =
+      item.kind === 'digest'
+        ? { event_type: DIGEST_EVENT_TYPE, event_payload: { digest_id: item.digestId } }
+        : { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } };
     if (mayHavePosted) {
-      const existing = await this.findPosted(CARD_EVENT_TYPE, { region: item.region, job_id: item.jobId });
+      const existing = await this.findPosted(metadata.event_type, metadata.event_payload);
       if (existing) {
         await item.onPosted(existing);
         return;
       }
     }
     this.lastPostAt = this.now();
-    const result = await this.o.client.chat.postMessage({
-      channel: this.o.channel,
-      ...message,
-      metadata: { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } },
-    });
+    const result = await this.o.client.chat.postMessage({ channel: this.o.channel, ...message, metadata });
     if (!result.ts) throw new Error('chat.postMessage returned no ts');
     await item.onPosted(result.ts);
   }

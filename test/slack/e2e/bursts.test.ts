@@ -3,6 +3,7 @@
  * every digest row acts exactly like a card, and a decision taken anywhere updates the card and the row.
  */
 import { describe, expect, it } from 'vitest';
+import { approveValues } from '../../helpers/slack-messages.js';
 import {
   ALICE,
   buttonsOf,
@@ -16,21 +17,6 @@ import {
 } from './harness.js';
 
 const { start } = useE2E();
-
-/** The `region|jobId` values of a message's Approve buttons, in order. */
-function approveValues(message: { blocks?: unknown[] } | undefined): string[] {
-  const values: string[] = [];
-  for (const block of (message?.blocks ?? []) as {
-    type?: string;
-    elements?: { action_id?: string; value?: string }[];
-  }[]) {
-    if (block.type !== 'actions') continue;
-    for (const element of block.elements ?? []) {
-      if (element.action_id === 'cosjob_approve' && element.value) values.push(element.value);
-    }
-  }
-  return values;
-}
 
 /** The section of a digest that describes this job (its row's text). */
 function rowText(message: { blocks?: unknown[] } | undefined, jobId: string): string {
