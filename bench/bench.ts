@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type BenchParams, FULL_PARAMS, QUICK_PARAMS } from './params.js';
 import type { BenchGroup, BenchReport, SuiteId } from './report.js';
+import { runAppBench } from './suites/app.js';
 import { runAuditBench } from './suites/audit.js';
 import { runBlocksBench } from './suites/blocks.js';
 import { runBurstBench } from './suites/burst.js';
@@ -24,6 +25,7 @@ export const SUITES: readonly Suite[] = [
   { id: 'audit', run: runAuditBench },
   { id: 'decisions', run: runDecisionsBench },
   { id: 'blocks', run: runBlocksBench },
+  { id: 'app', run: runAppBench },
   { id: 'burst', run: runBurstBench },
 ];
 
@@ -33,6 +35,8 @@ export interface BenchOptions {
   quick: boolean;
   only: SuiteId[];
   jsonFile?: string;
+  /** Where the headline figures go (default bench/results.json on a full run of every suite). */
+  resultsFile?: string;
   help: boolean;
 }
 
@@ -48,6 +52,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--only <suite>[,<suite>
   --quick         fewer and shorter repetitions (a smoke run; figures are rough)
   --only <names>  run only these suites: ${SUITE_IDS.join(', ')} (repeatable or comma-separated)
   --json <file>   also write every figure to <file> as JSON
+  --results <file> write the headline figures there (default: bench/results.json after a full run)
   --help          show this text`;
 
 function isSuiteId(value: string): value is SuiteId {
@@ -77,6 +82,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         break;
       case '--json':
         options.jsonFile = value();
+        break;
+      case '--results':
+        options.resultsFile = value();
         break;
       case '--only':
         for (const name of value()

@@ -1,7 +1,7 @@
 /** Benchmark rows, their side-by-side comparisons, and how they are printed and saved. */
 import type { Measurement } from './harness.js';
 
-export type SuiteId = 'signing' | 'xml' | 'cos' | 'audit' | 'decisions' | 'blocks' | 'burst';
+export type SuiteId = 'signing' | 'xml' | 'cos' | 'audit' | 'decisions' | 'blocks' | 'app' | 'burst';
 
 export interface Comparison {
   baselineId: string;
@@ -37,6 +37,8 @@ export interface BenchGroup {
   rows: BenchRow[];
   /** Context printed under the table (environment, what was held constant). */
   notes: string[];
+  /** Headline figures under stable dotted keys (e.g. `click_storm.ack_p99_ratio`), for bench/results.json. */
+  figures?: Record<string, number>;
 }
 
 export interface RowOptions {

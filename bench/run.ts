@@ -5,7 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BenchUsageError, parseBenchArgs, runBench, USAGE } from './bench.js';
+import { FULL_PARAMS, QUICK_PARAMS } from './params.js';
 import { renderGroup } from './report.js';
+import { resultsDocument } from './results.js';
+
+/** Where a full run keeps its headline figures (committed, so changes show up in review). */
+const RESULTS_FILE = new URL('./results.json', import.meta.url);
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseBenchArgs>;
@@ -41,6 +46,17 @@ async function main(): Promise<number> {
     writeFileSync(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`figures written to ${options.jsonFile}\n`);
   }
+  // Only a full run of every suite replaces the committed figures; --quick and --only are partial.
+  const resultsFile =
+    options.resultsFile ?? (options.quick || options.only.length > 0 ? undefined : RESULTS_FILE.pathname);
+  if (resultsFile !== undefined) {
+    const params = options.quick ? QUICK_PARAMS : FULL_PARAMS;
+    const document = resultsDocument(report, { stormJobs: params.app.stormJobs });
+    mkdirSync(dirname(resultsFile), { recursive: true });
+    writeFileSync(resultsFile, `${JSON.stringify(document, null, 2)}\n`);
+    process.stdout.write(`headline figures written to ${resultsFile}\n`);
+    process.stdout.write(`${renderHeadline(document)}\n`);
+  }
   if (report.failures.length > 0) {
     process.stderr.write(
       `bench: ${report.failures.length} suite(s) failed: ${report.failures.map((f) => f.suite).join(', ')}\n`,
@@ -48,6 +64,23 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function renderHeadline(document: Record<string, unknown>): string {
+  const targets = document.targets as Record<
+    string,
+    { target: string; value: number | null; met: boolean | null }
+  >;
+  const lines = ['headline figures (bench/results.json):'];
+  for (const [key, value] of Object.entries(document)) {
+    if (typeof value !== 'number' || !key.includes('.')) continue;
+    const t = targets[key];
+    const verdict = t === undefined ? '' : `  target ${t.target}: ${t.met ? 'met' : 'NOT met'}`;
+    lines.push(`  ${key.padEnd(48)} ${String(value).padStart(10)}${verdict}`);
+  }
+  const missing = document.missingKeys as string[];
+  if (missing.length > 0) lines.push(`  missing: ${missing.join(', ')}`);
+  return lines.join('\n');
 }
 
 main().then(

@@ -66,6 +66,8 @@ export function cardJobId(message: StoredMessage): string | undefined {
 export interface ModalView {
   view: Record<string, unknown>;
   privateMetadata: string;
+  /** The id Slack gave the opened view; a submission carries it back. */
+  viewId?: string;
 }
 
 export interface SlackAnswer {
@@ -115,7 +117,11 @@ export class DemoSlackUsers {
     check(isRecord(view), 'cosjob did not open a dialog');
     const privateMetadata = view.private_metadata;
     check(typeof privateMetadata === 'string', 'the dialog carries no private_metadata');
-    return { view, privateMetadata };
+    const viewId = this.stack.slack
+      .views()
+      .filter((v) => v.view.private_metadata === privateMetadata)
+      .at(-1)?.id;
+    return { view, privateMetadata, ...(viewId !== undefined ? { viewId } : {}) };
   }
 
   /**
@@ -129,6 +135,7 @@ export class DemoSlackUsers {
       values: { [REASON_BLOCK_ID]: { [REASON_ACTION_ID]: reason } },
       userId: person.id,
       userName: person.name,
+      ...(modal.viewId !== undefined ? { viewId: modal.viewId } : {}),
     });
     const answer = await (await this.deliver(payload, 'payload')).text();
     await this.stack.runtime.slack.poster.idle();

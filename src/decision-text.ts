@@ -18,6 +18,10 @@ const INPUT_PROBLEM: Record<InputProblem, string> = {
   job_id: 'That is not a valid COS JobId (letters, digits, - and _; at most 64 bytes).',
   action: 'The action must be approve or cancel.',
   reason_too_long: `The reason is too long (at most ${MAX_REASON_BYTES} bytes of UTF-8).`,
+  reason_control_characters:
+    'The reason contains control characters (such as NUL, ESC or DEL). Type it again as plain text; line breaks and tabs are fine.',
+  audit_entry:
+    'The request cannot be recorded in the audit trail as given (the person or source is not one it accepts); nothing was changed.',
 };
 
 const POLICY_REFUSAL: Record<PolicyRefusal, string> = {

@@ -21,7 +21,10 @@ import {
 import type { RedisClient } from './redis/connection.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { type ConfigurationWarning, tellConfigurationWarningsOnce } from './slack/configuration-warnings.js';
+import { CancelDialogs } from './slack/dialogs.js';
 import { SlackApproverDirectory } from './slack/directory.js';
+import { jobRefOfPayload } from './slack/job-ref.js';
+import type { ForeignRequest } from './slack/request-guard.js';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -38,7 +41,7 @@ export interface RuntimeOptions {
   engine?: Partial<
     Pick<
       EngineSettings,
-      'leaseTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
+      'leaseTtlMs' | 'claimTtlMs' | 'progressIntervalMs' | 'reconcileGraceMs' | 'instanceId' | 'remindAfterMs'
     >
   >;
   /** The process's metrics and observers, when something ran before the runtime (npm start's checks). */
@@ -63,6 +66,24 @@ export interface Runtime {
   /** Audit checkpoints outside Redis (the leader writes them). */
   checkpoints: RunningCheckpoints;
   stop(): Promise<void>;
+}
+
+/**
+ * A request from another team, app or enterprise that names a job is audited against that job as denied
+ * (what it named is untrusted: an entry the audit refuses is only logged).
+ */
+function auditForeignRequest(engine: ApprovalEngine, foreign: ForeignRequest, logger: Logger): void {
+  const ref = jobRefOfPayload(foreign.body);
+  if (!ref) return;
+  const userId = foreign.userId ?? 'unknown';
+  engine
+    .recordRefusal({
+      ...ref,
+      actor: { id: userId, name: userId },
+      reason: `request from another Slack installation (${foreign.field} does not match)`,
+      source: 'slack',
+    })
+    .catch((error: unknown) => logger.warn('could not audit a request from another installation', { error }));
 }
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
@@ -116,6 +137,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       approverUsergroupIds: config.approvals.approverUsergroupIds,
       requireCancelReason: config.approvals.requireCancelReason,
       engine: core.engine,
+      dialogs: new CancelDialogs(core.redis, core.keys),
+      onForeignRequest: (foreign) => auditForeignRequest(core.engine, foreign, logger),
       webClient,
       logger,
       clientOptions: obs.slackClientOptions,
@@ -123,6 +146,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       ...(config.approvals.limits
         ? { refusalEchoIntervalMs: config.approvals.limits.refusalEchoIntervalSeconds * 1000 }
         : {}),
+      ...(config.slack.postIntervalMs === undefined ? {} : { postIntervalMs: config.slack.postIntervalMs }),
       ...o.slack,
     });
     // Socket Mode serves no HTTP of its own, so the probes get their own server on PORT.

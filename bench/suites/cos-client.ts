@@ -177,7 +177,16 @@ export async function runCosBench(params: BenchParams): Promise<BenchGroup> {
       }
     }
     if (emulatorRow) rows.push(emulatorRow);
+    const last = CONCURRENCIES[CONCURRENCIES.length - 1];
+    const clientRate = rows.find((r) => r.id === `cos.describeJob.c${last}.client`)?.rate ?? Number.NaN;
+    const rawRate = rows.find((r) => r.id === `cos.describeJob.c${last}.undici`)?.rate ?? Number.NaN;
     return {
+      figures: {
+        // The issue's key: DescribeJob through the client ÷ raw undici.request of a pre-signed request.
+        'cos_client.ratio_vs_raw': clientRate / rawRate,
+        'cos_client.client_req_per_s': clientRate,
+        'cos_client.raw_req_per_s': rawRate,
+      },
       id: 'cos',
       title: 'COS client over loopback (src/cos/client.ts vs undici.request vs fetch, emulator as peer)',
       rows,

@@ -2,6 +2,8 @@
  * One decision request on its way through decide(): what it writes to the audit trail, kept in order so
  * the outcome can carry the entries (the Slack thread echoes them without reading the trail again).
  */
+import { prepareEntry } from '../audit/codec.js';
+import { AuditInputError } from '../audit/errors.js';
 import type { AuditEntry, AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { CosErrorDetails } from '../cos/errors.js';
 import type { Logger } from '../logger.js';
@@ -30,18 +32,36 @@ export class Attempt {
     private readonly gate?: RefusalGate,
   ) {}
 
-  async record(fields: AuditFields): Promise<void> {
+  /** The entry this attempt would append with `fields`. */
+  private entryInput(fields: AuditFields): AuditEntryInput {
     const { request } = this;
-    this.entries.push(
-      await this.audit.append({
-        actor: request.actor,
-        region: request.region,
-        jobId: request.jobId,
-        source: request.origin ? `${request.source} (${request.origin})` : request.source,
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...fields,
-      }),
-    );
+    return {
+      actor: request.actor,
+      region: request.region,
+      jobId: request.jobId,
+      source: request.origin ? `${request.source} (${request.origin})` : request.source,
+      ...(request.reason ? { reason: request.reason } : {}),
+      ...fields,
+    };
+  }
+
+  /**
+   * The problems the audit trail would refuse this entry for (the codec's own rules), empty when it
+   * would be accepted. Checked before anything is written, so the audit never refuses the record of an
+   * act the engine already did.
+   */
+  problems(fields: AuditFields): string[] {
+    try {
+      prepareEntry(this.entryInput(fields));
+      return [];
+    } catch (error) {
+      if (error instanceof AuditInputError) return [...error.problems];
+      throw error;
+    }
+  }
+
+  async record(fields: AuditFields): Promise<void> {
+    this.entries.push(await this.audit.append(this.entryInput(fields)));
   }
 
   /** Refusals and failures are audited when the store is up; a refusal is still one when it is not. */

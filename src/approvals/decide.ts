@@ -4,7 +4,8 @@
  * It returns codes and data; the Slack layer and the CLI say them in words.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditTrail } from '../audit/types.js';
+import { hasControlCharacters } from '../audit/codec.js';
+import type { AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
@@ -19,6 +20,7 @@ import {
   type DecisionSource,
   type Intent,
   MAX_REASON_BYTES,
+  normaliseReason,
   type Refusal,
   type StoredDecision,
 } from './decision.js';
@@ -59,7 +61,8 @@ export interface DecideHooks {
 export class DecisionService {
   constructor(private readonly d: DecideDeps) {}
 
-  async decide(request: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
+  async decide(asked: DecisionRequest, hooks: DecideHooks = {}): Promise<DecisionOutcome> {
+    const request = asked.reason === undefined ? asked : { ...asked, reason: normaliseReason(asked.reason) };
     const attempt = new Attempt(request, this.d.audit, this.d.logger, this.d.refusals);
     const result = await this.run(attempt, hooks);
     const outcome: DecisionOutcome = { ...result, entries: attempt.entries };
@@ -71,7 +74,8 @@ export class DecisionService {
   private async run(attempt: Attempt, hooks: DecideHooks): Promise<DecisionResult> {
     const { request } = attempt;
     // 0. Input.
-    const invalid = invalidInput(request, this.d.settings.requireCancelReason);
+    const invalid =
+      invalidInput(request, this.d.settings.requireCancelReason) ?? this.unrecordable(attempt, {});
     if (invalid) return invalid;
     const client = this.d.clients.get(request.region);
     if (!client) {
@@ -118,6 +122,9 @@ export class DecisionService {
     // 2a. Votes: approvals by distinct approvers; COS is called when the Nth arrives.
     let approverIds = [request.actor.id];
     if (request.action === 'approve' && this.d.settings.requiredApprovals > 1) {
+      // A vote only counts for the job the card showed: re-check it before counting.
+      const stale = await this.checkJobBeforeVote(attempt, client);
+      if (stale) return stale;
       const votes = await this.vote(attempt);
       if (votes.kind === 'decided') return this.decideAsApprover(attempt, client, hooks);
       if (votes.kind === 'result') return votes.result;
@@ -197,14 +204,86 @@ export class DecisionService {
         throw error;
       }
     }
-    const approverIds = await this.d.store.votes(region, jobId);
+    const voterIds = await this.d.store.votes(region, jobId);
     if (count < required) {
       return {
         kind: 'result',
-        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds: approverIds },
+        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds },
+      };
+    }
+    // The decision is taken now: only votes of people the current policy accepts count.
+    const approverIds = await this.currentApprovers(attempt, voterIds);
+    if (approverIds.length < required) {
+      return {
+        kind: 'result',
+        result: {
+          kind: 'vote_recorded',
+          region,
+          jobId,
+          votes: approverIds.length,
+          required,
+          voterIds: approverIds,
+        },
       };
     }
     return { kind: 'enough', approverIds };
+  }
+
+  /**
+   * The voters the current policy still accepts. A vote by someone no longer an approver is withdrawn
+   * and audited as dropped, with the policy's reason; one whose group membership Slack cannot confirm
+   * just now is kept but not counted, so a later vote can complete the decision.
+   */
+  private async currentApprovers(attempt: Attempt, voterIds: readonly string[]): Promise<string[]> {
+    const { region, jobId, actor } = attempt.request;
+    const kept: string[] = [];
+    for (const voterId of voterIds) {
+      // The actor passed the policy check moments ago, in this request.
+      const verdict = voterId === actor.id ? { allowed: true as const } : await this.d.policy.check(voterId);
+      if (verdict.allowed) {
+        kept.push(voterId);
+        continue;
+      }
+      if (verdict.refusal === 'membership_unknown') continue;
+      await this.d.store.withdrawVote(region, jobId, voterId);
+      await attempt.record({
+        actor: { id: voterId, name: voterId },
+        action: 'approve_vote',
+        outcome: 'dropped',
+        reason: `the vote of ${voterId} was dropped when the decision was taken: ${voterId} is not an approver now`,
+      });
+    }
+    return kept;
+  }
+
+  /** Before a vote is counted: the job as COS describes it now must still be the one the card showed. */
+  private async checkJobBeforeVote(
+    attempt: Attempt,
+    client: CosJobsApi,
+  ): Promise<DecisionResult | undefined> {
+    const current = await this.currentJob(attempt, client);
+    if (!current.ok) return current.result;
+    const refusal = await this.recheck(attempt.request, current.job);
+    return refusal ? attempt.refuse(refusal, { cosStatus: current.job.status }) : undefined;
+  }
+
+  /** The job as COS describes it now, or the audited failure to read it. */
+  private async currentJob(
+    attempt: Attempt,
+    client: CosJobsApi,
+  ): Promise<{ ok: true; job: Job } | { ok: false; result: DecisionResult }> {
+    try {
+      return { ok: true, job: await client.describeJob(attempt.request.jobId) };
+    } catch (error) {
+      const cos = cosErrorDetails(error);
+      await attempt.tryRecord({
+        action: 'failed',
+        outcome: 'error',
+        reason: `DescribeJob failed: ${cos.message}`,
+        ...cosAuditFields(cos),
+      });
+      return { ok: false, result: { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos } };
+    }
   }
 
   private async act(
@@ -218,20 +297,12 @@ export class DecisionService {
     const { region, jobId } = request;
 
     // 3. Re-check the job as COS describes it now.
-    let job: Job;
-    try {
-      job = await client.describeJob(jobId);
-    } catch (error) {
+    const current = await this.currentJob(attempt, client);
+    if (!current.ok) {
       await release();
-      const cos = cosErrorDetails(error);
-      await attempt.tryRecord({
-        action: 'failed',
-        outcome: 'error',
-        reason: `DescribeJob failed: ${cos.message}`,
-        ...cosAuditFields(cos),
-      });
-      return { kind: 'failed', code: 'cos_error', cosCall: 'DescribeJob', cos };
+      return current.result;
     }
+    const { job } = current;
     const refusal = await this.recheck(request, job);
     if (refusal) {
       await release();
@@ -251,15 +322,23 @@ export class DecisionService {
       source: request.source,
       startedAt: this.d.clock.now(),
     };
-    await this.d.store.saveIntent(intent);
-    // If this append fails, the entry may still have been written: the intent stays either way, and the
-    // reconciler records that COS was never called, so no intent is left without a result.
-    await attempt.record({
+    const intentEntry = {
       entryId: intentId,
       action: request.action === 'approve' ? 'approve_requested' : 'cancel_requested',
       outcome: 'intent',
       cosStatus: job.status,
-    });
+    } as const;
+    // The intent is only written when the audit will take its entry (and so the result's, which differs
+    // only in fields COS answers were checked for).
+    const unrecordable = this.unrecordable(attempt, intentEntry);
+    if (unrecordable) {
+      await release();
+      return unrecordable;
+    }
+    await this.d.store.saveIntent(intent);
+    // If this append fails, the entry may still have been written: the intent stays either way, and the
+    // reconciler records that COS was never called, so no intent is left without a result.
+    await attempt.record(intentEntry);
 
     // 5. The effect.
     const outcome = await client.updateJobStatus(jobId, requested, cosStatusReason(request));
@@ -344,6 +423,20 @@ export class DecisionService {
     return { kind: 'failed', code: 'result_unknown', cosCall: 'UpdateJobStatus', cos };
   }
 
+  /**
+   * A refusal when the audit trail would refuse `fields` for this request: nothing is written, and the
+   * problems are logged (they name fields, never secrets).
+   */
+  private unrecordable(attempt: Attempt, fields: Partial<AuditEntryInput>): Refusal | undefined {
+    const problems = attempt.problems({ action: 'denied', ...fields });
+    if (problems.length === 0) return undefined;
+    this.d.logger.warn('decision refused: the audit trail would not record it', {
+      jobId: attempt.request.jobId,
+      problems,
+    });
+    return { kind: 'refused', code: 'invalid_input', problem: 'audit_entry' };
+  }
+
   private async recheck(request: DecisionRequest, job: Job): Promise<Refusal | undefined> {
     if (request.action === 'cancel') {
       return isFinished(job.status)
@@ -371,6 +464,9 @@ function invalidInput(request: DecisionRequest, requireCancelReason: boolean): R
   }
   if (request.reason !== undefined && Buffer.byteLength(request.reason) > MAX_REASON_BYTES) {
     return { kind: 'refused', code: 'invalid_input', problem: 'reason_too_long' };
+  }
+  if (request.reason !== undefined && hasControlCharacters(request.reason)) {
+    return { kind: 'refused', code: 'invalid_input', problem: 'reason_control_characters' };
   }
   if (
     request.action === 'cancel' &&

@@ -17,6 +17,15 @@ export type DecisionSource = 'slack-button' | 'slack-modal' | 'slash-command' | 
  */
 export const MAX_REASON_BYTES = 256;
 
+/**
+ * A reason as cosjob keeps it: line breaks written as CRLF or CR (Windows clients, pasted text) become
+ * LF, so a multi-line reason is stored the same whoever typed it. Tab and LF are kept; the audit accepts
+ * them.
+ */
+export function normaliseReason(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
+}
+
 export interface DecisionRequest {
   region: string;
   jobId: string;
@@ -44,7 +53,14 @@ export type RefusalCode =
   | 'reason_required';
 
 /** Which part of the request was malformed (`invalid_input`). */
-export type InputProblem = 'job_id' | 'action' | 'reason_too_long';
+export type InputProblem =
+  | 'job_id'
+  | 'action'
+  | 'reason_too_long'
+  /** NUL, ESC, DEL and other control characters besides tab and newline, which the audit refuses. */
+  | 'reason_control_characters'
+  /** Something else in the request the audit trail would refuse (e.g. an actor id that is not a token). */
+  | 'audit_entry';
 
 /** Why the policy refused (`not_approver`). */
 export type PolicyRefusal = 'not_listed' | 'membership_unknown' | 'system_reserved';

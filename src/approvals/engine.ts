@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditTrail, VerifyResult } from '../audit/types.js';
+import type { AuditActor, AuditEntry, AuditTrail, VerifyResult } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { isNoSuchJob } from '../cos/errors.js';
 import type { CosJobsApi, Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
@@ -123,7 +123,7 @@ export class ApprovalEngine {
       },
       refusals: this.limiter,
     });
-    this.reconciler = new Reconciler({ store, audit, clients, clock, logger });
+    this.reconciler = new Reconciler({ store, audit, clients, clock, logger, events: this.events });
     this.lease = new LeaderLease({
       redis: d.redis,
       key: d.keys.leader('watcher'),
@@ -174,6 +174,20 @@ export class ApprovalEngine {
   /** Audits the refusals counted over the per-user limit in closed windows, one entry per user and window. */
   flushRefusalCounts(): Promise<number> {
     return this.limiter.flush();
+  }
+
+  /**
+   * Audits a gesture refused before it could become a decision request (a dialog cosjob did not open, a
+   * request from another workspace), as `denied`. Throws when the audit refuses or Redis is down.
+   */
+  async recordRefusal(refusal: {
+    region: string;
+    jobId: string;
+    actor: AuditActor;
+    reason: string;
+    source: string;
+  }): Promise<AuditEntry> {
+    return this.d.audit.append({ ...refusal, action: 'denied', outcome: 'refused' });
   }
 
   /** Whether this replica holds the watcher lease (it polls, posts cards and tells the channel). */

@@ -49,6 +49,14 @@ export interface EngineEventMap {
     actor: AuditActor;
     cosStatus?: string;
   };
+  /** The reconciler settled an intent a crash left behind: the card must show what COS now says. */
+  job_reconciled: {
+    region: string;
+    jobId: string;
+    action: 'approve' | 'cancel';
+    applied: boolean;
+    cosStatus: string;
+  };
 }
 
 export type EngineEventName = keyof EngineEventMap;

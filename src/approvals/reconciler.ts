@@ -5,6 +5,7 @@ import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
 import type { Logger } from '../logger.js';
 import type { Intent, StoredDecision } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
+import type { EngineEvents } from './ports.js';
 
 export interface ReconcileReport {
   examined: number;
@@ -21,6 +22,8 @@ export interface ReconcilerOptions {
   clients: ReadonlyMap<string, CosJobsApi>;
   clock: Clock;
   logger: Logger;
+  /** Told of each settled intent, so whoever shows the job (the card) can catch up. */
+  events?: EngineEvents;
 }
 
 /**
@@ -104,6 +107,13 @@ export class Reconciler {
       }
       // A cancel overrides an approval stored earlier; an approval never overrides a stored decision.
       await store.settle(intent, decision, intent.action === 'approve');
+      await this.o.events?.emit('job_reconciled', {
+        region: intent.region,
+        jobId: intent.jobId,
+        action: intent.action,
+        applied,
+        cosStatus: status,
+      });
     }
     return report;
   }

@@ -1,12 +1,12 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import { isNoSuchJob, isRegionWide } from '../cos/errors.js';
-import { type CosJobsApi, isFinished, type Job } from '../cos/model.js';
+import { type CosJobsApi, isFinished, type Job, type JobSummary } from '../cos/model.js';
 import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionService } from './decide.js';
 import type { DecisionStore } from './decision-store.js';
-import type { JobRecord, JobRecords } from './job-records.js';
+import type { JobRecord, JobRecords, Settled } from './job-records.js';
 import type { LeaderLease } from './leader.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 import type { Reconciler } from './reconciler.js';
@@ -54,6 +54,21 @@ interface RegionHealth {
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
+ * ListJobs page size: the API's maximum, so a cycle costs one request per 1,000 waiting jobs. Parsing an
+ * unchanged page again is skipped (xml/list-jobs.ts), so a quiet cycle pays for the request only.
+ */
+const LIST_PAGE_SIZE = 1000;
+
+/**
+ * Per-job Redis reads go this many at a time (JobRecords.getMany/existsMany: a pipeline on one node,
+ * concurrent commands on Cluster) rather than one round trip after another; small enough that parsing
+ * one batch's replies never holds the event loop long. ioredis enableAutoPipelining was tried instead:
+ * its callback threw "results[i] is not iterable" under the concurrent decisions of
+ * test/approvals/decide.test.ts, so it stays off.
+ */
+const READ_BATCH = 100;
+
+/**
  * Finds jobs waiting for confirmation and follows the ones cosjob announced to the end. Runs only on the
  * replica holding the leader lease; every step is idempotent (records are created with NX, once-only
  * events are marked with HSETNX), so a brief overlap of two leaders announces nothing twice.
@@ -64,6 +79,13 @@ export class JobWatcher {
   private running: Promise<PollReport> | undefined;
   private wasLeader = false;
   private stopped = true;
+  /**
+   * The jobs each region listed as Suspended in this poll's listing; a region is absent when its listing
+   * failed or was skipped. Such a job's status is known without DescribeJob.
+   */
+  private listedWaiting = new Map<string, ReadonlySet<string>>();
+  /** The tracked set as this poll began: a listed job in it is known and needs no EXISTS. */
+  private trackedAtStart: ReadonlySet<string> = new Set();
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -107,6 +129,11 @@ export class JobWatcher {
       this.o.logger.warn('reconciliation pass failed', { error });
     });
 
+    this.listedWaiting = new Map();
+    // A member whose record was lost is not re-created this poll: followTracked drops it, and the next
+    // poll's discovery finds no record and announces the job again.
+    // Only a shortcut: if it cannot be read, every listed job gets its EXISTS as before.
+    this.trackedAtStart = new Set(await this.o.records.tracked().catch(() => []));
     const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
     const announcedNow = new Set(
       regions.flatMap((r) => r.announced.map((jobId) => jobRefKey({ region: r.region, jobId }))),
@@ -130,37 +157,26 @@ export class JobWatcher {
     let suspended = 0;
     await this.o.events.emit('region_discovery_started', { region: client.region });
     try {
-      // Pages of 100: only waiting jobs are listed, and a smaller page parses in a few milliseconds.
       const listing = client.listAllJobs({
         status: 'Suspended',
-        maxResults: 100,
+        maxResults: LIST_PAGE_SIZE,
         onBadMember: (bad) => report.badJobs.push(bad.jobId ?? `member #${bad.index} of page ${bad.page}`),
       });
+      const listed = new Set<string>();
+      // Handled a page at a time: jobs on pages read before a failing one are still announced.
+      let batch: JobSummary[] = [];
       for await (const summary of listing) {
         if (summary.status !== 'Suspended') continue;
         suspended += 1;
-        let job: Job;
-        try {
-          if (await this.o.records.exists(client.region, summary.id)) continue;
-          job = await client.describeJob(summary.id);
-        } catch (error) {
-          if (isRegionWide(error)) throw error;
-          // One bad job (malformed answer, odd operation) must not block the others.
-          report.badJobs.push(summary.id);
-          this.o.logger.warn('skipping a job that could not be described', {
-            region: client.region,
-            jobId: summary.id,
-            error,
-          });
-          continue;
-        }
-        if (job.status !== 'Suspended') continue;
-        if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now())) {
-          report.announced.push(job.id);
-          await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
-          await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
+        listed.add(summary.id);
+        batch.push(summary);
+        if (batch.length >= LIST_PAGE_SIZE) {
+          await this.announceNew(client, batch, report);
+          batch = [];
         }
       }
+      await this.announceNew(client, batch, report);
+      this.listedWaiting.set(client.region, listed);
       this.health.set(client.region, { failures: 0, nextAttemptAt: 0 });
       await this.o.events.emit('region_polled', {
         region: client.region,
@@ -184,6 +200,49 @@ export class JobWatcher {
     return report;
   }
 
+  /** Describes and announces the listed jobs cosjob has no record of; known ones cost one EXISTS each. */
+  private async announceNew(
+    client: CosJobsApi,
+    waiting: JobSummary[],
+    report: RegionPollReport,
+  ): Promise<void> {
+    const unknown = waiting.filter(
+      (s) => !this.trackedAtStart.has(jobRefKey({ region: client.region, jobId: s.id })),
+    );
+    const known: Settled<boolean>[] = [];
+    for (let i = 0; i < unknown.length; i += READ_BATCH) {
+      const slice = unknown.slice(i, i + READ_BATCH);
+      known.push(
+        ...(await this.o.records.existsMany(slice.map((s) => ({ region: client.region, jobId: s.id })))),
+      );
+    }
+    for (const [index, summary] of unknown.entries()) {
+      const exists = known[index] as Settled<boolean>;
+      let job: Job;
+      try {
+        if (!exists.ok) throw exists.error;
+        if (exists.value) continue;
+        job = await client.describeJob(summary.id);
+      } catch (error) {
+        if (isRegionWide(error)) throw error;
+        // One bad job (malformed answer, odd operation) must not block the others.
+        report.badJobs.push(summary.id);
+        this.o.logger.warn('skipping a job that could not be described', {
+          region: client.region,
+          jobId: summary.id,
+          error,
+        });
+        continue;
+      }
+      if (job.status !== 'Suspended') continue;
+      if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now())) {
+        report.announced.push(job.id);
+        await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
+        await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
+      }
+    }
+  }
+
   /**
    * `redeliver`: this replica just became leader, so cards a previous leader announced but never posted
    * are offered again (jobs announced in this very poll are not).
@@ -191,6 +250,7 @@ export class JobWatcher {
   private async followTracked(redeliver: boolean, announcedNow: ReadonlySet<string>): Promise<number> {
     const members = await this.o.records.tracked();
     const inFlight = new Set((await this.o.reconciler.pendingIntents()).map(jobRefKey));
+    const due: { member: string; client: CosJobsApi; jobId: string }[] = [];
     for (const member of members) {
       const { ref } = parseJobRefKey(member);
       if (!ref) continue;
@@ -198,10 +258,27 @@ export class JobWatcher {
       if (!client) continue;
       const healthy = (this.health.get(ref.region)?.nextAttemptAt ?? 0) <= this.o.clock.now();
       if (!healthy) continue;
-      try {
-        await this.follow(client, ref.jobId, inFlight.has(member), redeliver && !announcedNow.has(member));
-      } catch (error) {
-        this.o.logger.warn('could not follow a tracked job', { region: ref.region, jobId: ref.jobId, error });
+      due.push({ member, client, jobId: ref.jobId });
+    }
+    for (let i = 0; i < due.length; i += READ_BATCH) {
+      const slice = due.slice(i, i + READ_BATCH);
+      const records = await this.o.records.getMany(
+        slice.map((d) => ({ region: d.client.region, jobId: d.jobId })),
+      );
+      for (const [index, { member, client, jobId }] of slice.entries()) {
+        const record = records[index] as Settled<JobRecord | undefined>;
+        try {
+          if (!record.ok) throw record.error;
+          await this.follow(
+            client,
+            jobId,
+            record.value,
+            inFlight.has(member),
+            redeliver && !announcedNow.has(member),
+          );
+        } catch (error) {
+          this.o.logger.warn('could not follow a tracked job', { region: client.region, jobId, error });
+        }
       }
     }
     return members.length;
@@ -210,18 +287,26 @@ export class JobWatcher {
   private async follow(
     client: CosJobsApi,
     jobId: string,
+    record: JobRecord | undefined,
     decisionInFlight: boolean,
     redeliver: boolean,
   ): Promise<void> {
     const region = client.region;
-    const record = await this.o.records.get(region, jobId);
     if (!record) {
       await this.o.records.untrack(region, jobId);
       return;
     }
     let job: Job;
     try {
-      job = await client.describeJob(jobId);
+      // COS listed the job as Suspended in this very poll and cosjob last saw it Suspended too: a waiting
+      // job makes no progress, so the stored description is current and DescribeJob (a round trip and
+      // ~1 ms of XML per job per cycle) is only for jobs that left the waiting list.
+      job =
+        record.lastStatus === 'Suspended' &&
+        record.job.status === 'Suspended' &&
+        this.listedWaiting.get(region)?.has(jobId) === true
+          ? record.job
+          : await client.describeJob(jobId);
     } catch (error) {
       if (isNoSuchJob(error)) {
         this.o.logger.info('tracked job no longer exists in COS; no longer following it', { region, jobId });
@@ -243,12 +328,12 @@ export class JobWatcher {
       }
     }
 
-    const decided = (await this.o.store.decision(region, jobId)) !== undefined;
+    // The decision is read only for a job that left Suspended: a waiting job costs no extra round trip.
     if (
       record.lastStatus === 'Suspended' &&
       job.status !== 'Suspended' &&
-      !decided &&
       !decisionInFlight &&
+      (await this.o.store.decision(region, jobId)) === undefined &&
       // A decision that started after this poll read the intents holds the job's claim until it is recorded.
       !(await this.o.store.isClaimed(region, jobId))
     ) {

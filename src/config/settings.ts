@@ -130,6 +130,31 @@ export const SETTINGS = catalogue({
     meaning: 'point the Web API client elsewhere (the fake Slack in tests and the demo)',
     example: 'http://127.0.0.1:9900/api/',
   },
+  SLACK_APP_ID: {
+    section: 'slack',
+    required: false,
+    secret: false,
+    meaning:
+      "the app's id (Basic Information → App ID): requests whose api_app_id differs are refused and audited",
+    example: 'A0123ABCD',
+  },
+  SLACK_ENTERPRISE_ID: {
+    section: 'slack',
+    required: false,
+    secret: false,
+    meaning:
+      'on Enterprise Grid, the organisation id: requests naming another enterprise (or none) are refused and audited',
+    example: 'E0123ABCD',
+  },
+  SLACK_POST_INTERVAL_MS: {
+    section: 'slack',
+    required: false,
+    default: '1100',
+    secret: false,
+    meaning:
+      'least time between two messages cosjob posts in the channel (Slack allows about one per second per channel; lower it only against a fake Slack, in tests and benchmarks)',
+    range: { min: 0, max: 60_000 },
+  },
   APPROVER_USER_IDS: {
     section: 'approvals',
     required: 'APPROVER_USER_IDS or APPROVER_USERGROUP_IDS',

@@ -9,6 +9,12 @@ export interface SlackConfig {
   signingSecret?: string;
   port: number;
   apiUrl?: string;
+  /** When set, payloads whose api_app_id differs are refused. */
+  appId?: string;
+  /** When set, payloads whose enterprise id differs are refused. */
+  enterpriseId?: string;
+  /** Least milliseconds between two posts in the channel (SLACK_POST_INTERVAL_MS; the poster's own default when absent). */
+  postIntervalMs?: number;
 }
 
 // Slack signing secrets are 32 hexadecimal characters. A shorter one is a placeholder or a typo, and a
@@ -51,6 +57,13 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
   }
   const port = reader.integer(SETTINGS.PORT);
   const apiUrl = reader.url(SETTINGS.SLACK_API_URL, ['http:', 'https:']);
+  const appId = reader.matching(SETTINGS.SLACK_APP_ID, /^A[A-Z0-9]{2,}$/, 'an app id such as A0123ABCD');
+  const enterpriseId = reader.matching(
+    SETTINGS.SLACK_ENTERPRISE_ID,
+    /^E[A-Z0-9]{2,}$/,
+    'an Enterprise Grid id such as E0123ABCD',
+  );
+  const postIntervalMs = reader.integer(SETTINGS.SLACK_POST_INTERVAL_MS);
   return {
     botToken,
     channelId,
@@ -58,5 +71,8 @@ export function readSlackConfig(reader: SettingReader): SlackConfig {
     ...(signingSecret !== undefined ? { signingSecret } : {}),
     port,
     ...(apiUrl !== undefined ? { apiUrl } : {}),
+    ...(appId !== undefined ? { appId } : {}),
+    ...(enterpriseId !== undefined ? { enterpriseId } : {}),
+    postIntervalMs,
   };
 }

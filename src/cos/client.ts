@@ -14,6 +14,7 @@ import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import type { CosConfig } from '../config/index.js';
 import { type Logger, registerSecret, silentLogger } from '../logger.js';
+import { checkedJob, checkedListJobsPage, checkedUpdateJobStatusResult } from './answer-checks.js';
 import { ClockSkew } from './clock-skew.js';
 import { APPID_PATTERN, isWellFormedCredential, UIN_PATTERN } from './credentials.js';
 import { type CosApiName, CosError, CosValidationError } from './errors.js';
@@ -245,7 +246,7 @@ export class CosJobsClient implements CosJobsApi {
     if (options.maxResults !== undefined) query.maxResults = String(validateMaxResults(options.maxResults));
     if (options.nextToken !== undefined) query.nextToken = validateNextToken(options.nextToken);
     return this.request({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
-      parseListJobs(response.body),
+      checkedListJobsPage(parseListJobs(response.body)),
     );
   }
 
@@ -257,7 +258,7 @@ export class CosJobsClient implements CosJobsApi {
   async describeJob(jobId: string): Promise<Job> {
     const id = validateJobId(jobId);
     return this.request({ api: 'DescribeJob', method: 'GET', path: `/jobs/${id}` }, true, (response) =>
-      parseDescribeJob(response.body),
+      checkedJob(parseDescribeJob(response.body), { api: 'DescribeJob', expectedJobId: id }),
     );
   }
 
@@ -289,10 +290,16 @@ export class CosJobsClient implements CosJobsApi {
       const result = await this.request(
         { api: 'UpdateJobStatus', method: 'POST', path: `/jobs/${id}/status`, query },
         false,
-        (response): UpdateJobStatusResult => ({
-          ...parseUpdateJobStatus(response.body),
-          ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
-        }),
+        // A 2xx answer that fails its checks is InvalidResponse, which counts as ambiguous: the job is read
+        // back (with a checked DescribeJob) rather than an unrecordable status being reported as applied.
+        (response): UpdateJobStatusResult =>
+          checkedUpdateJobStatusResult(
+            {
+              ...parseUpdateJobStatus(response.body),
+              ...(response.requestId === undefined ? {} : { requestId: response.requestId }),
+            },
+            { api: 'UpdateJobStatus', expectedJobId: id },
+          ),
       );
       return { kind: 'applied', result, reconciled: false };
     } catch (error) {

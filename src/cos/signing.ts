@@ -59,13 +59,29 @@ export interface SignatureParts {
   urlParamList: string;
 }
 
+/**
+ * The SignKey is HMAC-SHA1(SecretKey, KeyTime) and depends on nothing else, so requests signed within the
+ * same key time (the client's window moves once a second) share it: one HMAC saved per request. One entry
+ * per credentials object, held beside it (a WeakMap), never in a table keyed by the secret.
+ */
+const signKeys = new WeakMap<SigningCredentials, { keyTime: string; secretKey: string; signKey: string }>();
+
+function signKeyFor(credentials: SigningCredentials, keyTimeText: string): string {
+  const cached = signKeys.get(credentials);
+  // The secret is compared too: a caller may rotate it on the same object.
+  if (cached?.keyTime === keyTimeText && cached.secretKey === credentials.secretKey) return cached.signKey;
+  const signKey = createHmac('sha1', credentials.secretKey).update(keyTimeText).digest('hex');
+  signKeys.set(credentials, { keyTime: keyTimeText, secretKey: credentials.secretKey, signKey });
+  return signKey;
+}
+
 export function computeSignatureParts(
   request: SignableRequest,
   credentials: SigningCredentials,
   keyTime: KeyTime,
 ): SignatureParts {
   const keyTimeText = `${keyTime.start};${keyTime.end}`;
-  const signKey = createHmac('sha1', credentials.secretKey).update(keyTimeText).digest('hex');
+  const signKey = signKeyFor(credentials, keyTimeText);
   const query = canonicalise(request.query);
   const headers = canonicalise(request.headers);
   const httpString = `${request.method.toLowerCase()}\n${request.path}\n${query.joined}\n${headers.joined}\n`;

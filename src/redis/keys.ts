@@ -155,6 +155,10 @@ export class KeySpace {
   intents(): string {
     return this.plainKey('intents');
   }
+  /** String with expiry: a cancel dialog cosjob opened (view id), who for and which job. */
+  dialog(viewId: string): string {
+    return this.plainKey('dialog', name(viewId));
+  }
   /** Set: `region|jobId` of jobs cosjob announced and follows until they finish. */
   tracked(): string {
     return this.plainKey('tracked');

@@ -1,18 +1,35 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
+import type { CancelDialogs } from './dialogs.js';
 import { BurstDigests } from './digests.js';
+import { SlackUserNames } from './directory.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
 import { registerViews } from './listeners/views.js';
 import { subscribeSlackNotifier } from './notifier.js';
 import { ChannelPoster } from './poster.js';
+import {
+  type ForeignRequest,
+  foreignRequest,
+  guardSlackRequests,
+  type Installation,
+} from './request-guard.js';
+
+/** auth.test's team_id for the bot token; start-up fails without it (the token is not usable). */
+async function teamOfToken(client: WebClient): Promise<string> {
+  const result = await client.auth.test();
+  if (typeof result.team_id !== 'string' || result.team_id === '') {
+    throw new Error('auth.test did not say which Slack team the bot token belongs to');
+  }
+  return result.team_id;
+}
 
 export interface SlackAppOptions {
   slack: SlackConfig;
@@ -20,6 +37,8 @@ export interface SlackAppOptions {
   approverUsergroupIds: readonly string[];
   requireCancelReason: boolean;
   engine: ApprovalEngine;
+  /** Where the cancel dialogs cosjob opened are remembered (Redis, shared by replicas). */
+  dialogs: CancelDialogs;
   /** From createSlackWebClient: posts cards and replies, resolves approver groups. */
   webClient: WebClient;
   logger: Logger;
@@ -32,6 +51,8 @@ export interface SlackAppOptions {
   refusalEchoIntervalMs?: number;
   /** Merged into every Web API client's options (Bolt's, Socket Mode's): e.g. an observing `fetch`. */
   clientOptions?: WebClientOptions;
+  /** A request refused because it named another team, app or enterprise (the runtime audits it). */
+  onForeignRequest?: (request: ForeignRequest) => void;
   /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
   httpRoutes?: {
     path: string;
@@ -116,8 +137,43 @@ export function createSlackWebClient(
   });
 }
 
+/**
+ * Bolt's HTTP receiver with cosjob's request check in front of /slack/events (future timestamps,
+ * malformed signed bodies, other installations: see request-guard.ts).
+ */
+function guardedHttpReceiver(o: SlackAppOptions, installation: Installation): HTTPReceiver {
+  const signingSecret = o.slack.signingSecret ?? '';
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    logger: slackLoggerFrom(o.logger),
+    processBeforeResponse: o.processBeforeResponse ?? false,
+    customRoutes: o.httpRoutes ?? [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('ok');
+        },
+      },
+    ],
+  });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, {
+    signingSecret,
+    installation: () => installation,
+    logger: o.logger,
+    onForeign: (foreign) => o.onForeignRequest?.(foreign),
+  });
+  return receiver;
+}
+
 export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp> {
   const { slack, logger } = o;
+  // Filled in from auth.test below, before the receiver takes requests.
+  const installation: Installation = {
+    ...(slack.appId !== undefined ? { appId: slack.appId } : {}),
+    ...(slack.enterpriseId !== undefined ? { enterpriseId: slack.enterpriseId } : {}),
+  };
   const common = {
     token: slack.botToken,
     logger: slackLoggerFrom(logger),
@@ -138,21 +194,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const app =
     socketReceiver && slack.appToken
       ? new App({ ...common, socketMode: true, appToken: slack.appToken, receiver: socketReceiver })
-      : new App({
-          ...common,
-          signingSecret: slack.signingSecret ?? '',
-          processBeforeResponse: o.processBeforeResponse ?? false,
-          customRoutes: o.httpRoutes ?? [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_req, res) => {
-                res.writeHead(200, { 'content-type': 'text/plain' });
-                res.end('ok');
-              },
-            },
-          ],
-        });
+      : new App({ ...common, receiver: guardedHttpReceiver(o, installation) });
 
   const poster = new ChannelPoster({
     client: o.webClient,
@@ -180,10 +222,28 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
+    dialogs: o.dialogs,
+    names: new SlackUserNames(app.client, logger),
     logger,
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,
   };
+  // Socket Mode has no HTTP request to check: payloads from another installation stop here instead
+  // (acknowledged so Slack does not redeliver them, and never passed to a listener).
+  app.use(async (args) => {
+    const foreign = foreignRequest(args.body as Record<string, unknown>, installation);
+    if (!foreign) {
+      await args.next();
+      return;
+    }
+    logger.warn('refused a Slack payload from another installation', {
+      field: foreign.field,
+      userId: foreign.userId ?? null,
+    });
+    o.onForeignRequest?.(foreign);
+    const { ack } = args as { ack?: () => Promise<void> };
+    await ack?.();
+  });
   registerActions(app, ctx);
   registerViews(app, ctx);
   registerCommands(app, ctx);
@@ -200,6 +260,8 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   });
 
   if (!o.bot) await app.init();
+  // The team this bot token belongs to: payloads naming another team are refused (request-guard.ts).
+  installation.teamId = await teamOfToken(o.webClient);
   let port: number | undefined;
   if (slack.appToken) {
     await app.start();

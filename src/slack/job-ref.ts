@@ -6,6 +6,7 @@
  * of a refusal.
  */
 import { type JobRef, jobRefKey, jobRefProblem, parseJobRefKey } from '../jobs/job-ref.js';
+import { parseCancelModalMetadata } from './blocks/cancel-modal.js';
 
 export type JobRefResult = { ok: true; ref: JobRef } | { ok: false; error: string };
 
@@ -19,4 +20,23 @@ export function decodeJobRef(value: unknown): JobRefResult {
   const parsed = parseJobRefKey(value);
   if (!parsed.ok) return { ok: false, error: `The button value is not a job reference: ${parsed.problem}.` };
   return parsed;
+}
+
+/**
+ * The job an interactivity payload points at, if any: a button's value or a cancel dialog's
+ * private_metadata. For auditing refused requests only; the listeners decode and check their own.
+ */
+export function jobRefOfPayload(body: Record<string, unknown>): JobRef | undefined {
+  const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
+  const first = actions[0];
+  if (first !== null && typeof first === 'object') {
+    const ref = decodeJobRef((first as { value?: unknown }).value);
+    if (ref.ok) return ref.ref;
+  }
+  const view = body.view;
+  if (view !== null && typeof view === 'object') {
+    const metadata = parseCancelModalMetadata((view as { private_metadata?: unknown }).private_metadata);
+    if (metadata.ok) return { region: metadata.metadata.region, jobId: metadata.metadata.jobId };
+  }
+  return undefined;
 }

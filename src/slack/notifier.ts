@@ -62,6 +62,10 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
       await cards.refresh(region, jobId);
       cards.reply(region, jobId, expiredReply(hours));
     }),
+    // A decision a crash interrupted is settled later: the card stops offering buttons for it.
+    engine.events.on('job_reconciled', async ({ region, jobId }) => {
+      await cards.refresh(region, jobId);
+    }),
     engine.events.on('job_decided', async ({ region, jobId, actor }) => {
       // Auto-cancel (a `system` decision in this process) updates the card here; decisions made by the CLI,
       // another process, reach the card at the watcher's next status change.

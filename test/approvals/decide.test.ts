@@ -439,7 +439,8 @@ describe('decide', () => {
       actor: actor('UALICE'),
       source: 'slack-button',
     });
-    stack.cos.emulator.faults.add({ api: 'DescribeJob', kind: 'status5xx', statusCode: 503, times: 4 });
+    // The final attempt fails at COS (the vote itself was counted after its re-check).
+    stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', statusCode: 503, times: 1 });
     const failed = await fx.engine.decide({
       region: REGION,
       jobId,

@@ -23,6 +23,7 @@ function record(fx: EngineFixture): Recorded {
     job_reminder: [],
     job_expired: [],
     job_decided: [],
+    job_reconciled: [],
     decision_made: [],
     region_polled: [],
     region_discovery_started: [],
@@ -66,6 +67,43 @@ describe('job watcher', () => {
       b.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
     ]);
     expect(created.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('describes a tracked job again only once it has left the waiting list', async () => {
+    const fx = await engine();
+    const waiting = stack.cos.createSuspendedJob(REGION);
+    const leaving = stack.cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    const describes = () => stack.cos.emulator.stats.requests.DescribeJob;
+
+    // Both still listed as Suspended: their status is known from the listing, nothing is described.
+    let before = describes();
+    await fx.engine.watcher.pollOnce();
+    expect(describes() - before).toBe(0);
+
+    // One left the list (confirmed in the console): that one is described and reported, the other is not.
+    const seen = record(fx);
+    stack.cos.emulator.store.setStatus(REGION, leaving, 'Ready', 'confirmed in the console');
+    before = describes();
+    await fx.engine.watcher.pollOnce();
+    expect(describes() - before).toBe(1);
+    expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([leaving]);
+    expect((await fx.records.get(REGION, waiting))?.lastStatus).toBe('Suspended');
+  });
+
+  it('reads many records at once, a damaged one failing only its own entry', async () => {
+    const fx = await engine();
+    const good = stack.cos.createSuspendedJob(REGION);
+    const damaged = stack.cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    await fx.redis.hset(fx.keys.jobRecord(REGION, damaged), 'job', '{not json');
+    const refs = [good, damaged, 'nosuchjob'].map((jobId) => ({ region: REGION, jobId }));
+    const [a, b, c] = await fx.records.getMany(refs);
+    expect(a).toMatchObject({ ok: true, value: { jobId: good, lastStatus: 'Suspended' } });
+    expect(b?.ok).toBe(false);
+    expect(b?.ok === false && String(b.error)).toContain('damaged');
+    expect(c).toEqual({ ok: true, value: undefined });
+    expect((await fx.records.existsMany(refs)).map((r) => r.ok && r.value)).toEqual([true, true, false]);
   });
 
   it('reports a job confirmed behind cosjob’s back as changed outside, once', async () => {

@@ -7,10 +7,18 @@ import { BenchUsageError, parseBenchArgs, runBench, SUITE_IDS } from '../../benc
 import { measure, percentile } from '../../bench/harness.js';
 import { QUICK_PARAMS } from '../../bench/params.js';
 import { type BenchReport, type BenchRow, renderGroup } from '../../bench/report.js';
+import { REQUIRED_KEYS, resultsDocument } from '../../bench/results.js';
+import { cycles } from '../../bench/suites/app.js';
 
 const EXPECTED_ROWS: Record<string, string[]> = {
   signing: ['signing.cosAuthorization', 'signing.hmacSha1'],
-  xml: ['xml.describeJob.mapped', 'xml.describeJob.raw', 'xml.listJobs.mapped', 'xml.listJobs.raw'],
+  xml: [
+    'xml.describeJob.mapped',
+    'xml.describeJob.raw',
+    'xml.listJobs.mapped',
+    'xml.listJobs.remembered',
+    'xml.listJobs.raw',
+  ],
   cos: [
     ...['describeJob', 'listJobs'].flatMap((api) =>
       ['c1', 'c16'].flatMap((c) => ['client', 'undici', 'fetch'].map((peer) => `cos.${api}.${c}.${peer}`)),
@@ -32,6 +40,13 @@ const EXPECTED_ROWS: Record<string, string[]> = {
     'decisions.contention.refused',
   ],
   blocks: ['blocks.jobCard', 'blocks.jobCard.json', 'blocks.auditTrailMessage', 'blocks.auditEntryLines'],
+  app: [
+    'app.clickStorm.bare',
+    'app.clickStorm.cosjob',
+    'app.clickStorm.clickToCard',
+    'app.discovery.clicksDuringFirstCycle',
+    'app.discovery.steadyCycle',
+  ],
   burst: ['burst.all_actionable_s'],
 };
 
@@ -46,6 +61,7 @@ const BASELINES = new Set([
   'blocks.jobCard.json',
   'blocks.auditEntryLines',
   'burst.all_actionable_s',
+  'app.clickStorm.bare',
   ...['describeJob', 'listJobs'].flatMap((api) => ['c1', 'c16'].map((c) => `cos.${api}.${c}.undici`)),
 ]);
 
@@ -132,6 +148,41 @@ describe('measure', () => {
   });
 });
 
+describe('poll cycles from the emulator request log', () => {
+  it('ends the first cycle once every waiting job is described and starts each later one at a ListJobs after another call or a pause', () => {
+    const log: [string, number][] = [];
+    let t = 0;
+    const add = (api: string, n = 1) => {
+      for (let i = 0; i < n; i++) {
+        t += 1;
+        log.push([api, t]);
+      }
+    };
+    // First cycle, 3 waiting jobs over two pages, then discovery describes each, then a click decides one.
+    add('ListJobs', 2);
+    add('DescribeJob', 3);
+    add('UpdateJobStatus'); // a click's decision: not the watcher's, never a boundary
+    add('DescribeJob'); // follow-up of the decided job, which left the waiting list
+    // A steady cycle: two pages back to back, the decided job described.
+    t += 1_000;
+    add('ListJobs', 2);
+    add('DescribeJob');
+    // Two quiet cycles: one page each, nothing described; only the pause separates them.
+    t += 1_000;
+    add('ListJobs');
+    t += 1_000;
+    add('ListJobs');
+    const found = cycles(log, 3);
+    expect(found.map((c) => c.byApi)).toEqual([
+      { ListJobs: 2, DescribeJob: 4 },
+      { ListJobs: 2, DescribeJob: 1 },
+      { ListJobs: 1 },
+      { ListJobs: 1 },
+    ]);
+    expect(found.map((c) => c.requests)).toEqual([6, 3, 1, 1]);
+  });
+});
+
 describe('npm run bench --quick', () => {
   let report: BenchReport;
   let rows: Map<string, BenchRow>;
@@ -139,7 +190,7 @@ describe('npm run bench --quick', () => {
   beforeAll(async () => {
     report = await runBench({ quick: true, only: [] }, {}, QUICK_PARAMS);
     rows = new Map(report.groups.flatMap((g) => g.rows.map((r) => [r.id, r] as const)));
-  }, 60_000);
+  }, 120_000);
 
   it('runs every suite without failures, in the brief order', () => {
     expect(report.failures).toEqual([]);
@@ -203,6 +254,31 @@ describe('npm run bench --quick', () => {
       QUICK_PARAMS.decisions.jobs * QUICK_PARAMS.decisions.repetitions,
     );
     expect(Number(rows.get('cos.emulator.served')?.details?.requestsCounted)).toBeGreaterThan(0);
+  });
+
+  it('produces every headline key of bench/results.json as a number, with the machine it ran on', () => {
+    const document = resultsDocument(report, { stormJobs: QUICK_PARAMS.app.stormJobs });
+    expect(document.missingKeys).toEqual([]);
+    for (const key of REQUIRED_KEYS) {
+      expect({ key, type: typeof document[key] }).toEqual({ key, type: 'number' });
+      expect({ key, finite: Number.isFinite(document[key]) }).toEqual({ key, finite: true });
+    }
+    expect(document.machine).toMatchObject({ cores: expect.any(Number), node: process.version });
+  });
+
+  it('counts what cosjob did from outside: one UpdateJobStatus per job, no duplicate, every card updated', () => {
+    const document = resultsDocument(report, { stormJobs: QUICK_PARAMS.app.stormJobs });
+    expect(document['click_storm.update_job_status_calls']).toBe(QUICK_PARAMS.app.stormJobs);
+    expect(document['click_storm.duplicates']).toBe(0);
+    expect(document['click_storm.cards_without_update']).toBe(0);
+    expect(document['click_storm.clicks']).toBe(QUICK_PARAMS.app.stormJobs * QUICK_PARAMS.app.approvers);
+    // A steady cycle lists at least one page and describes only tracked jobs that left the waiting list:
+    // the discovery clicks all land on one job, so at most that one (none once it has finished).
+    expect(Number(document['discovery.steady_cycle_describe_job_calls'])).toBeLessThanOrEqual(1);
+    expect(Number(document['discovery.steady_cycle_list_jobs_calls'])).toBeGreaterThanOrEqual(1);
+    expect(Number(document['discovery.steady_cycle_cos_calls'])).toBeLessThanOrEqual(
+      Number(document['discovery.steady_cycle_cos_calls_target']),
+    );
   });
 
   it('prints each group as a table with one explanation line per compared row', () => {

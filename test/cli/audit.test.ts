@@ -108,6 +108,19 @@ describe('cosjob approve / cancel / audit', () => {
     expect(verified.stdout).toMatch(/✘ global chain: (removed|inserted)/);
   });
 
+  it('refuses a reason with control characters with exit 2, before any intent or audit entry', async () => {
+    const jobId = cos.createSuspendedJob('ap-guangzhou');
+    const refused = await cli(['cancel', jobId, '--as', 'UOPS1', '--reason', 'bad\u0000reason\u001b[0m']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('control characters');
+    expect(refused.stderr).not.toMatch(/unavailable/i);
+    expect(cos.emulator.stats.statusUpdates).toHaveLength(0);
+    const shown = JSON.parse((await cli(['audit', 'show', jobId, '--json'])).stdout) as {
+      entries: unknown[];
+    };
+    expect(shown.entries).toEqual([]);
+  });
+
   it('refuses a non-approver, a missing --as and a cancel without a reason, with exit codes', async () => {
     const jobId = cos.createSuspendedJob('ap-guangzhou');
     const stranger = await cli(['approve', jobId, '--as', 'UNOBODY']);

@@ -26,6 +26,25 @@ const uploadHeaders = {
 };
 
 describe('COS request signing', () => {
+  it('reuses the signing key only for the same key time and secret', () => {
+    const request = { method: 'PUT', path: '/exampleobject(腾讯云)', query: {}, headers: uploadHeaders };
+    const keyTime = { start: 1557989151, end: 1557996351 };
+    const credentials = { ...DOC };
+    const first = computeSignatureParts(request, credentials, keyTime);
+    expect(computeSignatureParts(request, credentials, keyTime)).toEqual(first);
+    // Another key time: another key, as a fresh derivation gives it.
+    const later = { start: keyTime.start + 1, end: keyTime.end + 1 };
+    expect(computeSignatureParts(request, credentials, later).signKey).toBe(
+      computeSignatureParts(request, { ...DOC }, later).signKey,
+    );
+    expect(computeSignatureParts(request, credentials, later).signKey).not.toBe(first.signKey);
+    // The secret rotated on the same object: never the old key.
+    credentials.secretKey = 'A'.repeat(32);
+    const rotated = computeSignatureParts(request, credentials, keyTime);
+    expect(rotated.signKey).not.toBe(first.signKey);
+    expect(rotated).toEqual(computeSignatureParts(request, { ...credentials }, keyTime));
+  });
+
   it('(A) official upload example, non-ASCII path signed raw', () => {
     const parts = computeSignatureParts(
       { method: 'PUT', path: '/exampleobject(腾讯云)', query: {}, headers: uploadHeaders },

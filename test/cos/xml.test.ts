@@ -249,6 +249,22 @@ describe('parseListJobs', () => {
     expect(page.nextToken).toBe('only');
   });
 
+  it('answers an identical page again with an equal copy the caller cannot spoil, and re-reads a changed one', () => {
+    const body = `<ListJobsResult><Jobs>${member('a')}${member('b')}</Jobs><NextToken>b</NextToken></ListJobsResult>`;
+    const first = parseListJobs(body);
+    const expected = structuredClone(first);
+    first.jobs[0]!.status = 'Changed by the caller';
+    first.jobs[1]!.progress.totalTasks = -1;
+    first.jobs.pop();
+    // A distinct string with the same text, as the next poll brings back.
+    const again = parseListJobs(body.split('').join(''));
+    expect(again).toEqual(expected);
+    const changed = parseListJobs(body.replace('d-b', 'd-B'));
+    expect(changed.jobs[1]?.description).toBe('d-B');
+    // A changed page that is not well-formed is refused, never answered from memory.
+    expect(() => parseListJobs(body.replace('</NextToken>', ''))).toThrow();
+  });
+
   it('keeps member order for several members', () => {
     const page = parseListJobs(
       `<ListJobsResult><Jobs>${member('a')}${member('b')}${member('c')}</Jobs></ListJobsResult>`,

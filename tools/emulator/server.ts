@@ -54,7 +54,15 @@ export interface HookContext {
   jobId?: string;
 }
 
-export type EmulatorHook = (ctx: HookContext) => Promise<void>;
+/**
+ * `answer` is the body the emulator is about to send; a hook may return a replacement (a hostile COS
+ * answer), the status code stays.
+ */
+export type EmulatorHook = (
+  ctx: HookContext,
+  answer: { body: string },
+  // biome-ignore lint/suspicious/noConfusingVoidType: existing hooks are `async () => {}` and return nothing.
+) => Promise<void | { body: string }>;
 
 export interface RunningEmulator {
   /** 'http://127.0.0.1:PORT' */
@@ -178,11 +186,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       injectFault(failure, undefined);
       return;
     }
-    const outcome = await serve(req, route, rawQuery, resource, requestId);
+    let outcome = await serve(req, route, rawQuery, resource, requestId);
     const currentHook = hook;
     if (currentHook && outcome.hook) {
       try {
-        await currentHook(outcome.hook);
+        const replaced = await currentHook(outcome.hook, { body: outcome.body });
+        if (replaced) outcome = { ...outcome, body: replaced.body };
       } catch (error) {
         logger.warn('emulator hook threw; answering anyway', { error });
       }

@@ -89,7 +89,10 @@ export class FakeSlack {
         res.end(`fake slack failed: ${error instanceof Error ? error.message : String(error)}`);
       });
     });
-    server.keepAliveTimeout = 1000;
+    // Node's default (5 s). At 1 s the server announces `Keep-Alive: timeout=1`, which undici (global fetch,
+    // so the Slack WebClient) takes as no time to reuse a socket: every Web API call opened and closed a
+    // connection, a cost real Slack does not impose. close() ends connections itself.
+    server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());

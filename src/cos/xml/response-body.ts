@@ -19,7 +19,13 @@ export async function readLimitedText(
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of source) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    // undici yields Buffers: used as they are, not copied.
+    const buffer =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     total += buffer.length;
     if (total > maxBytes) {
       // Leaving the loop early closes the stream (the iterator's return() destroys it).
@@ -27,6 +33,7 @@ export async function readLimitedText(
     }
     chunks.push(buffer);
   }
+  if (chunks.length === 1) return (chunks[0] as Buffer).toString('utf8');
   return Buffer.concat(chunks, total).toString('utf8');
 }
 

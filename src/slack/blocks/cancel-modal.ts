@@ -3,7 +3,8 @@
  * the card's location travels in private_metadata and comes back as untrusted text.
  */
 import type { ModalView } from '@slack/types';
-import { MAX_REASON_BYTES } from '../../approvals/decision.js';
+import { MAX_REASON_BYTES, normaliseReason } from '../../approvals/decision.js';
+import { hasControlCharacters } from '../../audit/codec.js';
 import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
 import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
 import { code, plain, SLACK_LIMITS, section, TEXT_CAPS, userText } from './text.js';
@@ -153,7 +154,16 @@ export function readCancelReason(
   const value = pick(input, 'value');
   if (value === undefined || value === null) return { ok: true, reason: '' };
   if (typeof value !== 'string') return { ok: false, error: 'The reason must be text.' };
-  return { ok: true, reason: value.trim() };
+  return { ok: true, reason: normaliseReason(value).trim() };
+}
+
+/**
+ * Control characters other than tab and newline (NUL, ESC, DEL…) are refused with a field error before
+ * anything is written: the audit trail does not store them. Undefined when the reason is plain text.
+ */
+export function validateReasonCharacters(text: string): string | undefined {
+  if (!hasControlCharacters(text)) return undefined;
+  return 'The reason contains control characters (such as NUL, ESC or DEL), perhaps from pasted text. Type it again as plain text; line breaks and tabs are fine.';
 }
 
 function pick(value: unknown, key: string): unknown {

@@ -12,7 +12,7 @@ import { ACTION_IDS } from '../blocks/ids.js';
 import { auditTrailMessage } from '../blocks/thread.js';
 import { decideFromSlack, type Reply } from '../decisions.js';
 import { decodeJobRef } from '../job-ref.js';
-import { actorFrom, answerClick, type ListenerContext } from './context.js';
+import { answerClick, type ListenerContext } from './context.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type ButtonHandler = (args: ButtonArgs, ref: JobRef, channel: string, reply: Reply) => Promise<void>;
@@ -52,7 +52,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
         {
           ...ref,
           action: 'approve',
-          actor: actorFrom(body.user),
+          actor: await ctx.names.actor(body.user.id),
           source: 'slack-button',
           requireAnnouncedJob: true,
         },
@@ -67,7 +67,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
       // trigger_id lives about 3 s: open the modal before anything slow.
       const messageTs = body.message?.ts ?? body.container?.message_ts ?? '';
       try {
-        await client.views.open({
+        const opened = await client.views.open({
           trigger_id: body.trigger_id,
           view: cancelReasonModal({
             ...ref,
@@ -76,6 +76,10 @@ export function registerActions(app: App, ctx: ListenerContext): void {
             requireReason: ctx.requireCancelReason,
           }),
         });
+        // Without this record the submission is refused (it asks the person to click Cancel again).
+        await ctx.dialogs
+          .remember(opened.view?.id, { userId: body.user.id, ...ref, openedFrom: 'card' })
+          .catch((error: unknown) => ctx.logger.warn('could not remember the cancel dialog', { error }));
       } catch (error) {
         ctx.logger.warn('could not open the cancel dialog', { error });
         await reply(

@@ -65,7 +65,6 @@ async function run(
   client: WebClient,
   say: (m: SlackMessage) => Promise<void>,
 ): Promise<void> {
-  const actor = { id: slash.user_id, name: (slash.user_name || slash.user_id).slice(0, 80) };
   switch (command.kind) {
     case 'list': {
       const regions = command.region ? [command.region] : ctx.engine.regions;
@@ -123,7 +122,7 @@ async function run(
         if (!found.ok) return say(found.message);
         const record = await ctx.engine.jobRecord(found.region, command.jobId);
         try {
-          await client.views.open({
+          const opened = await client.views.open({
             trigger_id: slash.trigger_id,
             view: cancelReasonModal({
               region: found.region,
@@ -132,6 +131,12 @@ async function run(
               messageTs: record?.card?.ts ?? '',
               requireReason: ctx.requireCancelReason,
             }),
+          });
+          await ctx.dialogs.remember(opened.view?.id, {
+            userId: slash.user_id,
+            region: found.region,
+            jobId: command.jobId,
+            openedFrom: 'command',
           });
         } catch {
           await say(
@@ -144,9 +149,9 @@ async function run(
         }
         return;
       }
-      return decideTyped(ctx, command, actor, say);
+      return decideTyped(ctx, command, await ctx.names.actor(slash.user_id), say);
     case 'approve':
-      return decideTyped(ctx, command, actor, say);
+      return decideTyped(ctx, command, await ctx.names.actor(slash.user_id), say);
   }
 }
 

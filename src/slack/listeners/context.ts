@@ -4,11 +4,17 @@ import type { ApprovalEngine } from '../../approvals/engine.js';
 import type { Logger } from '../../logger.js';
 import type { SlackMessage } from '../blocks/text.js';
 import type { CardService } from '../cards.js';
+import type { CancelDialogs } from '../dialogs.js';
+import type { SlackUserNames } from '../directory.js';
 
 /** What every listener needs; built once by createSlackApp. */
 export interface ListenerContext {
   engine: ApprovalEngine;
   cards: CardService;
+  /** The cancel dialogs cosjob opened, so a submission can be tied to one. */
+  dialogs: CancelDialogs;
+  /** Display names from Slack's directory, never from the payload. */
+  names: SlackUserNames;
   logger: Logger;
   channelId: string;
   requireCancelReason: boolean;
@@ -47,13 +53,4 @@ export function ephemeralTo(client: WebClient, channel: string, user: string, lo
       logger.warn('could not send an ephemeral message', { channel, error });
     }
   };
-}
-
-/** The display name Slack sent with the gesture, falling back to the id. */
-export function actorFrom(user: { id: string; name?: string; username?: string }): {
-  id: string;
-  name: string;
-} {
-  const name = (user.name ?? user.username ?? user.id).slice(0, 80);
-  return { id: user.id, name };
 }

@@ -36,6 +36,8 @@ export type SlackUser = { id: string; name: string };
 export interface E2EOptions {
   regions?: readonly string[];
   requiredApprovals?: number;
+  /** Approver user groups (members from the fake's usergroups.users.list). */
+  approverUsergroupIds?: string[];
   requireCancelReason?: boolean;
   autoCancelAfterHours?: number;
   postIntervalMs?: number;
@@ -52,6 +54,8 @@ export interface E2EOptions {
   configurationWarnings?: RuntimeOptions['configurationWarnings'];
   /** Send COS requests here instead of the emulator (e.g. a hostile proxy in front of it). */
   cosEndpoint?: string;
+  /** The installation checks' optional settings (SLACK_APP_ID, SLACK_ENTERPRISE_ID). */
+  slackInstallation?: { appId?: string; enterpriseId?: string };
 }
 
 export interface CommandResult {
@@ -88,7 +92,9 @@ export class E2E {
     const shared = options.shareWith;
     const regions = options.regions ?? shared?.config.cos.regions ?? [...REGIONS];
     const cos = shared?.cos ?? (await startCosFixture({ regions }));
-    const slack = shared?.slack ?? (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT }));
+    const slack =
+      shared?.slack ??
+      (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE, BOB, MALLORY] }));
     const config: AppConfig = {
       cos: {
         secretId: TEST_ACCOUNT.secretId,
@@ -104,7 +110,7 @@ export class E2E {
       },
       approvals: {
         approverUserIds: [...APPROVER_IDS],
-        approverUsergroupIds: [],
+        approverUsergroupIds: options.approverUsergroupIds ?? [],
         requiredApprovals: options.requiredApprovals ?? 1,
         requireCancelReason: options.requireCancelReason ?? true,
         ...(options.limits
@@ -131,6 +137,7 @@ export class E2E {
         signingSecret: SIGNING_SECRET,
         port: 0,
         apiUrl: slack.apiUrl,
+        ...options.slackInstallation,
       },
     };
     const logLines: string[] = [];
@@ -254,13 +261,25 @@ export class E2E {
   }
 
   /** Submits the cancel modal with `reason` (null: the optional input left empty). */
-  submitCancel(privateMetadata: string, reason: string | null, user: SlackUser): Promise<Response> {
+  submitCancel(
+    privateMetadata: string,
+    reason: string | null,
+    user: SlackUser,
+    options: { viewId?: string } = {},
+  ): Promise<Response> {
+    // Slack sends the id of the view it opened; by default, the last one opened with this metadata.
+    const opened = this.slack
+      .views()
+      .filter((v) => v.view.private_metadata === privateMetadata)
+      .at(-1);
+    const viewId = options.viewId ?? opened?.id;
     const payload = viewSubmissionPayload({
       callbackId: 'cosjob_cancel_reason',
       privateMetadata,
       values: { reason_block: { reason_input: reason } },
       userId: user.id,
       userName: user.name,
+      ...(viewId !== undefined ? { viewId } : {}),
     });
     return postToBolt(this.eventsUrl, SIGNING_SECRET, payload, { kind: 'payload' });
   }

@@ -5,7 +5,7 @@
  * calls, with the COS emulator and a real redis-server behind.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { AppConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
@@ -44,7 +44,7 @@ interface Stack {
 async function startStack(): Promise<Stack> {
   const cos = await startCosFixture({ regions: [REGION] });
   cleanups.push(() => cos.close());
-  const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT });
+  const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE] });
   cleanups.push(() => slack.close());
   const socket = await FakeSocketMode.start({ appToken: APP_TOKEN, slack });
   cleanups.push(() => socket.close());
@@ -256,6 +256,22 @@ describe('Socket Mode', () => {
     expect(socket.protocolErrors).toEqual([]);
   });
 
+  it('acknowledges but refuses a click from another team, and audits it against the job it names', async () => {
+    const stack = await startStack();
+    const { slack, socket } = stack;
+    const { jobId, card } = await pendingCard(stack);
+    const click = {
+      ...approveClick(slack, jobId, card),
+      team: { id: 'T0OTHERTEAM', domain: 'other' },
+      user: { id: ALICE.id, username: ALICE.name, name: ALICE.name, team_id: 'T0OTHERTEAM' },
+    };
+    const acked = await socket.deliver({ type: 'interactive', payload: click });
+    expect(acked.payload).toEqual({});
+    await vi.waitFor(async () => expect(await auditActions(stack, jobId)).toEqual(['posted', 'denied']));
+    expect(statusUpdates(stack, jobId)).toHaveLength(0);
+    expect(slack.ephemerals()).toHaveLength(0);
+  });
+
   it('reconnects when Slack asks it to, keeps working, and stop() closes the socket', async () => {
     const stack = await startStack();
     const { slack, socket } = stack;
@@ -316,7 +332,7 @@ describe('Socket Mode', () => {
 
 describe('the Socket Mode fakes', () => {
   it('hand a WebSocket URL only to the app-level token, and each URL connects once', async () => {
-    const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT });
+    const slack = await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE] });
     cleanups.push(() => slack.close());
     const socket = await FakeSocketMode.start({ appToken: APP_TOKEN, slack });
     cleanups.push(() => socket.close());

@@ -1,0 +1,664 @@
+/**
+ * 7. What users feel, measured from outside: cosjob (`node dist/src/main.js`, configured by environment
+ * only) and a bare Bolt app (bench/bare-bolt.mjs) as child processes, the COS emulator in a third, the
+ * fake Slack Web API and a bench redis-server. Clicks are signed block_actions over real HTTP.
+ *
+ * - click storm: every approver clicks Approve once on every waiting job; the same bodies go to both
+ *   apps in alternating rounds, so a noisy moment on the machine hits both.
+ * - discovery: 10,000 jobs of which 1,000 wait; the first poll cycle, with clicks answered meanwhile,
+ *   then a cycle with nothing new. Cycle bounds come from the emulator's request log (cycles are
+ *   separated by the poll interval, in which cosjob makes no COS request).
+ * - footprint: RSS and time to ready of both processes.
+ */
+import { performance } from 'node:perf_hooks';
+import { startFakeSlack } from '../../tools/fakes/fake-slack.js';
+import {
+  approveClick,
+  type Click,
+  ClickSender,
+  type ClickTarget,
+  type SentClick,
+  shuffled,
+} from '../app/clicks.js';
+import {
+  type AppProcess,
+  BARE_BOLT_ENTRY,
+  buildIfStale,
+  COSJOB_ENTRY,
+  freePort,
+  startApp,
+  startScriptNodeOptions,
+} from '../app/processes.js';
+import type { LoggedRequest } from '../emulator-peer.js';
+import { type EmulatorProcess, startEmulatorProcess } from '../emulator-process.js';
+import { BENCH_ACCOUNT, BENCH_REGION } from '../fixtures.js';
+import { measurementFromSamples, percentile } from '../harness.js';
+import type { AppParams, BenchParams } from '../params.js';
+import { startBenchRedis } from '../redis.js';
+import { type BenchGroup, type BenchRow, compare, formatRatio, row } from '../report.js';
+
+const BOT_TOKEN = 'xoxb-bench-0000-notasecret';
+const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+const CHANNEL = 'CBENCHCARDS';
+const APPROVE_ACTION_ID = 'cosjob_approve';
+/** Between two clicks rounds, an app counts as quiet when it used less than this share of a core. */
+const QUIET_CPU_SHARE = 0.1;
+
+type Figures = Record<string, number>;
+
+function approverIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `UBENCHAPPR${i + 1}`);
+}
+
+function cosjobEnv(o: {
+  emulatorUrl: string;
+  slackApiUrl: string;
+  redisUrl: string;
+  keyPrefix: string;
+  approvers: string[];
+  pollIntervalSeconds: number;
+  postIntervalMs: number;
+}): Record<string, string> {
+  return {
+    COS_SECRET_ID: BENCH_ACCOUNT.secretId,
+    COS_SECRET_KEY: BENCH_ACCOUNT.secretKey,
+    COS_APPID: BENCH_ACCOUNT.appId,
+    COS_UIN: BENCH_ACCOUNT.uin,
+    COS_REGIONS: BENCH_REGION,
+    COS_ENDPOINT: o.emulatorUrl,
+    REDIS_URL: o.redisUrl,
+    REDIS_KEY_PREFIX: o.keyPrefix,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_CHANNEL_ID: CHANNEL,
+    SLACK_API_URL: o.slackApiUrl,
+    APPROVER_USER_IDS: o.approvers.join(','),
+    // One approval decides: the first click per job calls COS, the other approvers' clicks are refused as
+    // already decided, so any UpdateJobStatus beyond one per job is a duplicate.
+    REQUIRED_APPROVALS: '1',
+    POLL_INTERVAL_SECONDS: String(o.pollIntervalSeconds),
+    SLACK_POST_INTERVAL_MS: String(o.postIntervalMs),
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** The Approve buttons on the channel's cards: what a person would click. */
+function cardTargets(messages: readonly { ts: string; blocks?: unknown[] }[]): ClickTarget[] {
+  const targets: ClickTarget[] = [];
+  for (const message of messages) {
+    const button = findAction(message.blocks, APPROVE_ACTION_ID);
+    if (button?.value === undefined) continue;
+    targets.push({ channel: CHANNEL, messageTs: message.ts, value: button.value, job: button.value });
+  }
+  return targets;
+}
+
+function findAction(node: unknown, actionId: string): { value?: string } | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findAction(item, actionId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof node !== 'object' || node === null) return undefined;
+  const record = node as Record<string, unknown>;
+  if (record.action_id === actionId)
+    return { ...(typeof record.value === 'string' ? { value: record.value } : {}) };
+  for (const value of Object.values(record)) {
+    if (typeof value === 'object') {
+      const found = findAction(value, actionId);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function p(samples: readonly number[], q: number): number {
+  return percentile(
+    [...samples].sort((a, b) => a - b),
+    q,
+  );
+}
+
+function checkAcks(name: string, sent: readonly SentClick[]): void {
+  const bad = sent.filter((s) => s.status !== 200);
+  if (bad.length > 0) {
+    throw new Error(`${name} answered ${bad.length} of ${sent.length} clicks with HTTP ${bad[0]?.status}`);
+  }
+}
+
+// ---- click storm and footprint ----
+
+/** Waits until `proc` used less than QUIET_CPU_SHARE of a core over 250 ms (at most 60 s). */
+async function untilQuiet(proc: AppProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let before = await proc.cpuMs();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await proc.cpuMs();
+    if (now - before < 250 * QUIET_CPU_SHARE) return;
+    before = now;
+  }
+}
+
+async function clickStorm(
+  app: AppParams,
+  figures: Figures,
+  rows: BenchRow[],
+  notes: string[],
+): Promise<void> {
+  const approvers = approverIds(app.approvers);
+  const fake = await startFakeSlack({
+    expectedToken: BOT_TOKEN,
+    users: approvers.map((id, i) => ({ id, name: `approver${i + 1}` })),
+  });
+  const emulator = await startEmulatorProcess(app.stormJobs, app.stormJobs);
+  const redis = await startBenchRedis('none');
+  const processes: AppProcess[] = [];
+  const senders: ClickSender[] = [];
+  try {
+    const cosjob = await startApp(
+      'cosjob',
+      COSJOB_ENTRY,
+      cosjobEnv({
+        emulatorUrl: emulator.url,
+        slackApiUrl: fake.apiUrl,
+        redisUrl: redis.url,
+        keyPrefix: redis.newPrefix(),
+        approvers,
+        // The default: the storm meets the watcher as it runs in production.
+        pollIntervalSeconds: 15,
+        postIntervalMs: app.postIntervalMs,
+      }),
+      await freePort(),
+      startScriptNodeOptions(),
+    );
+    processes.push(cosjob);
+    const announceStarted = performance.now();
+    const bare = await startApp(
+      'bare bolt',
+      BARE_BOLT_ENTRY,
+      { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: fake.apiUrl },
+      await freePort(),
+    );
+    processes.push(bare);
+    figures['footprint.time_to_ready_s'] = cosjob.timeToReadyS;
+    figures['footprint.bare_bolt_time_to_ready_s'] = bare.timeToReadyS;
+    notes.push(
+      `time to ready: spawn of \`node dist/src/main.js\` until ${cosjob.readyEndpoint} answers 200 ` +
+        `(bare Bolt: ${bare.readyEndpoint}); \`npm start\` adds its prestart build (tsc) on top.`,
+    );
+
+    // Cards go out at the pace SLACK_POST_INTERVAL_MS sets (Slack's ~1.1 s by default, faster against the
+    // fake); the storm waits for every card before it starts.
+    const targets = await fake.waitFor(
+      (f) => {
+        const found = cardTargets(f.messages(CHANNEL));
+        return found.length >= app.stormJobs ? found : undefined;
+      },
+      app.stormJobs * 3_000 + 30_000,
+    );
+    figures['click_storm.cards_posted_s'] = (performance.now() - announceStarted) / 1000;
+    // Idle: a few seconds after the last card (cards once took ~110 s to trickle out, so "idle" came late).
+    await sleep(3_000);
+    // What cosjob burns doing nothing (lease renewals, timers, the probe's own sampling): the floor under
+    // any per-cycle CPU figure, whose window spans about one poll interval.
+    const idleCpuBefore = await cosjob.cpuMs();
+    await sleep(2_000);
+    figures['footprint.idle_cpu_ms_per_s'] = ((await cosjob.cpuMs()) - idleCpuBefore) / 2;
+    figures['footprint.rss_idle_mb'] = await cosjob.rssMb();
+    figures['footprint.heap_used_idle_mb'] = (await cosjob.memoryMb()).heapUsed;
+    figures['footprint.bare_bolt_rss_idle_mb'] = await bare.rssMb();
+
+    const clicks: Click[] = shuffled(
+      targets.flatMap((target) =>
+        approvers.map((userId) =>
+          approveClick(
+            target,
+            userId,
+            APPROVE_ACTION_ID,
+            fake.responseUrl(`${target.messageTs}-${userId}`, {
+              user: userId,
+              channel: CHANNEL,
+            }),
+          ),
+        ),
+      ),
+      20_260_101,
+    );
+    const bareSender = new ClickSender(bare.baseUrl, SIGNING_SECRET, app.inFlight);
+    const cosjobSender = new ClickSender(cosjob.baseUrl, SIGNING_SECRET, app.inFlight);
+    senders.push(bareSender, cosjobSender);
+    const sent = { bare: [] as SentClick[], cosjob: [] as SentClick[] };
+    const rates = { bare: [] as number[], cosjob: [] as number[] };
+    // Warm-up, unmeasured: clicks whose button value is not a job reference, which both apps acknowledge
+    // and cosjob refuses before any decision, so the JIT and the connections are warm for both.
+    const junk: ClickTarget = {
+      channel: CHANNEL,
+      messageTs: '1700000000.000001',
+      value: 'not-a-job-ref',
+      job: '',
+    };
+    const warmup = approvers.flatMap((userId) =>
+      Array.from({ length: 8 }, (_, i) =>
+        approveClick(junk, userId, APPROVE_ACTION_ID, fake.responseUrl(`warmup-${userId}-${i}`)),
+      ),
+    );
+    for (const sender of [bareSender, cosjobSender])
+      checkAcks(sender.baseUrl, await sender.sendAll(warmup, app.inFlight));
+    await sleep(500);
+    const stormStart = await cosjob.record();
+    const perRound = Math.ceil(clicks.length / app.rounds);
+    for (let round = 0; round < app.rounds; round++) {
+      const slice = clicks.slice(round * perRound, (round + 1) * perRound);
+      if (slice.length === 0) continue;
+      const order = round % 2 === 0 ? (['bare', 'cosjob'] as const) : (['cosjob', 'bare'] as const);
+      for (const which of order) {
+        const sender = which === 'bare' ? bareSender : cosjobSender;
+        const t0 = performance.now();
+        // Each app's round starts when both are quiet, so the work one app does after its
+        // acknowledgements (decisions, card updates) does not land on the other's round.
+        await Promise.all([untilQuiet(cosjob), untilQuiet(bare)]);
+        const results = await sender.sendAll(slice, app.inFlight);
+        rates[which].push(results.length / ((performance.now() - t0) / 1000));
+        checkAcks(which, results);
+        sent[which].push(...results);
+      }
+    }
+    const stormEnd = Date.now();
+    const stormProbe = await cosjob.summary(stormStart, stormEnd);
+
+    // The card's final state: the first chat.update after the job's first click that no longer offers
+    // Approve (the card shows the decision). cosjob also re-renders the card after every refused click,
+    // so the last chat.update of a card only says when the last click on it was answered.
+    const firstClick = new Map<string, number>();
+    for (const s of sent.cosjob) {
+      const before = firstClick.get(s.click.target.messageTs);
+      if (before === undefined || s.sentAt < before) firstClick.set(s.click.target.messageTs, s.sentAt);
+    }
+    const cardUpdates = () => {
+      const decided = new Map<string, number>();
+      const last = new Map<string, number>();
+      for (const call of fake.callsTo('chat.update')) {
+        const ts = String(call.params.ts ?? '');
+        const clicked = firstClick.get(ts);
+        if (clicked === undefined || call.receivedAt < clicked) continue;
+        last.set(ts, call.receivedAt);
+        if (!decided.has(ts) && findAction(call.params.blocks, APPROVE_ACTION_ID) === undefined) {
+          decided.set(ts, call.receivedAt);
+        }
+      }
+      return { decided, last };
+    };
+    const settleDeadline = Date.now() + 60_000;
+    for (;;) {
+      const { decided, last } = cardUpdates();
+      const newest = Math.max(0, ...last.values());
+      if ((decided.size >= firstClick.size && Date.now() - newest > 1_500) || Date.now() > settleDeadline)
+        break;
+      await sleep(250);
+    }
+    const { decided, last } = cardUpdates();
+    const clickToCard = [...decided].map(([ts, at]) => at - (firstClick.get(ts) ?? at));
+    const clickToLastUpdate = [...last].map(([ts, at]) => at - (firstClick.get(ts) ?? at));
+    figures['click_storm.cards_without_update'] = firstClick.size - decided.size;
+    figures['click_storm.click_to_card_p50_ms'] = p(clickToCard, 50);
+    figures['click_storm.click_to_card_p99_ms'] = p(clickToCard, 99);
+    figures['click_storm.click_to_last_card_update_p99_ms'] = p(clickToLastUpdate, 99);
+    figures['click_storm.chat_update_calls'] = fake
+      .callsTo('chat.update')
+      .filter((c) => firstClick.has(String(c.params.ts ?? ''))).length;
+    figures['footprint.rss_after_storm_mb'] = await cosjob.rssMb();
+    const memory = await cosjob.memoryMb();
+    figures['footprint.heap_used_after_storm_mb'] = memory.heapUsed;
+    figures['footprint.heap_total_after_storm_mb'] = memory.heapTotal;
+    figures['footprint.external_after_storm_mb'] = memory.external;
+    figures['footprint.bare_bolt_rss_after_storm_mb'] = await bare.rssMb();
+
+    const stats = await emulator.stats();
+    figures['click_storm.update_job_status_calls'] = stats.statusUpdates;
+    figures['click_storm.duplicates'] = stats.duplicateCalls;
+    figures['click_storm.clicks'] = sent.cosjob.length;
+
+    const bareLatency = sent.bare.map((s) => s.latencyMs);
+    const cosjobLatency = sent.cosjob.map((s) => s.latencyMs);
+    figures['click_storm.bare_ack_p50_ms'] = p(bareLatency, 50);
+    figures['click_storm.bare_ack_p99_ms'] = p(bareLatency, 99);
+    figures['click_storm.cosjob_ack_p50_ms'] = p(cosjobLatency, 50);
+    figures['click_storm.cosjob_ack_p99_ms'] = p(cosjobLatency, 99);
+    figures['click_storm.ack_p99_ratio'] =
+      figures['click_storm.cosjob_ack_p99_ms'] / figures['click_storm.bare_ack_p99_ms'];
+    figures['click_storm.cosjob_event_loop_lag_p99_ms'] = stormProbe.lagP99Ms;
+    figures['click_storm.cosjob_event_loop_lag_max_ms'] = stormProbe.lagMaxMs;
+    figures['click_storm.cosjob_cpu_ms_per_click'] = stormProbe.cpuMs / Math.max(1, sent.cosjob.length);
+
+    const bareRow = row(
+      'app.clickStorm.bare',
+      `bare Bolt app, ${clicks.length} Approve clicks, ${app.inFlight} in flight`,
+      measurementFromSamples('bare', bareLatency, rates.bare, app.inFlight),
+      { unit: 'clicks/s', headline: 'latency', details: { p99Ms: figures['click_storm.bare_ack_p99_ms'] } },
+    );
+    const cosjobRow = row(
+      'app.clickStorm.cosjob',
+      `cosjob, the same clicks (${app.stormJobs} jobs × ${app.approvers} approvers)`,
+      measurementFromSamples('cosjob', cosjobLatency, rates.cosjob, app.inFlight),
+      {
+        unit: 'clicks/s',
+        headline: 'latency',
+        details: {
+          p99Ms: figures['click_storm.cosjob_ack_p99_ms'],
+          updateJobStatusCalls: stats.statusUpdates,
+          duplicates: stats.duplicateCalls,
+        },
+      },
+    );
+    compare(
+      cosjobRow,
+      bareRow,
+      'p50',
+      (r) =>
+        `cosjob acknowledges at ${formatRatio(r)} the bare app's p50 and ` +
+        `${formatRatio(figures['click_storm.ack_p99_ratio'] ?? Number.NaN)} its p99 (target ≤ 1.5× at p99)`,
+    );
+    const cardRow = row(
+      'app.clickStorm.clickToCard',
+      'first click on a job → the chat.update that shows its decision',
+      measurementFromSamples('click to card', clickToCard, [1000 / Math.max(1, p(clickToCard, 50))], 1),
+      {
+        unit: 'cards/s',
+        headline: 'latency',
+        details: { p99Ms: figures['click_storm.click_to_card_p99_ms'] },
+      },
+    );
+    compare(
+      cardRow,
+      cosjobRow,
+      'p50',
+      (r) => `a card shows the decision ${formatRatio(r)} as late as the click's acknowledgement (p50)`,
+    );
+    rows.push(bareRow, cosjobRow, cardRow);
+    notes.push(
+      `storm: ${clicks.length} clicks in ${app.rounds} rounds alternating which app goes first; cards for ` +
+        `${app.stormJobs} jobs took ${figures['click_storm.cards_posted_s']?.toFixed(1)} s to be posted before it.`,
+    );
+  } catch (error) {
+    const tails = processes.map(
+      (proc) => `--- ${proc.name} output (tail) ---\n${proc.output().slice(-3_000)}`,
+    );
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${tails.join('\n')}`);
+  } finally {
+    for (const sender of senders) await sender.close();
+    for (const proc of processes) await proc.stop();
+    await emulator.close();
+    await redis.close();
+    await fake.close();
+  }
+}
+
+// ---- discovery ----
+
+interface Cycle {
+  start: number;
+  end: number;
+  requests: number;
+  byApi: Record<string, number>;
+}
+
+/**
+ * Splits the requests into poll cycles. A cycle lists the waiting jobs (ListJobs pages) and describes each
+ * new one, then describes every tracked job once. So the first cycle (everything new) ends once
+ * 2 × `waiting` DescribeJob requests have been made, and every later cycle starts with a ListJobs that
+ * follows a DescribeJob (with nothing new, its pages come back to back). No timing is involved: a slow
+ * moment inside a cycle cannot split it.
+ */
+export function cycles(entries: readonly LoggedRequest[], waiting: number, gapMs = 300): Cycle[] {
+  const out: Cycle[] = [];
+  let current: Cycle | undefined;
+  let describes = 0;
+  let previous: { api: string; at: number } | undefined;
+  for (const [api, at] of entries) {
+    if (api === 'UpdateJobStatus') continue;
+    // The first cycle describes every waiting job once. A later cycle starts at a ListJobs after another
+    // call, or after a pause of `gapMs` (the poll interval is seconds; one cycle's requests follow one
+    // another within milliseconds): a quiet cycle may be a single ListJobs with no DescribeJob at all.
+    const firstCycleDone = describes >= waiting;
+    const startsCycle =
+      previous !== undefined &&
+      api === 'ListJobs' &&
+      firstCycleDone &&
+      (previous.api !== 'ListJobs' || at - previous.at >= gapMs);
+    if (!current || startsCycle) {
+      current = { start: at, end: at, requests: 0, byApi: {} };
+      out.push(current);
+    }
+    if (api === 'DescribeJob') describes += 1;
+    current.end = at;
+    current.requests += 1;
+    current.byApi[api] = (current.byApi[api] ?? 0) + 1;
+    previous = { api, at };
+  }
+  return out;
+}
+
+async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], notes: string[]): Promise<void> {
+  const approvers = approverIds(app.approvers);
+  const fake = await startFakeSlack({
+    expectedToken: BOT_TOKEN,
+    users: approvers.map((id, i) => ({ id, name: `approver${i + 1}` })),
+  });
+  const emulator: EmulatorProcess = await startEmulatorProcess(app.discoveryJobs, app.discoveryWaiting);
+  const redis = await startBenchRedis('none');
+  let cosjob: AppProcess | undefined;
+  let sender: ClickSender | undefined;
+  try {
+    const waitingIds = await emulator.waitingJobs();
+    cosjob = await startApp(
+      'cosjob',
+      COSJOB_ENTRY,
+      cosjobEnv({
+        emulatorUrl: emulator.url,
+        slackApiUrl: fake.apiUrl,
+        redisUrl: redis.url,
+        keyPrefix: redis.newPrefix(),
+        approvers,
+        pollIntervalSeconds: 1,
+        postIntervalMs: app.postIntervalMs,
+      }),
+      await freePort(),
+      startScriptNodeOptions(),
+    );
+    await cosjob.record();
+    sender = new ClickSender(cosjob.baseUrl, SIGNING_SECRET, 4);
+
+    // Clicks while the first cycle runs, one every discoveryClickIntervalMs, by the approvers in turn. Until
+    // the job is discovered a click is refused as unknown; either way it must be answered at once.
+    const clickResults: SentClick[] = [];
+    let clicking = true;
+    let clickIndex = 0;
+    const clicker = (async () => {
+      const pending: Promise<void>[] = [];
+      while (clicking) {
+        // All on one job: the first accepted click approves it (one DescribeJob and one UpdateJobStatus),
+        // every later one is refused as already decided without a COS call, so clicks never bridge the gap
+        // that separates two poll cycles at the emulator.
+        const jobId = waitingIds[0] as string;
+        const userId = approvers[clickIndex % approvers.length] as string;
+        clickIndex += 1;
+        const click = approveClick(
+          {
+            channel: CHANNEL,
+            messageTs: `1700000000.${String(clickIndex).padStart(6, '0')}`,
+            value: `${BENCH_REGION}|${jobId}`,
+            job: jobId,
+          },
+          userId,
+          APPROVE_ACTION_ID,
+          fake.responseUrl(`discovery-${clickIndex}`, { user: userId, channel: CHANNEL }),
+        );
+        const s = sender;
+        if (s) pending.push(s.send(click).then((r) => void clickResults.push(r)));
+        await sleep(app.discoveryClickIntervalMs);
+      }
+      await Promise.all(pending);
+    })();
+
+    // UpdateJobStatus comes from the one approving click, not the watcher. The first cycle ends at its
+    // first quiet gap; then two more cycles.
+    const deadline = Date.now() + app.discoveryTimeoutS * 1000;
+    let next = 0;
+    let all: LoggedRequest[] = [];
+    let found: Cycle[] = [];
+    // "Nothing new" includes the channel: the steady cycle is the first to start once every card is posted.
+    let cardsPostedAt: number | undefined;
+    let steadyIndex = -1;
+    for (;;) {
+      const page = await emulator.log(next);
+      next = page.next;
+      all = all.concat(page.entries);
+      const now = Date.now();
+      found = cycles(all, app.discoveryWaiting);
+      // Clicks stop when the second cycle starts; the third is complete once a fourth starts.
+      if (found.length >= 2) clicking = false;
+      if (cardsPostedAt === undefined && fake.messages(CHANNEL).length >= app.discoveryWaiting)
+        cardsPostedAt = now;
+      if (cardsPostedAt !== undefined && steadyIndex < 0) {
+        steadyIndex = found.findIndex((c, i) => i >= 2 && c.start > (cardsPostedAt as number));
+      }
+      if (found.length >= 4 && steadyIndex >= 2 && found.length > steadyIndex + 1) break;
+      if (now > deadline)
+        throw new Error(`discovery: ${found.length} poll cycle(s) in ${app.discoveryTimeoutS} s`);
+      await sleep(100);
+    }
+    clicking = false;
+    await clicker;
+    checkAcks('cosjob (discovery)', clickResults);
+
+    const first = found[0] as Cycle;
+    const steady = found[steadyIndex] as Cycle;
+    const afterSteady = found[steadyIndex + 1] as Cycle;
+    const firstProbe = await cosjob.summary(first.start, first.end);
+    // The steady cycle's CPU: from a little before its first request (lease, reconciliation) to a little
+    // before the next cycle's, so the Redis reads and bookkeeping after its last COS request count too
+    // (and so does the idle time in between: an upper bound).
+    const steadyProbe = await cosjob.summary(steady.start - 50, afterSteady.start - 50);
+    const stats = await emulator.stats();
+    const stillWaiting = app.discoveryWaiting - stats.statusUpdates;
+    // One page per 1,000 waiting jobs, plus DescribeJob only for tracked jobs that left the waiting list:
+    // at most the ones decided by a click (the watcher knows a listed job's status without asking).
+    const expectedCalls = Math.ceil(stillWaiting / 1000) + stats.statusUpdates;
+    const acksDuring = clickResults.filter((r) => r.sentAt >= first.start && r.sentAt <= first.end);
+
+    figures['discovery.first_cycle_s'] = (first.end - first.start) / 1000;
+    figures['discovery.event_loop_lag_p99_ms'] = firstProbe.lagP99Ms;
+    figures['discovery.event_loop_lag_max_ms'] = firstProbe.lagMaxMs;
+    figures['discovery.first_cycle_cpu_ms'] = firstProbe.cpuMs;
+    figures['discovery.click_ack_p99_ms'] = p(
+      acksDuring.map((r) => r.latencyMs),
+      99,
+    );
+    figures['discovery.clicks_during_first_cycle'] = acksDuring.length;
+    figures['discovery.steady_cycle_cpu_ms'] = steadyProbe.cpuMs;
+    figures['discovery.steady_cycle_s'] = (steady.end - steady.start) / 1000;
+    figures['discovery.steady_cycle_cos_calls'] = steady.requests;
+    figures['discovery.steady_cycle_list_jobs_calls'] = steady.byApi.ListJobs ?? 0;
+    figures['discovery.steady_cycle_describe_job_calls'] = steady.byApi.DescribeJob ?? 0;
+    figures['discovery.steady_cycle_cos_calls_target'] = expectedCalls;
+    // The issue's own formula, which describes every tracked unfinished job (listed or not).
+    figures['discovery.steady_cycle_cos_calls_issue_formula'] =
+      Math.ceil(stillWaiting / 1000) + app.discoveryWaiting;
+    figures['discovery.steady_cycle_event_loop_lag_p99_ms'] = steadyProbe.lagP99Ms;
+
+    const lagRow = row(
+      'app.discovery.clicksDuringFirstCycle',
+      `clicks answered during the first cycle (${app.discoveryJobs} jobs, ${app.discoveryWaiting} waiting)`,
+      measurementFromSamples(
+        'discovery clicks',
+        acksDuring.length > 0 ? acksDuring.map((r) => r.latencyMs) : [Number.NaN],
+        [acksDuring.length / Math.max(0.001, (first.end - first.start) / 1000)],
+        1,
+      ),
+      {
+        unit: 'clicks/s',
+        headline: 'latency',
+        details: {
+          firstCycleS: figures['discovery.first_cycle_s'],
+          eventLoopLagP99Ms: firstProbe.lagP99Ms,
+          eventLoopLagMaxMs: firstProbe.lagMaxMs,
+          firstCycleCpuMs: firstProbe.cpuMs,
+        },
+      },
+    );
+    const steadyRow = row(
+      'app.discovery.steadyCycle',
+      'a poll cycle with nothing new (COS requests/s while it runs)',
+      measurementFromSamples(
+        'steady cycle',
+        [steady.end - steady.start],
+        [steady.requests / Math.max(0.001, (steady.end - steady.start) / 1000)],
+        1,
+      ),
+      {
+        unit: 'req/s',
+        details: {
+          cpuMs: steadyProbe.cpuMs,
+          cosCalls: steady.requests,
+          cosCallsTarget: expectedCalls,
+          listJobs: steady.byApi.ListJobs ?? 0,
+          describeJob: steady.byApi.DescribeJob ?? 0,
+        },
+      },
+    );
+    compare(
+      steadyRow,
+      lagRow,
+      'rate',
+      () =>
+        `${steady.requests} COS requests (${steady.byApi.ListJobs ?? 0} ListJobs, ${steady.byApi.DescribeJob ?? 0} ` +
+        `DescribeJob; target ${expectedCalls}) and ${steadyProbe.cpuMs.toFixed(0)} ms CPU (target < 50)`,
+    );
+    compare(
+      lagRow,
+      steadyRow,
+      'rate',
+      () =>
+        `first cycle ${figures['discovery.first_cycle_s']?.toFixed(1)} s, event-loop lag p99 ` +
+        `${firstProbe.lagP99Ms.toFixed(1)} ms (target < 20), max ${firstProbe.lagMaxMs.toFixed(0)} ms`,
+    );
+    rows.push(lagRow, steadyRow);
+    notes.push(
+      `discovery: poll interval 1 s, cards posted every ${app.postIntervalMs} ms; cycle bounds from the emulator’s request log (the first ends once ` +
+        `${app.discoveryWaiting} jobs are described, later ones start at a ListJobs after another call or a 300 ms pause); the steady figure is ` +
+        `the first cycle to start after every card was posted (cycle #${steadyIndex + 1}; ${stats.statusUpdates} jobs approved by ` +
+        'clicks in the first), its CPU from 50 ms before it to 50 ms before the next one.',
+    );
+  } catch (error) {
+    const tail = cosjob ? `\n--- cosjob output (tail) ---\n${cosjob.output().slice(-3_000)}` : '';
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail}`);
+  } finally {
+    await sender?.close();
+    await cosjob?.stop();
+    await emulator.close();
+    await redis.close();
+    await fake.close();
+  }
+}
+
+export async function runAppBench(params: BenchParams): Promise<BenchGroup> {
+  const figures: Figures = {};
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  const buildS = buildIfStale();
+  if (buildS > 0) notes.push(`built dist/ first (${buildS.toFixed(1)} s, not measured).`);
+  await clickStorm(params.app, figures, rows, notes);
+  await discovery(params.app, figures, rows, notes);
+  return {
+    id: 'app',
+    title: 'cosjob from outside: click storm vs a bare Bolt app, discovery at scale, footprint',
+    rows,
+    notes,
+    figures,
+  };
+}
