@@ -3,20 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/cos/model.js';
 import { burstDigest, type DigestRow, MAX_DIGEST_ROWS } from '../../src/slack/blocks/digest.js';
 import { blockKitProblems } from '../helpers/fake-slack.js';
+import { suspendedJob } from '../helpers/jobs.js';
 import { approveValues } from '../helpers/slack-messages.js';
 
 function job(index: number): Job {
-  return {
+  return suspendedJob({
     id: `job-digest-${index}`,
-    status: 'Suspended',
-    priority: 10,
-    description: 'copy',
-    creationTime: '2026-01-01T08:00:00Z',
-    confirmationRequired: true,
     operation: { kind: 'COSDeleteObject', rawKind: 'COSDeleteObject', parameters: {}, destructive: true },
-    progress: { totalTasks: 10, succeededTasks: 0, failedTasks: 0 },
-    failureReasons: [],
-  };
+  });
 }
 
 function rows(count: number): DigestRow[] {

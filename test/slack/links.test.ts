@@ -4,26 +4,19 @@ import type { Job } from '../../src/cos/model.js';
 import { jobCard } from '../../src/slack/blocks/job-card.js';
 import { manifestObjectUrl, parseManifestArn } from '../../src/slack/blocks/links.js';
 import { blockKitProblems } from '../helpers/fake-slack.js';
+import { suspendedJob } from '../helpers/jobs.js';
 
 const ARN = 'qcs::cos:ap-guangzhou:uid/1250000000:src-1250000000/manifests/m.csv';
 
 function jobWithManifest(objectArn: string): Job {
-  return {
+  return suspendedJob({
     id: 'job-links-1',
-    status: 'Suspended',
-    priority: 10,
-    description: 'copy',
-    creationTime: '2026-01-01T08:00:00Z',
-    confirmationRequired: true,
-    operation: { kind: 'COSPutObjectCopy', rawKind: 'COSPutObjectCopy', parameters: {}, destructive: false },
     manifest: {
       location: { objectArn, etag: '"60e2bd1d8bc93e15fd1b7cd4c4bca7ea"' },
       format: 'COSBatchOperations_CSV_V1',
       fields: ['Bucket', 'Key'],
     },
-    progress: { totalTasks: 10, succeededTasks: 0, failedTasks: 0 },
-    failureReasons: [],
-  };
+  });
 }
 
 describe('manifest object link', () => {
