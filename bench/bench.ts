@@ -6,6 +6,7 @@ import type { BenchGroup, BenchReport, SuiteId } from './report.js';
 import { runAppBench } from './suites/app.js';
 import { runAuditBench } from './suites/audit.js';
 import { runBlocksBench } from './suites/blocks.js';
+import { runBurstBench } from './suites/burst.js';
 import { runCosBench } from './suites/cos-client.js';
 import { runDecisionsBench } from './suites/decisions.js';
 import { runSigningBench } from './suites/signing.js';
@@ -25,6 +26,7 @@ export const SUITES: readonly Suite[] = [
   { id: 'decisions', run: runDecisionsBench },
   { id: 'blocks', run: runBlocksBench },
   { id: 'app', run: runAppBench },
+  { id: 'burst', run: runBurstBench },
 ];
 
 export const SUITE_IDS: readonly SuiteId[] = SUITES.map((s) => s.id);

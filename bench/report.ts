@@ -1,7 +1,7 @@
 /** Benchmark rows, their side-by-side comparisons, and how they are printed and saved. */
 import type { Measurement } from './harness.js';
 
-export type SuiteId = 'signing' | 'xml' | 'cos' | 'audit' | 'decisions' | 'blocks' | 'app';
+export type SuiteId = 'signing' | 'xml' | 'cos' | 'audit' | 'decisions' | 'blocks' | 'app' | 'burst';
 
 export interface Comparison {
   baselineId: string;

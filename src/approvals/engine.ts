@@ -7,7 +7,7 @@ import type { KeySpace } from '../redis/keys.js';
 import { type DecideHooks, DecisionService } from './decide.js';
 import type { DecisionOutcome, DecisionRequest, StoredDecision } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
-import type { JobRecord, JobRecords } from './job-records.js';
+import type { DigestMessage, JobRecord, JobRecords } from './job-records.js';
 import { LeaderLease } from './leader.js';
 import { ApprovalPolicy } from './policy.js';
 import { type ApproverDirectory, EngineEvents, type RedisClient, SYSTEM_ACTOR } from './ports.js';
@@ -249,6 +249,11 @@ export class ApprovalEngine {
   /** Claims the right to post the job's card (another replica may be posting it). */
   claimCardPosting(region: string, jobId: string, ttlMs: number): Promise<boolean> {
     return this.d.records.claimCardPosting(region, jobId, this.lease.instanceId, ttlMs);
+  }
+
+  /** Called by whoever posted a burst digest: each job it lists remembers it, so a decision re-renders it. */
+  async digestPosted(digest: DigestMessage): Promise<void> {
+    for (const ref of digest.jobs) await this.d.records.setDigest(ref.region, ref.jobId, digest);
   }
 
   /** Called by whoever posted the card, so follow-ups go to the same message and thread. */

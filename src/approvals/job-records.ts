@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
-import { type JobRef, jobRefKey } from '../jobs/job-ref.js';
+import { type JobRef, jobRefKey, jobRefProblem } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
 import { RedisScript } from '../redis/scripts.js';
 import type { RedisClient } from './ports.js';
@@ -25,12 +25,35 @@ export interface JobRecord {
   lastProgress?: JobProgress;
   lastProgressAt?: number;
   card?: { channel: string; ts: string };
+  /** The burst digest message that lists the job too (with every job it lists, to re-render it). */
+  digest?: DigestMessage;
   lastRemindedAt?: number;
   /** When job_pending was emitted for it (absent for a job recorded by a typed command first). */
   announcedAt?: number;
   changedOutsideAt?: number;
   finishedAt?: number;
   expiredAt?: number;
+}
+
+/** A message listing several jobs, each with its own buttons until it is decided. */
+export interface DigestMessage {
+  channel: string;
+  ts: string;
+  jobs: JobRef[];
+}
+
+function looksLikeDigest(value: Record<string, unknown>): boolean {
+  return (
+    typeof value.channel === 'string' &&
+    typeof value.ts === 'string' &&
+    Array.isArray(value.jobs) &&
+    value.jobs.every(
+      (ref: unknown) =>
+        ref !== null &&
+        typeof ref === 'object' &&
+        jobRefProblem(ref as { region: unknown; jobId: unknown }) === undefined,
+    )
+  );
 }
 
 export function snapshotOf(job: Job): ShownSnapshot {
@@ -261,6 +284,8 @@ export class JobRecords {
     const lastProgressAt = num(raw.lastProgressAt);
     if (lastProgressAt !== undefined) record.lastProgressAt = lastProgressAt;
     if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };
+    if (raw.digest)
+      record.digest = parseStored<DigestMessage>(raw.digest, 'digest', region, jobId, looksLikeDigest);
     const lastRemindedAt = num(raw.lastRemindedAt);
     if (lastRemindedAt !== undefined) record.lastRemindedAt = lastRemindedAt;
     const announcedAt = num(raw.announcedAt);
@@ -285,6 +310,10 @@ export class JobRecords {
 
   async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {
     await this.redis.hset(this.keys.jobRecord(region, jobId), 'cardChannel', channel, 'cardTs', ts);
+  }
+
+  async setDigest(region: string, jobId: string, digest: DigestMessage): Promise<void> {
+    await this.redis.hset(this.keys.jobRecord(region, jobId), 'digest', JSON.stringify(digest));
   }
 
   async update(region: string, jobId: string, fields: Record<string, string | number>): Promise<void> {

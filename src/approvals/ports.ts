@@ -29,6 +29,8 @@ export interface EngineEventMap {
   job_expired: { region: string; jobId: string; hours: number; outcome: string };
   /** Every outcome of decide(), refusals and failures included. */
   decision_made: { request: DecisionRequest; outcome: DecisionOutcome };
+  /** A region's discovery step begins: the jobs it announces until its region_polled form one burst. */
+  region_discovery_started: { region: string };
   /**
    * One region's discovery step of a poll: `skipped` while it backs off after failures. `failures` counts
    * failed polls in a row (0 after a success); `suspended` is how many Suspended jobs COS listed.

@@ -155,6 +155,7 @@ export class JobWatcher {
       return { ...report, skipped: 'backoff' };
     }
     let suspended = 0;
+    await this.o.events.emit('region_discovery_started', { region: client.region });
     try {
       const listing = client.listAllJobs({
         status: 'Suspended',

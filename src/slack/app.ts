@@ -8,6 +8,7 @@ import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
 import type { CancelDialogs } from './dialogs.js';
+import { BurstDigests } from './digests.js';
 import { SlackUserNames } from './directory.js';
 import { HomeTab, type RegionHealthReader } from './home.js';
 import { registerActions } from './listeners/actions.js';
@@ -217,6 +218,15 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
   const home = o.home ? new HomeTab({ engine: o.engine, client: app.client, logger, ...o.home }) : undefined;
+  const digests = new BurstDigests({
+    engine: o.engine,
+    cards,
+    poster,
+    client: app.client,
+    channel: slack.channelId,
+    logger,
+  });
+  cards.alsoRefresh(digests);
   const ctx: ListenerContext = {
     engine: o.engine,
     cards,
@@ -254,6 +264,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const unsubscribe = subscribeSlackNotifier({
     engine: o.engine,
     cards,
+    digests,
     logger,
     approverUserIds: o.approverUserIds,
     approverUsergroupIds: o.approverUsergroupIds,
@@ -280,6 +291,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
       unsubscribeHome?.();
       // Bounded: a Slack that does not answer must not hold up the shutdown.
       if (home) await untilOrAfter(home.idle(), SOCKET_CLOSE_WAIT_MS);
+      digests.stop();
       cards.stop();
       poster.stop();
       if (socketReceiver) {

@@ -88,6 +88,8 @@ export class CardService {
   /** When a refused click last brought each card up to date (wall clock, like Slack's limits). */
   private readonly refreshedOnRefusal = new Map<string, number>();
   private readonly refusalEchoIntervalMs: number;
+  /** Other messages that show jobs (burst digests), re-rendered with the card. */
+  private digests: { refresh(record: JobRecord, override?: CardPhase): Promise<void> } | undefined;
 
   constructor(
     private readonly o: {
@@ -101,6 +103,11 @@ export class CardService {
     },
   ) {
     this.refusalEchoIntervalMs = o.refusalEchoIntervalMs ?? DEFAULT_REFUSAL_ECHO_INTERVAL_MS;
+  }
+
+  /** A decision taken anywhere updates every message that shows the job: the card and its digest row. */
+  alsoRefresh(digests: { refresh(record: JobRecord, override?: CardPhase): Promise<void> }): void {
+    this.digests = digests;
   }
 
   /** Announces a job: queued, paced, posted once. */
@@ -142,6 +149,11 @@ export class CardService {
       }
     } catch (error) {
       this.o.logger.warn('could not update a job card', { region, jobId, error });
+    }
+    if (state?.record.digest && this.digests) {
+      await this.digests
+        .refresh(state.record, override)
+        .catch((error) => this.o.logger.warn('could not update a burst digest', { region, jobId, error }));
     }
     return state?.record;
   }

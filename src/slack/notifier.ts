@@ -9,10 +9,13 @@ import {
   reminderReply,
 } from './blocks/thread.js';
 import type { CardService } from './cards.js';
+import type { BurstDigests } from './digests.js';
 
 export interface NotifierOptions {
   engine: ApprovalEngine;
   cards: CardService;
+  /** New jobs found by one discovery pass go through it, so a burst gets digests before its cards. */
+  digests: BurstDigests;
   logger: Logger;
   approverUserIds: readonly string[];
   approverUsergroupIds: readonly string[];
@@ -20,10 +23,17 @@ export interface NotifierOptions {
 
 /** Turns what the watcher sees into card updates and thread replies. Returns an unsubscribe function. */
 export function subscribeSlackNotifier(o: NotifierOptions): () => void {
-  const { engine, cards } = o;
+  const { engine, cards, digests } = o;
   const offs = [
-    engine.events.on('job_pending', ({ region, job }) => {
-      cards.enqueueCard(region, job.id);
+    engine.events.on('region_discovery_started', ({ region }) => {
+      digests.discoveryStarted(region);
+    }),
+    engine.events.on('region_polled', ({ region }) => {
+      digests.discoveryEnded(region);
+    }),
+    engine.events.on('job_pending', ({ region, job, redelivery }) => {
+      if (redelivery) cards.enqueueCard(region, job.id);
+      else digests.announce(region, job.id);
     }),
     engine.events.on('job_progress', async ({ region, job }) => {
       await cards.refresh(region, job.id);

@@ -6,6 +6,7 @@ import type { SlackMessage } from './blocks/text.js';
 const DEFAULT_MIN_INTERVAL_MS = 1_100;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const CARD_EVENT_TYPE = 'cosjob_card';
+const DIGEST_EVENT_TYPE = 'cosjob_digest';
 
 export type PostItem =
   | {
@@ -16,6 +17,15 @@ export type PostItem =
       jobId: string;
       /** Builds the card at send time; undefined when it must not be posted (already posted). */
       build: () => Promise<SlackMessage | undefined>;
+      onPosted: (ts: string) => Promise<void>;
+    }
+  | {
+      /** One message listing many new jobs, each with its buttons; sent before any card. */
+      kind: 'digest';
+      /** Unique per digest: found again in the channel's history after an ambiguous failure. */
+      digestId: string;
+      /** Built at send time, so jobs decided while it waited show their outcome. */
+      build: () => Promise<SlackMessage>;
       onPosted: (ts: string) => Promise<void>;
     }
   | {
@@ -30,11 +40,13 @@ export type PostItem =
 export type ReplyPriority = 'decision' | 'echo';
 
 /**
- * Lower goes first: cards and replies about decisions share one FIFO (a decision's echo follows its card),
- * and echoes of refusals wait behind both, so people who may not act can never delay a card.
+ * Lower goes first: digests of a burst (they make every job in it actionable at once), then cards and
+ * replies about decisions in one FIFO (a decision's echo follows its card), then echoes of refusals, so
+ * people who may not act can never delay a card.
  */
-function rankOf(item: PostItem): 0 | 1 {
-  return item.kind === 'reply' && item.priority === 'echo' ? 1 : 0;
+function rankOf(item: PostItem): 0 | 1 | 2 {
+  if (item.kind === 'digest') return 0;
+  return item.kind === 'reply' && item.priority === 'echo' ? 2 : 1;
 }
 
 export interface ChannelPosterOptions {
@@ -84,7 +96,7 @@ function unpostable(error: SlackErrorShape): boolean {
 }
 
 /**
- * A queue per channel with two priorities, FIFO within each (cards and decisions; refusal echoes), paced to Slack's per-channel posting limit. A failure keeps the item at the
+ * A queue per channel with three priorities, FIFO within each (digests; cards and decisions; refusal echoes), paced to Slack's per-channel posting limit. A failure keeps the item at the
  * head and retries with back-off (channel problems such as not_in_channel included, so an admin can fix
  * them without losing anything); only a message Slack refuses for its own content is dropped, with an
  * error log. A card is never posted twice: after an ambiguous failure (the request may have reached
@@ -92,7 +104,7 @@ function unpostable(error: SlackErrorShape): boolean {
  */
 export class ChannelPoster {
   /** By rank: a card or a decision never waits behind echoes queued before it. */
-  private readonly queues: [PostItem[], PostItem[]] = [[], []];
+  private readonly queues: [PostItem[], PostItem[], PostItem[]] = [[], [], []];
   private readonly queuedCards = new Set<string>();
   private draining: Promise<void> | undefined;
   private lastPostAt = 0;
@@ -219,24 +231,25 @@ export class ChannelPoster {
     }
     const message = await item.build();
     if (!message) return;
+    const metadata =
+      item.kind === 'digest'
+        ? { event_type: DIGEST_EVENT_TYPE, event_payload: { digest_id: item.digestId } }
+        : { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } };
     if (mayHavePosted) {
-      const existing = await this.findPostedCard(item.region, item.jobId);
+      const existing = await this.findPosted(metadata.event_type, metadata.event_payload);
       if (existing) {
         await item.onPosted(existing);
         return;
       }
     }
     this.lastPostAt = this.now();
-    const result = await this.o.client.chat.postMessage({
-      channel: this.o.channel,
-      ...message,
-      metadata: { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } },
-    });
+    const result = await this.o.client.chat.postMessage({ channel: this.o.channel, ...message, metadata });
     if (!result.ts) throw new Error('chat.postMessage returned no ts');
     await item.onPosted(result.ts);
   }
 
-  private async findPostedCard(region: string, jobId: string): Promise<string | undefined> {
+  /** A recent message of ours with this metadata type whose payload holds every given value. */
+  private async findPosted(eventType: string, payload: Record<string, string>): Promise<string | undefined> {
     const history = await this.o.client.conversations.history({
       channel: this.o.channel,
       limit: 100,
@@ -247,9 +260,8 @@ export class ChannelPoster {
         | { event_type?: string; event_payload?: Record<string, unknown> }
         | undefined;
       if (
-        meta?.event_type === CARD_EVENT_TYPE &&
-        meta.event_payload?.region === region &&
-        meta.event_payload?.job_id === jobId
+        meta?.event_type === eventType &&
+        Object.entries(payload).every(([key, value]) => meta.event_payload?.[key] === value)
       ) {
         return message.ts;
       }

@@ -26,6 +26,7 @@ function record(fx: EngineFixture): Recorded {
     job_reconciled: [],
     decision_made: [],
     region_polled: [],
+    region_discovery_started: [],
   } as Recorded;
   for (const name of Object.keys(seen) as EngineEventName[]) {
     fx.engine.events.on(name, (event) => {

@@ -47,6 +47,7 @@ const EXPECTED_ROWS: Record<string, string[]> = {
     'app.discovery.clicksDuringFirstCycle',
     'app.discovery.steadyCycle',
   ],
+  burst: ['burst.all_actionable_s'],
 };
 
 /** Rows without a comparison are the baselines others are compared with. */
@@ -59,6 +60,7 @@ const BASELINES = new Set([
   'decisions.contention.winner',
   'blocks.jobCard.json',
   'blocks.auditEntryLines',
+  'burst.all_actionable_s',
   'app.clickStorm.bare',
   ...['describeJob', 'listJobs'].flatMap((api) => ['c1', 'c16'].map((c) => `cos.${api}.${c}.undici`)),
 ]);

@@ -16,24 +16,19 @@ import {
 import { CosError } from '../../src/cos/errors.js';
 import { JOB_STATUSES, type Job, type JobSummary, type UpdateJobStatusResult } from '../../src/cos/model.js';
 import { MAX_PRIORITY } from '../../src/cos/validation.js';
+import { suspendedJob } from '../helpers/jobs.js';
 
 const JOB_ID = '53dc6228-c50b-46f7-8ad7-65e7159f1aae';
 const HOSTILE_STATUS = '<!channel> <https://evil.example|Re-approve here>';
 
 function job(overrides: Partial<Job> = {}): Job {
-  return {
+  return suspendedJob({
     id: JOB_ID,
-    status: 'Suspended',
-    priority: 10,
     description: 'Nightly copy',
-    creationTime: '2026-01-01T08:00:00Z',
-    confirmationRequired: true,
     operation: { kind: 'COSDeleteObject', rawKind: 'COSDeleteObject', parameters: {}, destructive: true },
-    progress: { totalTasks: 10, succeededTasks: 0, failedTasks: 0 },
-    failureReasons: [],
     statusUpdateReason: 'awaiting confirmation',
     ...overrides,
-  };
+  });
 }
 
 function summary(overrides: Partial<JobSummary> = {}): JobSummary {

@@ -466,6 +466,8 @@ const INTENDED_TOKENS = [
   new RegExp(`^<@(${USERS.join('|')})>$`),
   new RegExp(`^<!subteam\\^${GROUP}>$`),
   /^<!date\^\d{1,12}\^\{date_short_pretty\} at \{time\}\|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z>$/,
+  // The manifest link: a validated bucket and region, the key percent-encoded by encodeURIComponent.
+  /^<https:\/\/[a-z0-9-]+\.cos\.[a-z0-9-]+\.myqcloud\.com\/[A-Za-z0-9%\-_.!~*'()/]+\|Open the manifest object>$/,
 ];
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;

@@ -114,6 +114,49 @@ describe('ChannelPoster', () => {
     expect(sent.indexOf('card job-2')).toBe(1);
   });
 
+  it('sends burst digests before cards and replies queued earlier', async () => {
+    const posted = new Map<string, string>();
+    const digestTs: string[] = [];
+    poster.enqueue(card('job-1', posted));
+    poster.enqueue(reply('decision on job-1', async () => posted.get('job-1')));
+    for (const n of [1, 2]) {
+      poster.enqueue({
+        kind: 'digest',
+        digestId: `digest-${n}`,
+        build: async () => message(`digest ${n}`),
+        onPosted: async (ts) => {
+          digestTs.push(ts);
+        },
+      });
+    }
+    await poster.idle();
+
+    // job-1's card was already being sent when the digests arrived; both digests go before the reply.
+    expect(texts()).toEqual(['card job-1', 'digest 1', 'digest 2', 'decision on job-1']);
+    expect(digestTs).toHaveLength(2);
+    expect(slack.messages(CHANNEL)[1]?.metadata).toEqual({
+      event_type: 'cosjob_digest',
+      event_payload: { digest_id: 'digest-1' },
+    });
+  });
+
+  it('after an ambiguous failure that did post a digest, adopts it instead of posting it again', async () => {
+    const digestTs: string[] = [];
+    slack.failNext('chat.postMessage', { status: 500, afterEffect: true });
+    poster.enqueue({
+      kind: 'digest',
+      digestId: 'digest-once',
+      build: async () => message('digest'),
+      onPosted: async (ts) => {
+        digestTs.push(ts);
+      },
+    });
+    await poster.idle();
+
+    expect(slack.messages(CHANNEL)).toHaveLength(1);
+    expect(digestTs).toEqual([slack.messages(CHANNEL)[0]?.ts]);
+  });
+
   it('waits only for what is left of the interval', async () => {
     const posted = new Map<string, string>();
     poster.enqueue(card('job-1', posted));

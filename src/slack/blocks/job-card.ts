@@ -5,6 +5,7 @@ import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 import type { Job, JobFailure, JobProgress, JobReport, JobSummary } from '../../cos/model.js';
 import { encodeJobRef } from '../job-ref.js';
 import { ACTION_IDS } from './ids.js';
+import { manifestObjectUrl } from './links.js';
 import { describeOperation } from './operation.js';
 import {
   actions,
@@ -137,8 +138,10 @@ export function manifestLines(job: Job): string[] {
   if (!job.manifest) return [];
   const { objectArn, etag, objectVersionId } = job.manifest.location;
   const version = objectVersionId ? ` · version ${code(objectVersionId, TEXT_CAPS.versionId)}` : '';
+  const url = manifestObjectUrl(objectArn);
   return [
     `*Manifest:* ${code(objectArn, TEXT_CAPS.objectKey)} · ETag ${code(etag, TEXT_CAPS.etag)}${version}`,
+    ...(url ? [`<${url}|Open the manifest object>`] : []),
   ];
 }
 
@@ -162,7 +165,7 @@ function approvalsLine(approvals: JobCardInput['approvals']): string {
   return approvals.voterIds.length > 0 ? `${count}: ${mentionUsers(approvals.voterIds)}` : count;
 }
 
-function byWhom(userId: string): string {
+export function byWhom(userId: string): string {
   return userId === SYSTEM_ACTOR.id ? 'automatically by cosjob' : `by ${mentionUser(userId)}`;
 }
 

@@ -194,13 +194,24 @@ export class E2E {
     return { jobId, card };
   }
 
-  /** The top-level message whose buttons point at this job (any region). */
+  /** The top-level message whose buttons point at this job (any region), burst digests aside. */
   cardFor(jobId: string): StoredMessage | undefined {
-    return this.slack.messages(CHANNEL).find((m) => JSON.stringify(m.blocks ?? []).includes(`|${jobId}"`));
+    return this.cards().find((m) => JSON.stringify(m.blocks ?? []).includes(`|${jobId}"`));
   }
 
+  /** Top-level messages in the channel other than burst digests. */
   cards(): StoredMessage[] {
-    return this.slack.messages(CHANNEL);
+    return this.slack.messages(CHANNEL).filter((m) => !isDigest(m));
+  }
+
+  /** The burst digests in the channel, oldest first. */
+  digests(): StoredMessage[] {
+    return this.slack.messages(CHANNEL).filter(isDigest);
+  }
+
+  /** The digest whose row points at this job. */
+  digestFor(jobId: string): StoredMessage | undefined {
+    return this.digests().find((m) => JSON.stringify(m.blocks ?? []).includes(`|${jobId}"`));
   }
 
   thread(card: StoredMessage): StoredMessage[] {
@@ -346,6 +357,10 @@ export function textOf(message: { text?: string; blocks?: unknown[] } | undefine
   };
   walk(message.blocks ?? []);
   return parts.join('\n');
+}
+
+export function isDigest(message: StoredMessage): boolean {
+  return (message.metadata as { event_type?: unknown } | undefined)?.event_type === 'cosjob_digest';
 }
 
 /** The action ids of the buttons on a message. */

@@ -1,0 +1,142 @@
+/**
+ * Bursts: when more than a few new jobs arrive at once, one digest message per 20 jobs goes out before
+ * any card, each row with the card's own Approve / Cancel buttons, so every job is actionable within
+ * seconds although Slack takes about a second per card. Cards follow at Slack's pace.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApprovalEngine, CardState } from '../approvals/engine.js';
+import type { DigestMessage, JobRecord } from '../approvals/job-records.js';
+import { type JobRef, jobRefKey } from '../jobs/job-ref.js';
+import type { Logger } from '../logger.js';
+import { burstDigest, type DigestRow, MAX_DIGEST_ROWS } from './blocks/digest.js';
+import type { CardPhase } from './blocks/job-card.js';
+import type { SlackMessage } from './blocks/text.js';
+import { type CardService, phaseOf } from './cards.js';
+import type { ChannelPoster } from './poster.js';
+
+/** "More than 5 new jobs" make a burst. */
+export const DEFAULT_BURST_THRESHOLD = 5;
+/**
+ * Jobs found by a discovery pass wait for its end (or for 20 of them) so the digest can come first; a
+ * pass that takes longer than this releases what it found so far, so a slow COS never hides a job.
+ */
+const DEFAULT_MAX_HOLD_MS = 2_000;
+
+export interface BurstDigestsOptions {
+  engine: ApprovalEngine;
+  cards: CardService;
+  poster: ChannelPoster;
+  client: { chat: { update: (args: { channel: string; ts: string } & SlackMessage) => Promise<unknown> } };
+  channel: string;
+  logger: Logger;
+  threshold?: number;
+  maxHoldMs?: number;
+}
+
+/** The digest as it stands: each row from the engine's card state, the changed job's row overridden. */
+export async function renderDigest(
+  engine: ApprovalEngine,
+  jobs: readonly JobRef[],
+  override?: { ref: JobRef; phase: CardPhase },
+): Promise<SlackMessage> {
+  const states = await Promise.all(jobs.map((ref) => engine.cardState(ref.region, ref.jobId)));
+  const overriddenKey = override ? jobRefKey(override.ref) : undefined;
+  const rows = states
+    .filter((state): state is CardState => state !== undefined)
+    .map(
+      (state): DigestRow => ({
+        region: state.record.region,
+        job: state.record.job,
+        phase: override && jobRefKey(state.record) === overriddenKey ? override.phase : phaseOf(state),
+        approvals: { required: state.requiredApprovals, voterIds: state.voterIds },
+      }),
+    );
+  return burstDigest({ rows });
+}
+
+export class BurstDigests {
+  private readonly discovering = new Set<string>();
+  private held: JobRef[] = [];
+  /** Jobs of this pass's digests: their cards wait for the pass's last digest, so digests go first. */
+  private digested: JobRef[] = [];
+  /** A digest already went out in this burst: the rest of it is digested too, however few. */
+  private inBurst = false;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly threshold: number;
+  private readonly maxHoldMs: number;
+
+  constructor(private readonly o: BurstDigestsOptions) {
+    this.threshold = o.threshold ?? DEFAULT_BURST_THRESHOLD;
+    this.maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+  }
+
+  discoveryStarted(region: string): void {
+    this.discovering.add(region);
+  }
+
+  discoveryEnded(region: string): void {
+    this.discovering.delete(region);
+    if (this.discovering.size === 0) this.release();
+  }
+
+  /** A new job: its card now, or, during a discovery pass, held for the pass's digest. */
+  announce(region: string, jobId: string): void {
+    if (this.discovering.size === 0) {
+      this.o.cards.enqueueCard(region, jobId);
+      return;
+    }
+    this.held.push({ region, jobId });
+    if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => this.release(), this.maxHoldMs);
+      this.holdTimer.unref();
+    }
+    if (this.held.length >= MAX_DIGEST_ROWS) {
+      this.inBurst = true;
+      this.post(this.held.splice(0, MAX_DIGEST_ROWS));
+    }
+  }
+
+  /** Re-renders the digest that lists this job (after a decision or anything its card shows). */
+  async refresh(record: JobRecord, override?: CardPhase): Promise<void> {
+    const digest = record.digest;
+    if (!digest) return;
+    const ref = { region: record.region, jobId: record.jobId };
+    const message = await renderDigest(
+      this.o.engine,
+      digest.jobs,
+      override ? { ref, phase: override } : undefined,
+    );
+    await this.o.client.chat.update({ channel: digest.channel, ts: digest.ts, ...message });
+  }
+
+  /** Stops the hold timer (the poster is stopping). */
+  stop(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+  }
+
+  private release(): void {
+    this.stop();
+    const jobs = this.held.splice(0);
+    const burst = this.inBurst || jobs.length > this.threshold;
+    this.inBurst = false;
+    if (burst) {
+      for (let i = 0; i < jobs.length; i += MAX_DIGEST_ROWS) this.post(jobs.slice(i, i + MAX_DIGEST_ROWS));
+    }
+    // Digested jobs (those posted just now included) get their cards after every digest of the pass.
+    const cards = burst ? this.digested.splice(0) : [...this.digested.splice(0), ...jobs];
+    for (const ref of cards) this.o.cards.enqueueCard(ref.region, ref.jobId);
+  }
+
+  /** Queues one digest (ahead of every card); its jobs' cards are queued when the pass ends. */
+  private post(jobs: JobRef[]): void {
+    const { engine, channel } = this.o;
+    this.o.poster.enqueue({
+      kind: 'digest',
+      digestId: randomUUID(),
+      build: () => renderDigest(engine, jobs),
+      onPosted: (ts) => engine.digestPosted({ channel, ts, jobs } satisfies DigestMessage),
+    });
+    this.digested.push(...jobs);
+  }
+}
