@@ -136,14 +136,60 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`,
 );
 
+/**
+ * Each record's fields as HGETALL gives them, unless the record's fingerprint (SHA-1 of its
+ * length-prefixed fields and values, in the hash's order) equals the one given: then just 1. The watcher
+ * reads every tracked record each poll, and on a quiet poll none has changed. Measured for 1,000 records
+ * of ~2 KB: parsing the pipelined HGETALL replies cost 13–17 ms of CPU (20–30 ms in the app's cycle); one
+ * script call per key answering 1 still cost 11–12 ms (ioredis's per-script-command overhead); one call
+ * per batch of 100 keys answering 1s costs ~2 ms. The fingerprint is taken in the same run as the fields,
+ * so a record changed between two reads is never taken for the one remembered; a different field order
+ * (Redis re-encoding a hash) only costs a full read. The batch form needs every key on one node, so
+ * Cluster (a hash tag per job) runs the one-key form per key, concurrently.
+ */
+const READ_RECORD = `
+local fields = redis.call('HGETALL', key)
+local parts = {}
+for i = 1, #fields do parts[i] = #fields[i] .. ':' .. fields[i] end
+local fingerprint = redis.sha1hex(table.concat(parts, ','))
+if fingerprint == known then return 1 end
+return {fingerprint, fields}`;
+// no-writes: Redis 7 refuses a script without it when maxmemory is reached, as it never refuses HGETALL.
+const READ_IF_CHANGED_COMMAND = 'cosjob_job_record_if_changed';
+const READ_IF_CHANGED_LUA = `#!lua flags=no-writes
+local function read(key, known)${READ_RECORD}
+end
+return read(KEYS[1], ARGV[1])`;
+/** KEYS are the records, ARGV their fingerprints in the same order; the answer is one entry per key. */
+const READ_MANY_IF_CHANGED_COMMAND = 'cosjob_job_records_if_changed';
+const READ_MANY_IF_CHANGED_LUA = `#!lua flags=no-writes
+local function read(key, known)${READ_RECORD}
+end
+local out = {}
+for k = 1, #KEYS do out[k] = read(KEYS[k], ARGV[k]) end
+return out`;
+
+/** Remembered records beyond this are dropped all at once (the watcher reads them all again next poll). */
+const REMEMBERED_RECORDS = 20_000;
+
+type ReadIfChanged = (key: string, fingerprint: string) => Promise<unknown>;
+type ReadManyIfChanged = (numberOfKeys: number, ...keysThenFingerprints: string[]) => Promise<unknown>;
+
 /** One job's share of a batched read: a damaged record or a failed command fails only its own entry. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export class JobRecords {
+  /** The fields last read by getMany and their fingerprint, by record key (strings: nothing can spoil them). */
+  private readonly remembered = new Map<string, { fingerprint: string; raw: Record<string, string> }>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySpace,
-  ) {}
+  ) {
+    // ioredis runs it by EVALSHA, falling back to EVAL on NOSCRIPT, in a pipeline as elsewhere.
+    redis.defineCommand(READ_IF_CHANGED_COMMAND, { numberOfKeys: 1, lua: READ_IF_CHANGED_LUA });
+    redis.defineCommand(READ_MANY_IF_CHANGED_COMMAND, { lua: READ_MANY_IF_CHANGED_LUA });
+  }
 
   /** Returns true when this call created the record (the job is new to cosjob). */
   async createIfAbsent(region: string, job: Job, now: number): Promise<boolean> {
@@ -186,25 +232,44 @@ export class JobRecords {
 
   /** `exists` for many jobs at once (the watcher's discovery), in request order. */
   async existsMany(refs: readonly JobRef[]): Promise<Settled<boolean>[]> {
-    const replies = await this.batch(refs, 'exists');
+    const replies = await this.batch(
+      refs.map((ref) => this.keys.jobRecord(ref.region, ref.jobId)),
+      'exists',
+    );
     return replies.map((reply) => (reply.ok ? { ok: true, value: reply.value === 1 } : reply));
   }
 
-  /** `get` for many jobs at once (the watcher's follow-up), in request order. */
+  /**
+   * `get` for many jobs at once (the watcher's follow-up), in request order. A record unchanged since the
+   * last getMany is not sent again (see READ_IF_CHANGED_LUA); it is parsed and checked again all the same.
+   */
   async getMany(refs: readonly JobRef[]): Promise<Settled<JobRecord | undefined>[]> {
-    const replies = await this.batch(refs, 'hgetall');
+    const keys = refs.map((ref) => this.keys.jobRecord(ref.region, ref.jobId));
+    const replies = await this.batch(keys, 'readIfChanged');
+    if (this.remembered.size > REMEMBERED_RECORDS) this.remembered.clear();
     return refs.map((ref, index) => {
       const reply = replies[index] as Settled<unknown>;
       if (!reply.ok) return reply;
       try {
-        return {
-          ok: true,
-          value: this.fromStored(reply.value as Record<string, string>, ref.region, ref.jobId),
-        };
+        const raw = this.rawFromReply(keys[index] as string, reply.value);
+        return { ok: true, value: this.fromStored(raw, ref.region, ref.jobId) };
       } catch (error) {
         return { ok: false, error };
       }
     });
+  }
+
+  private rawFromReply(key: string, reply: unknown): Record<string, string> {
+    const known = this.remembered.get(key);
+    if (reply === 1 && known) return known.raw;
+    const [fingerprint, flat] = Array.isArray(reply) ? (reply as unknown[]) : [];
+    if (typeof fingerprint !== 'string' || !Array.isArray(flat)) {
+      throw new Error(`Redis answered the record read for ${key} with something other than its fields`);
+    }
+    const raw: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) raw[String(flat[i])] = String(flat[i + 1]);
+    this.remembered.set(key, { fingerprint, raw });
+    return raw;
   }
 
   /**
@@ -213,24 +278,37 @@ export class JobRecords {
    * CPU of a poll cycle). On Cluster every job key has its own hash tag, so the slots differ and a
    * pipeline is refused; there the commands go out concurrently instead (no waiting between them).
    */
-  private async batch(refs: readonly JobRef[], command: 'exists' | 'hgetall'): Promise<Settled<unknown>[]> {
-    const keys = refs.map((ref) => this.keys.jobRecord(ref.region, ref.jobId));
+  private async batch(
+    keys: readonly string[],
+    command: 'exists' | 'readIfChanged',
+  ): Promise<Settled<unknown>[]> {
     if (keys.length === 0) return [];
+    // A fingerprint nothing has: the record is read in full.
+    const fingerprint = (key: string) => this.remembered.get(key)?.fingerprint ?? '-';
     if (this.redis instanceof Cluster) {
       const cluster = this.redis;
+      const readIfChanged = (cluster as unknown as Record<string, ReadIfChanged>)[READ_IF_CHANGED_COMMAND];
       return Promise.all(
         keys.map((key) =>
-          (command === 'exists' ? cluster.exists(key) : cluster.hgetall(key)).then(
+          (command === 'exists'
+            ? cluster.exists(key)
+            : (readIfChanged as ReadIfChanged).call(cluster, key, fingerprint(key))
+          ).then(
             (value): Settled<unknown> => ({ ok: true, value }),
             (error: unknown): Settled<unknown> => ({ ok: false, error }),
           ),
         ),
       );
     }
+    if (command === 'readIfChanged') {
+      const many = await this.readManyIfChanged(keys, keys.map(fingerprint));
+      if (many) return many;
+    }
     const pipeline = this.redis.pipeline();
+    const readIfChanged = (pipeline as unknown as Record<string, ReadIfChanged>)[READ_IF_CHANGED_COMMAND];
     for (const key of keys) {
       if (command === 'exists') pipeline.exists(key);
-      else pipeline.hgetall(key);
+      else (readIfChanged as ReadIfChanged).call(pipeline, key, fingerprint(key));
     }
     let replies: [Error | null, unknown][];
     try {
@@ -243,6 +321,27 @@ export class JobRecords {
       const [error, value] = replies[index] ?? [new Error('Redis sent no reply for this command'), undefined];
       return error ? { ok: false, error } : { ok: true, value };
     });
+  }
+
+  /**
+   * One script call for the whole batch, or undefined when it fails as a whole (a key of the wrong type
+   * aborts the script): the caller then reads key by key, so only that key's entry fails.
+   */
+  private async readManyIfChanged(
+    keys: readonly string[],
+    fingerprints: readonly string[],
+  ): Promise<Settled<unknown>[] | undefined> {
+    const readMany = (this.redis as unknown as Record<string, ReadManyIfChanged>)[
+      READ_MANY_IF_CHANGED_COMMAND
+    ];
+    let replies: unknown;
+    try {
+      replies = await (readMany as ReadManyIfChanged).call(this.redis, keys.length, ...keys, ...fingerprints);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(replies) || replies.length !== keys.length) return undefined;
+    return replies.map((value): Settled<unknown> => ({ ok: true, value }));
   }
 
   private fromStored(
@@ -331,6 +430,7 @@ export class JobRecords {
   }
 
   async untrack(region: string, jobId: string): Promise<void> {
+    this.remembered.delete(this.keys.jobRecord(region, jobId));
     await this.redis.srem(this.keys.tracked(), jobRefKey({ region, jobId }));
   }
 }

@@ -53,7 +53,7 @@ import {
 } from './validation.js';
 import { parseDescribeJob } from './xml/describe-job.js';
 import { parseCosError } from './xml/error-response.js';
-import { parseListJobs } from './xml/list-jobs.js';
+import { parseListJobsYielding } from './xml/list-jobs.js';
 import {
   headerValue,
   MAX_RESPONSE_BYTES,
@@ -245,8 +245,8 @@ export class CosJobsClient implements CosJobsApi {
     if (options.status !== undefined) query.jobStatuses = validateJobStatusFilter(options.status);
     if (options.maxResults !== undefined) query.maxResults = String(validateMaxResults(options.maxResults));
     if (options.nextToken !== undefined) query.nextToken = validateNextToken(options.nextToken);
-    return this.request({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, (response) =>
-      checkedListJobsPage(parseListJobs(response.body)),
+    return this.request({ api: 'ListJobs', method: 'GET', path: '/jobs', query }, true, async (response) =>
+      checkedListJobsPage(await parseListJobsYielding(response.body)),
     );
   }
 
@@ -346,7 +346,11 @@ export class CosJobsClient implements CosJobsApi {
    * here; it is public so that tooling calling other COS APIs (tests creating jobs) shares the same
    * signing, transport and error handling instead of a copy. `retryable`: a read, safe to repeat.
    */
-  async request<T>(spec: CosRequest, retryable: boolean, parse: (response: CosResponse) => T): Promise<T> {
+  async request<T>(
+    spec: CosRequest,
+    retryable: boolean,
+    parse: (response: CosResponse) => T | Promise<T>,
+  ): Promise<T> {
     if (this.closed) {
       throw new CosError({
         code: 'NetworkError',
@@ -366,7 +370,8 @@ export class CosJobsClient implements CosJobsApi {
         serverDate = headerValue(response.headers, 'date');
         if (response.status >= 200 && response.status < 300) {
           try {
-            return parse(response);
+            // Awaited here, so an asynchronous parse's refusal is rewrapped like a synchronous one's.
+            return await parse(response);
           } catch (parseError) {
             if (!(parseError instanceof CosError)) throw parseError;
             throw rewrap(parseError, {

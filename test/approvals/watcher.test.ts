@@ -106,6 +106,31 @@ describe('job watcher', () => {
     expect((await fx.records.existsMany(refs)).map((r) => r.ok && r.value)).toEqual([true, true, false]);
   });
 
+  it('reads many records again as they are now, whether or not they changed since the last read', async () => {
+    const fx = await engine();
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    const refs = [{ region: REGION, jobId }];
+    const [first] = await fx.records.getMany(refs);
+    const [unchanged] = await fx.records.getMany(refs);
+    expect(unchanged).toEqual(first);
+    expect(unchanged?.ok && unchanged.value?.card).toBeUndefined();
+    await fx.records.setCard(REGION, jobId, 'C1', '1.0001');
+    const [carded] = await fx.records.getMany(refs);
+    expect(carded?.ok && carded.value?.card).toEqual({ channel: 'C1', ts: '1.0001' });
+    await fx.records.update(REGION, jobId, { lastStatus: 'Ready' });
+    const [updated] = await fx.records.getMany(refs);
+    expect(updated?.ok && updated.value?.lastStatus).toBe('Ready');
+    // A key of the wrong type fails its own entry only.
+    const other = { region: REGION, jobId: 'not-a-hash' };
+    await fx.redis.set(fx.keys.jobRecord(REGION, other.jobId), 'a string');
+    const [stillRead, wrongType] = await fx.records.getMany([...refs, other]);
+    expect(stillRead?.ok && stillRead.value?.lastStatus).toBe('Ready');
+    expect(wrongType?.ok === false && String(wrongType.error)).toContain('WRONGTYPE');
+    await fx.redis.del(fx.keys.jobRecord(REGION, jobId));
+    expect(await fx.records.getMany(refs)).toEqual([{ ok: true, value: undefined }]);
+  });
+
   it('reports a job confirmed behind cosjob’s back as changed outside, once', async () => {
     const fx = await engine();
     const seen = record(fx);

@@ -4,7 +4,7 @@ import { parseDescribeJob } from '../../src/cos/xml/describe-job.js';
 import { parseXmlDocument } from '../../src/cos/xml/document.js';
 import { decodeXmlText } from '../../src/cos/xml/entities.js';
 import { parseCosError } from '../../src/cos/xml/error-response.js';
-import { parseListJobs } from '../../src/cos/xml/list-jobs.js';
+import { parseListJobs, parseListJobsYielding } from '../../src/cos/xml/list-jobs.js';
 import { MAX_RESPONSE_BYTES, readLimitedText } from '../../src/cos/xml/response-body.js';
 import { parseUpdateJobStatus } from '../../src/cos/xml/update-job-status.js';
 
@@ -347,6 +347,61 @@ describe('parseListJobs', () => {
     expect(typeof page.nextToken).toBe('string');
     const hex = parseListJobs('<ListJobsResult><Jobs/><NextToken>0x2f</NextToken></ListJobsResult>');
     expect(hex.nextToken).toBe('0x2f');
+  });
+});
+
+describe('parseListJobsYielding (large pages a slice at a time)', () => {
+  // A 1,000-member page as COS sends it for maxResults=1000, with unreadable members and nested lists.
+  function largePage(tag: string): string {
+    const members = Array.from({ length: 1000 }, (_, i) => {
+      if (i === 17) return '<member><Status>Active</Status><Priority>1</Priority></member>';
+      if (i === 640)
+        return member('bad-priority').replace('<Priority>10</Priority>', '<Priority>high</Priority>');
+      if (i === 999) return '<member/>';
+      const nested = i % 250 === 0 ? '<Fields><member><Key>k</Key></member></Fields>' : '';
+      return member(`${tag}-${i}`, nested).replace('d-', 'd &amp; ');
+    });
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<ListJobsResult>\n  <Jobs>\n${members.join('\n')}\n  </Jobs>\n  <NextToken>next-${tag}</NextToken>\n</ListJobsResult>`;
+  }
+
+  it('reads a large page exactly as the one-go parse does, bad members at their positions', async () => {
+    const body = largePage('same');
+    const sliced = await parseListJobsYielding(body);
+    // The one-go parse of the same document (a trailing newline, so it is not answered from memory).
+    const whole = parseListJobs(`${body}\n`);
+    expect(sliced).toEqual(whole);
+    expect(sliced.jobs).toHaveLength(997);
+    expect(sliced.badMembers?.map((bad) => bad.index)).toEqual([17, 640, 999]);
+    expect(sliced.nextToken).toBe('next-same');
+    expect(sliced.jobs[0]?.description).toBe('d & same-0');
+  });
+
+  it('lets the event loop turn while it parses a large page', async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const parsing = parseListJobsYielding(largePage('turns')).then(() => turned);
+    expect(await parsing).toBe(true);
+  });
+
+  it.each([
+    [
+      'a DTD',
+      (xml: string) => xml.replace('<ListJobsResult>', '<!DOCTYPE x [<!ENTITY e "e">]><ListJobsResult>'),
+      /DTD/,
+    ],
+    ['a malformed member', (xml: string) => xml.replace('</Priority>', ''), /not well-formed/],
+    ['another root', (xml: string) => xml.replaceAll('ListJobsResult', 'SomethingElse'), /ListJobsResult/],
+    [
+      'an oversize body',
+      (xml: string) => xml.replace('</Jobs>', `${' '.repeat(MAX_RESPONSE_BYTES)}</Jobs>`),
+      /large|MiB|bytes/,
+    ],
+  ])('refuses a large page with %s as the one-go parse does', async (_name, spoil, message) => {
+    const body = spoil(largePage('spoilt'));
+    await expect(parseListJobsYielding(body)).rejects.toThrow(message);
+    expect(() => parseListJobs(`${body} `)).toThrow(message);
   });
 });
 
