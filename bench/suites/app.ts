@@ -82,10 +82,17 @@ function cosjobEnv(o: {
   };
 }
 
-/** The Approve buttons on the channel's cards: what a person would click. */
-function cardTargets(messages: readonly { ts: string; blocks?: unknown[] }[]): ClickTarget[] {
+/** A burst's digest lists many jobs in one message; it is not a job's card. */
+function isCard(message: { metadata?: unknown }): boolean {
+  return (message.metadata as { event_type?: unknown } | undefined)?.event_type !== 'cosjob_digest';
+}
+
+/** The Approve buttons on the channel's cards (not the digests'): what a person would click. */
+function cardTargets(
+  messages: readonly { ts: string; blocks?: unknown[]; metadata?: unknown }[],
+): ClickTarget[] {
   const targets: ClickTarget[] = [];
-  for (const message of messages) {
+  for (const message of messages.filter(isCard)) {
     const button = findAction(message.blocks, APPROVE_ACTION_ID);
     if (button?.value === undefined) continue;
     targets.push({ channel: CHANNEL, messageTs: message.ts, value: button.value, job: button.value });
@@ -522,7 +529,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
       found = cycles(all, app.discoveryWaiting);
       // Clicks stop when the second cycle starts; the third is complete once a fourth starts.
       if (found.length >= 2) clicking = false;
-      if (cardsPostedAt === undefined && fake.messages(CHANNEL).length >= app.discoveryWaiting)
+      if (cardsPostedAt === undefined && fake.messages(CHANNEL).filter(isCard).length >= app.discoveryWaiting)
         cardsPostedAt = now;
       if (cardsPostedAt !== undefined && steadyIndex < 0) {
         steadyIndex = found.findIndex((c, i) => i >= 2 && c.start > (cardsPostedAt as number));
