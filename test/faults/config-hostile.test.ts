@@ -4,19 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config/settings.js';
-import { problemsOf } from '../helpers/config.js';
+import { problemsOf, VALID_ENV } from '../helpers/config.js';
 
-const VALID: Record<string, string> = {
-  COS_SECRET_ID: 'AKIDexample',
-  COS_SECRET_KEY: 'super-secret-cos-key-value-1234567890',
-  COS_APPID: '1250000000',
-  COS_UIN: '100000000001',
-  COS_REGIONS: 'ap-guangzhou',
-  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdefABCDEF',
-  SLACK_CHANNEL_ID: 'C0123ABCD',
-  SLACK_APP_TOKEN: 'xapp-1-A1-123-abc',
-  APPROVER_USER_IDS: 'U0ALICE,U0BOB',
-};
+const VALID: Record<string, string> = { ...VALID_ENV, APPROVER_USER_IDS: 'U0ALICE,U0BOB' };
 
 const CONTROL = 'bad\u0007value';
 
