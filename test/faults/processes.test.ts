@@ -82,6 +82,19 @@ const cardsFor = (jobId: string) =>
   slack.messages(CHANNEL).filter((m) => JSON.stringify(m.blocks ?? []).includes(`|${jobId}"`));
 const cardText = (jobId: string) => textOf(cardsFor(jobId)[0]);
 
+/** A signed Approve click on the job's card, sent to one bot, whose answer the test can follow. */
+const approveClick = (bot: BotProcess, jobId: string, cardTs: string, user = 'UALICE') =>
+  trackedClick({
+    eventsUrl: `http://127.0.0.1:${bot.port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    slack,
+    channel: CHANNEL,
+    region: REGION,
+    jobId,
+    messageTs: cardTs,
+    user,
+  });
+
 describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes killed', () => {
   it('the bot SIGKILLed after COS applied the change and before the result: a restarted bot reconciles it, once', async () => {
     const first = await launch('bot-first');
@@ -92,16 +105,7 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     });
     const before = await reader.all();
 
-    const click = await trackedClick({
-      eventsUrl: `http://127.0.0.1:${first.port}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-      slack,
-      channel: CHANNEL,
-      region: REGION,
-      jobId,
-      messageTs: card.ts,
-      user: 'UALICE',
-    });
+    const click = await approveClick(first, jobId, card.ts);
     expect(click.status).toBe(0); // the bot died holding the request
     expect(emulator.store.getJob(REGION, jobId)?.status).toBe('Ready');
     const afterKill = await reader.all();
@@ -137,16 +141,7 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     ledger.onEffect(async () => {
       await sigkill(first);
     });
-    const click = await trackedClick({
-      eventsUrl: `http://127.0.0.1:${first.port}/slack/events`,
-      signingSecret: SIGNING_SECRET,
-      slack,
-      channel: CHANNEL,
-      region: REGION,
-      jobId,
-      messageTs: card.ts,
-      user: 'UALICE',
-    });
+    const click = await approveClick(first, jobId, card.ts);
     ledger.onEffect(undefined);
     await launch('bot-second');
     await eventually(
@@ -189,18 +184,7 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     const second = suspendedJob();
     const card = await eventually(async () => cardsFor(second)[0], 15_000, 'the card posted by the survivor');
     const clicks = await Promise.all(
-      ['UALICE', 'UBOB', 'UALICE'].map((user) =>
-        trackedClick({
-          eventsUrl: `http://127.0.0.1:${survivor.port}/slack/events`,
-          signingSecret: SIGNING_SECRET,
-          slack,
-          channel: CHANNEL,
-          region: REGION,
-          jobId: second,
-          messageTs: card.ts,
-          user,
-        }),
-      ),
+      ['UALICE', 'UBOB', 'UALICE'].map((user) => approveClick(survivor, second, card.ts, user)),
     );
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await eventually(
