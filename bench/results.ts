@@ -23,6 +23,8 @@ export const TARGETS: readonly Target[] = [
   { key: 'footprint.rss_idle_mb', kind: 'below', limit: 100 },
   { key: 'footprint.rss_after_storm_mb', kind: 'below', limit: 120 },
   { key: 'footprint.time_to_ready_s', kind: 'below', limit: 2 },
+  // Issue 11: every one of 60 new jobs actionable in Slack within 5 s of discovery.
+  { key: 'burst.all_actionable_s', kind: 'max', limit: 5 },
 ];
 
 /** Every key the issue asks for: a run that lacks one is incomplete. */
@@ -42,6 +44,7 @@ export const REQUIRED_KEYS: readonly string[] = [
   'footprint.rss_after_storm_mb',
   'footprint.time_to_ready_s',
   'footprint.bare_bolt_rss_idle_mb',
+  'burst.all_actionable_s',
 ];
 
 export function meets(target: Target, value: number): boolean {

@@ -76,6 +76,11 @@ export async function runBurstBench(params: BenchParams): Promise<BenchGroup> {
         },
       }),
     ],
+    figures: {
+      'burst.all_actionable_s': worst,
+      'burst.per_job_max_s': Math.max(...perJob),
+      'burst.digests_per_burst': runs[0]?.digests ?? 0,
+    },
     notes: [
       `Redis: ${redis.description}. Slack's pace: one message per ${1.1} s per channel (the poster's default).`,
       `${repetitions} burst(s) of ${BURST_JOBS} jobs, each with a fresh runtime, emulator and channel; latency is from the pass's discovery start to the last job's Approve button (worst ${worst.toFixed(2)} s; target ${TARGET_S} s).`,
