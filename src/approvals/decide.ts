@@ -28,12 +28,7 @@ import {
   type StoredDecision,
 } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
-import {
-  CorruptRecordError,
-  differencesFromShown,
-  type JobRecord,
-  type JobRecords,
-} from './job-records.js';
+import { CorruptRecordError, differencesFromShown, type JobRecord, type JobRecords } from './job-records.js';
 import type { ApprovalPolicy } from './policy.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 
@@ -121,7 +116,10 @@ export class DecisionService {
   }
 
   /** Whether the person may act by `rule` (undefined: by any rule), as a not_approver refusal if not. */
-  private async policyRefusal(request: DecisionRequest, rule: Rule | undefined): Promise<Refusal | undefined> {
+  private async policyRefusal(
+    request: DecisionRequest,
+    rule: Rule | undefined,
+  ): Promise<Refusal | undefined> {
     const verdict = rule
       ? await this.d.policy.check(request.actor.id, rule.requires.approvers)
       : await this.d.policy.checkAny(request.actor.id, this.d.rules.everyApprovers());
@@ -133,7 +131,9 @@ export class DecisionService {
     const policy = await this.policyRefusal(request, rule);
     if (policy) return policy;
     const required =
-      request.action === 'approve' ? rule.requires.requireReasonToApprove : rule.requires.requireReasonToCancel;
+      request.action === 'approve'
+        ? rule.requires.requireReasonToApprove
+        : rule.requires.requireReasonToCancel;
     // The watcher's auto-cancel gives its own reason; cosjob itself is never asked for one.
     if (required && !request.reason?.trim() && request.actor.id !== SYSTEM_ACTOR.id) {
       return { kind: 'refused', code: 'reason_required', rule: rule.name };
@@ -362,7 +362,8 @@ export class DecisionService {
     const { request } = attempt;
     const applied = this.ruleOf(request, job);
     attempt.rule = stampOf(applied);
-    const refusal = (await this.ruleRefusal(request, applied.rule)) ?? (await this.recheck(request, job, applied));
+    const refusal =
+      (await this.ruleRefusal(request, applied.rule)) ?? (await this.recheck(request, job, applied));
     if (refusal) return { kind: 'refused', refusal };
     await this.followRuleChange(attempt, applied);
     return { kind: 'checked', applied };
@@ -462,7 +463,9 @@ export class DecisionService {
       await release();
       const { refusal } = checked;
       return done(
-        refusal.code === 'reason_required' ? refusal : await attempt.refuse(refusal, { cosStatus: job.status }),
+        refusal.code === 'reason_required'
+          ? refusal
+          : await attempt.refuse(refusal, { cosStatus: job.status }),
       );
     }
     if (request.action === 'approve' && checked.applied.hash !== countedUnder?.hash) {

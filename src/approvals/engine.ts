@@ -83,7 +83,9 @@ export function defaultRuleOfSettings(settings: EngineSettings): Rule {
       approvers: { users: [...settings.approverUserIds], groups: [...settings.approverUsergroupIds] },
       requireReasonToApprove: false,
       requireReasonToCancel: settings.requireCancelReason,
-      ...(settings.remindAfterMs === undefined ? {} : { remindAfterMinutes: settings.remindAfterMs / 60_000 }),
+      ...(settings.remindAfterMs === undefined
+        ? {}
+        : { remindAfterMinutes: settings.remindAfterMs / 60_000 }),
       ...(settings.autoCancelAfterMs === undefined
         ? {}
         : { autoCancelAfterHours: settings.autoCancelAfterMs / 3_600_000 }),
@@ -196,16 +198,19 @@ export class ApprovalEngine {
   async mayAct(userId: string, job?: { account?: string; region: string; jobId: string }): Promise<boolean> {
     if (userId === SYSTEM_ACTOR.id) return false;
     const record = job ? await this.d.records.get(job.region, job.jobId) : undefined;
-    const verdict =
-      job && record
-        ? await this.policy.check(userId, this.ruleOf(record, job).rule.requires.approvers)
-        : await this.policy.checkAny(userId, this.rules.everyApprovers());
-    return verdict.allowed;
+    if (record) return this.mayActOnRecord(userId, record);
+    return (await this.policy.checkAny(userId, this.rules.everyApprovers())).allowed;
+  }
+
+  /** mayAct for a job whose record the caller has read already (a list of jobs). */
+  async mayActOnRecord(userId: string, record: JobRecord): Promise<boolean> {
+    if (userId === SYSTEM_ACTOR.id) return false;
+    return (await this.policy.check(userId, this.ruleOf(record).rule.requires.approvers)).allowed;
   }
 
   /** The rule a recorded job falls under now, from cosjob's description of it. */
-  private ruleOf(record: JobRecord, where: { account?: string } = {}): AppliedRule {
-    return this.rules.forJob(record.job, { region: record.region, account: accountOf(where) });
+  private ruleOf(record: JobRecord): AppliedRule {
+    return this.rules.forJob(record.job, { region: record.region, account: accountOf(record) });
   }
 
   /** Whether cosjob may ask COS on this person's behalf once more this minute (per-user limit). */

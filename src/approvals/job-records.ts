@@ -459,7 +459,14 @@ export class JobRecords {
 
   /** Records the rule the job is now under (and, when it replaced another, the change for the card). */
   async setRule(region: string, jobId: string, rule: RuleStamp, change?: RuleChange): Promise<void> {
-    await this.redis.hset(this.keys.jobRecord(region, jobId), 'ruleName', rule.name, 'ruleHash', rule.hash, ...(change ? ['ruleChange', JSON.stringify(change)] : []));
+    await this.redis.hset(
+      this.keys.jobRecord(region, jobId),
+      'ruleName',
+      rule.name,
+      'ruleHash',
+      rule.hash,
+      ...(change ? ['ruleChange', JSON.stringify(change)] : []),
+    );
   }
 
   async setDigest(region: string, jobId: string, digest: DigestMessage): Promise<void> {

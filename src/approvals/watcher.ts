@@ -4,6 +4,7 @@ import { isNoSuchJob, isRegionWide } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type JobSummary } from '../cos/model.js';
 import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
+import { accountOf } from '../rules/account.js';
 import { type RuleBook, stampOf } from '../rules/applied.js';
 import type { DecisionService } from './decide.js';
 import type { DecisionStore } from './decision-store.js';
@@ -237,7 +238,7 @@ export class JobWatcher {
       }
       if (job.status !== 'Suspended') continue;
       // The rule is chosen as the job is announced, from what DescribeJob says of it.
-      const rule = stampOf(this.o.rules.forJob(job, { region: client.region }));
+      const rule = stampOf(this.o.rules.forJob(job, { account: accountOf(client), region: client.region }));
       if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now(), rule)) {
         report.announced.push(job.id);
         await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
@@ -426,7 +427,7 @@ export class JobWatcher {
     const waitingMs =
       now - (Number.isFinite(suspendedAt) ? Math.min(suspendedAt, record.firstSeenAt) : record.firstSeenAt);
     // The job's own rule says when: a rule of the file may set either, else the environment's apply.
-    const { requires } = this.o.rules.forJob(job, { region }).rule;
+    const { requires } = this.o.rules.forJob(job, { account: accountOf(record), region }).rule;
     const remindAfterMs =
       requires.remindAfterMinutes === undefined ? undefined : requires.remindAfterMinutes * 60_000;
     const autoCancelAfterMs =

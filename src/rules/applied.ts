@@ -4,7 +4,6 @@
  * the same job and rules.
  */
 import type { Job } from '../cos/model.js';
-import { accountOf } from './account.js';
 import { ruleHash } from './hash.js';
 import { jobFacts } from './job-facts.js';
 import { chooseRule } from './matcher.js';
@@ -43,12 +42,9 @@ export class RuleBook {
     return this.rules.defaultRule;
   }
 
-  /** The rule for a job as DescribeJob returned it, in `where`'s account (or the default account). */
-  forJob(job: Job, where: { region: string; account?: string | undefined }): AppliedRule {
-    const choice = chooseRule(
-      this.rules,
-      jobFacts(job, { account: accountOf(where), region: where.region }),
-    );
+  /** The rule for a job as DescribeJob returned it, in that account and region. */
+  forJob(job: Job, where: { account: string; region: string }): AppliedRule {
+    const choice = chooseRule(this.rules, jobFacts(job, where));
     return { rule: choice.rule, hash: this.hashOf(choice.rule), isDefault: choice.isDefault };
   }
 

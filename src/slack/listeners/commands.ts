@@ -161,8 +161,12 @@ async function decideTyped(
   actor: { id: string; name: string },
   say: (m: SlackMessage) => Promise<void>,
 ): Promise<void> {
-  // The policy first: for someone who may not act, cosjob never asks COS where the job is.
-  const mayAct = await ctx.engine.mayAct(actor.id);
+  // The policy first: for someone who may not act, cosjob never asks COS where the job is. The job's rule
+  // decides once its region is known; until then, whether any rule accepts the person.
+  const mayAct = await ctx.engine.mayAct(
+    actor.id,
+    command.region ? { region: command.region, jobId: command.jobId } : undefined,
+  );
   const found = await resolveRegion(ctx, command.jobId, command.region, mayAct);
   if (!found.ok) {
     return say(mayAct ? found.message : notApprover(command, command.region ?? ''));
