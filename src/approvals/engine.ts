@@ -208,6 +208,12 @@ export class ApprovalEngine {
     return (await this.policy.check(userId, this.ruleOf(record).rule.requires.approvers)).allowed;
   }
 
+  /** The rule a job cosjob has a record of falls under now (no COS call); undefined without a record. */
+  async ruleForJob(region: string, jobId: string): Promise<AppliedRule | undefined> {
+    const record = await this.d.records.get(region, jobId);
+    return record ? this.ruleOf(record) : undefined;
+  }
+
   /** The rule a recorded job falls under now, from cosjob's description of it. */
   private ruleOf(record: JobRecord): AppliedRule {
     return this.rules.forJob(record.job, { region: record.region, account: accountOf(record) });

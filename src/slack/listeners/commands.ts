@@ -121,6 +121,10 @@ async function run(
         const found = await resolveRegion(ctx, command.jobId, command.region, false);
         if (!found.ok) return say(found.message);
         const record = await ctx.engine.jobRecord(found.region, command.jobId);
+        // The job's rule, when cosjob has a record of it, says whether a reason is required.
+        const requireReason = record
+          ? (await ctx.engine.ruleForJob(found.region, command.jobId))?.rule.requires.requireReasonToCancel
+          : undefined;
         try {
           const opened = await client.views.open({
             trigger_id: slash.trigger_id,
@@ -129,7 +133,7 @@ async function run(
               jobId: command.jobId,
               channelId: record?.card?.channel ?? slash.channel_id,
               messageTs: record?.card?.ts ?? '',
-              requireReason: ctx.requireCancelReason,
+              requireReason: requireReason ?? ctx.requireCancelReason,
             }),
           });
           await ctx.dialogs.remember(opened.view?.id, {

@@ -264,12 +264,15 @@ export class E2E {
     });
   }
 
-  /** Submits the cancel modal with `reason` (null: the optional input left empty). */
+  /**
+   * Submits the cancel modal with `reason` (null: the optional input left empty); with `callbackId`
+   * another reason modal (the approve dialog, `cosjob_approve_reason`).
+   */
   submitCancel(
     privateMetadata: string,
     reason: string | null,
     user: SlackUser,
-    options: { viewId?: string } = {},
+    options: { viewId?: string; callbackId?: string } = {},
   ): Promise<Response> {
     // Slack sends the id of the view it opened; by default, the last one opened with this metadata.
     const opened = this.slack
@@ -278,7 +281,7 @@ export class E2E {
       .at(-1);
     const viewId = options.viewId ?? opened?.id;
     const payload = viewSubmissionPayload({
-      callbackId: 'cosjob_cancel_reason',
+      callbackId: options.callbackId ?? 'cosjob_cancel_reason',
       privateMetadata,
       values: { reason_block: { reason_input: reason } },
       userId: user.id,

@@ -219,7 +219,9 @@ describe('approval rules at decision time', () => {
     const bare = await e2e.command(`approve ${jobId}`, ALICE);
     const refusal = textOf(bare.responses[0]);
     expect(refusal).toContain('A reason is required to approve this job');
-    expect(refusal).toContain('give the reason in the dialog, or type `/cosjob approve &lt;JobId&gt; &lt;reason&gt;`');
+    expect(refusal).toContain(
+      'give the reason in the dialog, or type `/cosjob approve &lt;JobId&gt; &lt;reason&gt;`',
+    );
     expect(e2e.statusUpdates(jobId)).toHaveLength(0);
 
     await e2e.command(`approve ${jobId} manifest checked with the data owners`, ALICE);
@@ -227,5 +229,49 @@ describe('approval rules at decision time', () => {
     expect(e2e.job(jobId).statusUpdateReason).toBe(
       'approved by alice (UALICE) via Slack: manifest checked with the data owners',
     );
+  });
+
+  it('require_reason_to_approve: Approve opens the reason dialog; an empty reason is refused in it, a reason approves', async () => {
+    const reasons = deleteRule('deletes', 1, [ALICE.id], { requireReasonToApprove: true });
+    const e2e = await start({ rules: rulesOf(reasons) });
+    const jobId = await pendingDeleteJob(e2e);
+
+    await e2e.click('cosjob_approve', { jobId }, ALICE);
+    await e2e.settled();
+    expect(e2e.statusUpdates(jobId)).toHaveLength(0);
+    const opened = e2e.slack.callsTo('views.open');
+    expect(opened).toHaveLength(1);
+    const view = opened[0]!.params.view as { callback_id: string; private_metadata: string };
+    expect(view.callback_id).toBe('cosjob_approve_reason');
+    expect(textOf(view as { blocks?: unknown[] })).toContain('Its rule *deletes* asks approvers to say why');
+
+    const empty = await e2e.submitCancel(view.private_metadata, null, ALICE, {
+      callbackId: 'cosjob_approve_reason',
+    });
+    expect(((await empty.json()) as { errors: Record<string, string> }).errors.reason_block).toContain(
+      'its rule asks for a reason',
+    );
+    expect(e2e.statusUpdates(jobId)).toHaveLength(0);
+
+    // The cancel dialog's callback cannot carry an approve dialog's submission (nor the reverse).
+    const crossed = await e2e.submitCancel(view.private_metadata, 'looks fine', ALICE);
+    expect(((await crossed.json()) as { errors: Record<string, string> }).errors.reason_block).toContain(
+      'did not open this dialog',
+    );
+    expect(e2e.job(jobId).status).toBe('Suspended');
+
+    const submitted = await e2e.submitCancel(view.private_metadata, 'checked with the data owners', ALICE, {
+      callbackId: 'cosjob_approve_reason',
+    });
+    expect(submitted.status).toBe(200);
+    await e2e.settled();
+    expect(e2e.statusUpdates(jobId)).toHaveLength(1);
+    expect(e2e.job(jobId).status).toBe('Ready');
+    const approved = byAction(await e2e.auditEntries(jobId), 'approved');
+    expect(approved[0]).toMatchObject({
+      rule: 'deletes',
+      reason: 'checked with the data owners',
+      source: 'slack-modal',
+    });
   });
 });
