@@ -274,4 +274,31 @@ describe('approval rules at decision time', () => {
       source: 'slack-modal',
     });
   });
+
+  it('per-rule reminders and auto-cancel: the delete rule’s apply to its job, the default (none) to the other', async () => {
+    const timed = deleteRule('deletes', 1, [BOB.id], { remindAfterMinutes: 30, autoCancelAfterHours: 1 });
+    const e2e = await start({ rules: rulesOf(timed) });
+    const deleteJob = await pendingDeleteJob(e2e);
+    const { jobId: copyJob } = await e2e.pendingCard();
+    const threadOf = (jobId: string) => e2e.thread(e2e.cardFor(jobId)!).map(textOf);
+
+    e2e.cos.clock.advance(31 * 60_000);
+    await e2e.poll();
+    const reminders = threadOf(deleteJob).filter((r) => r.includes('🔔'));
+    expect(reminders).toHaveLength(1);
+    // The rule's approvers are reminded, not the environment's.
+    expect(reminders[0]).toContain('<@UBOB>');
+    expect(reminders[0]).not.toContain('<@UALICE>');
+    expect(threadOf(copyJob)).toHaveLength(0);
+
+    e2e.cos.clock.advance(30 * 60_000);
+    await e2e.poll();
+    expect(e2e.job(deleteJob).statusUpdateReason).toBe(
+      'cancelled by cosjob (system) via cosjob: expired: not approved within 1 h',
+    );
+    const expired = byAction(await e2e.auditEntries(deleteJob), 'cancelled');
+    expect(expired[0]).toMatchObject({ rule: 'deletes', ruleHash: ruleHash(timed) });
+    expect(e2e.job(copyJob).status).toBe('Suspended');
+    expect(e2e.statusUpdates(copyJob)).toHaveLength(0);
+  });
 });
