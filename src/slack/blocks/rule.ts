@@ -33,5 +33,9 @@ export function ruleChangeLine(
   }
   if (change === undefined || change.to.hash !== current.hash) return undefined;
   const total = change.kept + change.dropped;
-  return `⚠️ Rule changed while waiting: was ${ruleName(change.from.name)}, now ${ruleName(change.to.name)}; ${change.kept} of ${total} ${total === 1 ? 'vote' : 'votes'} kept.`;
+  const votes =
+    total === 0
+      ? 'no vote had been cast'
+      : `${change.kept} of ${total} ${total === 1 ? 'vote' : 'votes'} kept`;
+  return `⚠️ Rule changed while waiting: was ${ruleName(change.from.name)}, now ${ruleName(change.to.name)}; ${votes}.`;
 }
