@@ -22,6 +22,7 @@ import {
   waitForReady,
 } from './redis/connection.js';
 import { KeySpace } from './redis/keys.js';
+import type { RuleSet } from './rules/types.js';
 
 export interface AuditStoreOptions {
   logger: Logger;
@@ -74,6 +75,11 @@ export interface CoreConfig {
   watcher: WatcherConfig;
   /** Needed unless `deps.clients` is given. */
   cos?: CosConfig;
+  /**
+   * The approval rules (`loadConfig(...).accountsAndRules.rules`). Without them every job is under one
+   * default rule made of `approvals` and `watcher` (and any engine overrides), as before rules existed.
+   */
+  rules?: RuleSet;
 }
 
 export interface CoreDeps extends Omit<AuditStoreOptions, 'hmacKey' | 'role'> {
@@ -103,6 +109,7 @@ export function engineSettings(config: CoreConfig, overrides: Partial<EngineSett
     requiredApprovals: approvals.requiredApprovals,
     requireCancelReason: approvals.requireCancelReason,
     pollIntervalMs: watcher.pollIntervalSeconds * 1000,
+    ...(config.rules ? { rules: config.rules } : {}),
     ...(approvals.limits
       ? {
           refusalsPerUserPerMinute: approvals.limits.refusalsPerUserPerMinute,

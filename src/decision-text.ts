@@ -40,7 +40,9 @@ function refusalText(subject: Subject, refusal: Refusal): string {
     case 'invalid_input':
       return INPUT_PROBLEM[refusal.problem ?? 'job_id'];
     case 'reason_required':
-      return 'A reason is required to cancel a job.';
+      return subject.action === 'approve'
+        ? `A reason is required to approve this job: its rule${refusal.rule ? ` ${refusal.rule}` : ''} asks approvers to say why.`
+        : 'A reason is required to cancel a job.';
     case 'unknown_region':
       return `Region ${subject.region} is not one cosjob watches (configured: ${(refusal.configuredRegions ?? []).join(', ')}).`;
     case 'not_approver':

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   }
   const runtime = await startRuntime({
     config,
+    rules: loaded.accountsAndRules.rules,
     logger,
     observability,
     configurationWarnings: [...settingsWarnings(loaded.warnings), ...warnings],

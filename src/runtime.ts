@@ -19,6 +19,7 @@ import {
   startObservability,
 } from './observability/index.js';
 import type { RedisClient } from './redis/connection.js';
+import type { RuleSet } from './rules/types.js';
 import { createSlackWebClient, type RunningSlackApp, startSlackApp } from './slack/app.js';
 import { type ConfigurationWarning, tellConfigurationWarningsOnce } from './slack/configuration-warnings.js';
 import { CancelDialogs } from './slack/dialogs.js';
@@ -28,6 +29,8 @@ import type { ForeignRequest } from './slack/request-guard.js';
 
 export interface RuntimeOptions {
   config: AppConfig;
+  /** The approval rules (COSJOB_CONFIG); without them the environment's settings are the one default rule. */
+  rules?: RuleSet;
   logger: Logger;
   clock?: Clock;
   cosOverrides?: CosClientOverrides;
@@ -102,7 +105,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   const obs = o.observability ?? createObservability(logger);
   const webClient = createSlackWebClient(config.slack, logger, obs.slackClientOptions);
-  const core = await buildCore(config, {
+  const core = await buildCore(o.rules ? { ...config, rules: o.rules } : config, {
     logger,
     clock,
     cosOverrides: { onAttempt: obs.onCosAttempt, ...o.cosOverrides },

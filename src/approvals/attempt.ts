@@ -7,6 +7,7 @@ import { AuditInputError } from '../audit/errors.js';
 import type { AuditEntry, AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { CosErrorDetails } from '../cos/errors.js';
 import type { Logger } from '../logger.js';
+import type { RuleStamp } from '../rules/applied.js';
 import type { DecisionRequest, PolicyRefusal, Refusal } from './decision.js';
 
 type AuditFields = Partial<AuditEntryInput> & Pick<AuditEntryInput, 'action'>;
@@ -25,6 +26,8 @@ export class Attempt {
   readonly entries: AuditEntry[] = [];
   /** True when a refusal was over its person's rate limit: counted for a summary entry, not audited alone. */
   counted = false;
+  /** The rule this request is judged by, once known: every entry written from then on names it. */
+  rule: RuleStamp | undefined;
   constructor(
     readonly request: DecisionRequest,
     private readonly audit: AuditTrail,
@@ -41,6 +44,7 @@ export class Attempt {
       jobId: request.jobId,
       source: request.origin ? `${request.source} (${request.origin})` : request.source,
       ...(request.reason ? { reason: request.reason } : {}),
+      ...(this.rule ? { rule: this.rule.name, ruleHash: this.rule.hash } : {}),
       ...fields,
     };
   }
@@ -127,6 +131,8 @@ function refusalReason(request: DecisionRequest, refusal: Refusal): string {
       return `already_decided: ${refusal.heldAction} by ${refusal.heldBy?.name} (${refusal.heldBy?.id})`;
     case 'already_voted':
       return `already_voted: ${refusal.votes} of ${refusal.required}`;
+    case 'reason_required':
+      return `reason_required: rule ${refusal.rule ?? 'default'} asks for a reason to ${request.action}`;
     case 'job_changed':
       return `the job changed since it was posted: ${(refusal.changes ?? []).join('; ')}`;
     case 'not_suspended':

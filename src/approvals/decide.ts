@@ -11,6 +11,9 @@ import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
 import type { Logger } from '../logger.js';
+import { accountOf } from '../rules/account.js';
+import { type AppliedRule, type RuleBook, stampOf } from '../rules/applied.js';
+import type { Rule } from '../rules/types.js';
 import { Attempt, cosAuditFields, type RefusalGate } from './attempt.js';
 import {
   type DecisionAction,
@@ -25,13 +28,11 @@ import {
   type StoredDecision,
 } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
-import { CorruptRecordError, differencesFromShown, type JobRecords } from './job-records.js';
+import { CorruptRecordError, differencesFromShown, type JobRecord, type JobRecords } from './job-records.js';
 import type { ApprovalPolicy } from './policy.js';
 import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 
 export interface DecideSettings {
-  requiredApprovals: number;
-  requireCancelReason: boolean;
   /** How long a claim protects an act in flight; longer than a COS call with its reconciliation. */
   claimTtlMs: number;
 }
@@ -41,6 +42,8 @@ export interface DecideDeps {
   records: JobRecords;
   audit: AuditTrail;
   policy: ApprovalPolicy;
+  /** The approval rules: each job's rule says who may act on it, how many must approve and what reasons. */
+  rules: RuleBook;
   clients: ReadonlyMap<string, CosJobsApi>;
   events: EngineEvents;
   clock: Clock;
@@ -74,24 +77,28 @@ export class DecisionService {
   private async run(attempt: Attempt, hooks: DecideHooks): Promise<DecisionResult> {
     const { request } = attempt;
     // 0. Input.
-    const invalid =
-      invalidInput(request, this.d.settings.requireCancelReason) ?? this.unrecordable(attempt, {});
+    const invalid = invalidInput(request) ?? this.unrecordable(attempt, {});
     if (invalid) return invalid;
     const client = this.d.clients.get(request.region);
     if (!client) {
       return { kind: 'refused', code: 'unknown_region', configuredRegions: [...this.d.clients.keys()] };
     }
-
-    // 1. Policy. Only the watcher itself acts as `system`; anything else claiming to be it is refused.
-    const verdict =
-      request.actor.id === SYSTEM_ACTOR.id && request.source !== 'watcher'
-        ? ({ allowed: false, refusal: 'system_reserved' } as const)
-        : await this.d.policy.check(request.actor.id);
-    if (!verdict.allowed)
-      return attempt.refuse({ kind: 'refused', code: 'not_approver', policy: verdict.refusal });
+    // Only the watcher itself acts as `system`; anything else claiming to be it is refused.
+    if (request.actor.id === SYSTEM_ACTOR.id && request.source !== 'watcher') {
+      return attempt.refuse({ kind: 'refused', code: 'not_approver', policy: 'system_reserved' });
+    }
 
     try {
-      return await this.decideAsApprover(attempt, client, hooks);
+      // 1. Policy, before any COS call: by the rule of the job as cosjob last described it, or, for a job
+      // it has no record of, by every rule (the re-check with the job as COS describes it now decides).
+      const record = await this.d.records.get(request.region, request.jobId);
+      const known = record ? this.ruleOf(request, record.job) : undefined;
+      if (known) attempt.rule = stampOf(known);
+      const refusal = known
+        ? await this.ruleRefusal(request, known.rule)
+        : await this.policyRefusal(request, undefined);
+      if (refusal) return refusal.code === 'reason_required' ? refusal : attempt.refuse(refusal);
+      return await this.decideAsApprover(attempt, client, hooks, record, known);
     } catch (error) {
       // Any store failure before COS was called ends here: nothing was sent to COS.
       const damagedRecord = error instanceof CorruptRecordError;
@@ -104,10 +111,43 @@ export class DecisionService {
     }
   }
 
+  private ruleOf(request: DecisionRequest, job: Job): AppliedRule {
+    return this.d.rules.forJob(job, { region: request.region, account: accountOf(request) });
+  }
+
+  /** Whether the person may act by `rule` (undefined: by any rule), as a not_approver refusal if not. */
+  private async policyRefusal(
+    request: DecisionRequest,
+    rule: Rule | undefined,
+  ): Promise<Refusal | undefined> {
+    const verdict = rule
+      ? await this.d.policy.check(request.actor.id, rule.requires.approvers)
+      : await this.d.policy.checkAny(request.actor.id, this.d.rules.everyApprovers());
+    return verdict.allowed ? undefined : { kind: 'refused', code: 'not_approver', policy: verdict.refusal };
+  }
+
+  /** What `rule` asks of this request: an approver, and a reason when it requires one. */
+  private async ruleRefusal(request: DecisionRequest, rule: Rule): Promise<Refusal | undefined> {
+    const policy = await this.policyRefusal(request, rule);
+    if (policy) return policy;
+    const required =
+      request.action === 'approve'
+        ? rule.requires.requireReasonToApprove
+        : rule.requires.requireReasonToCancel;
+    // The watcher's auto-cancel gives its own reason; cosjob itself is never asked for one.
+    if (required && !request.reason?.trim() && request.actor.id !== SYSTEM_ACTOR.id) {
+      return { kind: 'refused', code: 'reason_required', rule: rule.name };
+    }
+    return undefined;
+  }
+
   private async decideAsApprover(
     attempt: Attempt,
     client: CosJobsApi,
     hooks: DecideHooks,
+    record: JobRecord | undefined,
+    known: AppliedRule | undefined,
+    retried = false,
   ): Promise<DecisionResult> {
     const { request } = attempt;
     const { region, jobId } = request;
@@ -115,20 +155,26 @@ export class DecisionService {
 
     const standing = await this.standingDecision(request);
     if (standing) return attempt.refuse(standing);
-    if (request.requireAnnouncedJob && !(await this.d.records.get(region, jobId))) {
+    if (request.requireAnnouncedJob && !record) {
       return attempt.refuse({ kind: 'refused', code: 'unknown_job' });
     }
 
-    // 2a. Votes: approvals by distinct approvers; COS is called when the Nth arrives.
+    // 2a. Votes: approvals by distinct approvers; COS is called when the rule's Nth arrives. A vote only
+    // counts for the job the card showed, under the rule the job has now: both are re-checked first.
     let approverIds = [request.actor.id];
-    if (request.action === 'approve' && this.d.settings.requiredApprovals > 1) {
-      // A vote only counts for the job the card showed: re-check it before counting.
-      const stale = await this.checkJobBeforeVote(attempt, client);
-      if (stale) return stale;
-      const votes = await this.vote(attempt);
-      if (votes.kind === 'decided') return this.decideAsApprover(attempt, client, hooks);
-      if (votes.kind === 'result') return votes.result;
-      approverIds = votes.approverIds;
+    let countedUnder = known;
+    if (request.action === 'approve' && (known === undefined || known.rule.requires.approvals > 1)) {
+      const checked = await this.checkJobBeforeVote(attempt, client);
+      if (checked.kind === 'result') return checked.result;
+      countedUnder = checked.applied;
+      if (countedUnder.rule.requires.approvals > 1) {
+        const votes = await this.vote(attempt, countedUnder);
+        if (votes.kind === 'decided') {
+          return this.decideAsApprover(attempt, client, hooks, record, countedUnder, retried);
+        }
+        if (votes.kind === 'result') return votes.result;
+        approverIds = votes.approverIds;
+      }
     }
 
     // 2b. Claim: first writer wins across clicks, retries and replicas.
@@ -151,10 +197,21 @@ export class DecisionService {
         await release();
         return attempt.refuse(decidedMeanwhile);
       }
-      await hooks.onClaimed?.().catch((error) => {
-        this.d.logger.warn('the onClaimed hook failed; deciding anyway', { error, jobId });
-      });
-      return await this.act(attempt, client, intentId, approverIds, release);
+      const acted = await this.act(attempt, client, intentId, approverIds, release, countedUnder, hooks);
+      if (acted.kind !== 'rule_moved') return acted.result;
+      // The job's rule is not the one the approvals were counted under (the job as COS describes it now
+      // falls under another): count again under it, once.
+      if (retried) {
+        return attempt.refuse(
+          {
+            kind: 'refused',
+            code: 'job_changed',
+            changes: [`the approval rule for the job changed to ${acted.applied.rule.name} while deciding`],
+          },
+          {},
+        );
+      }
+      return this.decideAsApprover(attempt, client, hooks, record, acted.applied, true);
     } catch (error) {
       await release();
       throw error;
@@ -179,20 +236,28 @@ export class DecisionService {
 
   private async vote(
     attempt: Attempt,
+    applied: AppliedRule,
   ): Promise<
     | { kind: 'decided' }
     | { kind: 'result'; result: DecisionResult }
     | { kind: 'enough'; approverIds: string[] }
   > {
     const { region, jobId, actor } = attempt.request;
-    const required = this.d.settings.requiredApprovals;
+    const required = applied.rule.requires.approvals;
+    const rule = applied.rule.name;
     const vote = await this.d.store.vote(region, jobId, actor.id);
     if (vote.kind === 'decided') return vote;
     const { added, count } = vote;
     if (!added && count < required) {
       return {
         kind: 'result',
-        result: await attempt.refuse({ kind: 'refused', code: 'already_voted', votes: count, required }),
+        result: await attempt.refuse({
+          kind: 'refused',
+          code: 'already_voted',
+          votes: count,
+          required,
+          rule,
+        }),
       };
     }
     // A repeated vote when enough votes are in (an earlier final attempt failed) retries the approval.
@@ -208,11 +273,11 @@ export class DecisionService {
     if (count < required) {
       return {
         kind: 'result',
-        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds },
+        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds, rule },
       };
     }
-    // The decision is taken now: only votes of people the current policy accepts count.
-    const approverIds = await this.currentApprovers(attempt, voterIds);
+    // The decision is taken now: only votes of people the rule accepts now count.
+    const approverIds = await this.currentApprovers(attempt, voterIds, applied.rule);
     if (approverIds.length < required) {
       return {
         kind: 'result',
@@ -223,6 +288,7 @@ export class DecisionService {
           votes: approverIds.length,
           required,
           voterIds: approverIds,
+          rule,
         },
       };
     }
@@ -234,12 +300,19 @@ export class DecisionService {
    * and audited as dropped, with the policy's reason; one whose group membership Slack cannot confirm
    * just now is kept but not counted, so a later vote can complete the decision.
    */
-  private async currentApprovers(attempt: Attempt, voterIds: readonly string[]): Promise<string[]> {
+  private async currentApprovers(
+    attempt: Attempt,
+    voterIds: readonly string[],
+    rule: Rule,
+  ): Promise<string[]> {
     const { region, jobId, actor } = attempt.request;
     const kept: string[] = [];
     for (const voterId of voterIds) {
       // The actor passed the policy check moments ago, in this request.
-      const verdict = voterId === actor.id ? { allowed: true as const } : await this.d.policy.check(voterId);
+      const verdict =
+        voterId === actor.id
+          ? { allowed: true as const }
+          : await this.d.policy.check(voterId, rule.requires.approvers);
       if (verdict.allowed) {
         kept.push(voterId);
         continue;
@@ -256,15 +329,90 @@ export class DecisionService {
     return kept;
   }
 
-  /** Before a vote is counted: the job as COS describes it now must still be the one the card showed. */
+  /**
+   * Before a vote is counted: the job as COS describes it now must still be the one the card showed, and
+   * the rule it falls under now is the one the vote is counted under (and must accept the person).
+   */
   private async checkJobBeforeVote(
     attempt: Attempt,
     client: CosJobsApi,
-  ): Promise<DecisionResult | undefined> {
+  ): Promise<{ kind: 'result'; result: DecisionResult } | { kind: 'checked'; applied: AppliedRule }> {
     const current = await this.currentJob(attempt, client);
-    if (!current.ok) return current.result;
-    const refusal = await this.recheck(attempt.request, current.job);
-    return refusal ? attempt.refuse(refusal, { cosStatus: current.job.status }) : undefined;
+    if (!current.ok) return { kind: 'result', result: current.result };
+    const checked = await this.checkCurrent(attempt, current.job);
+    if (checked.kind === 'refused') {
+      const result =
+        checked.refusal.code === 'reason_required'
+          ? checked.refusal
+          : await attempt.refuse(checked.refusal, { cosStatus: current.job.status });
+      return { kind: 'result', result };
+    }
+    return { kind: 'checked', applied: checked.applied };
+  }
+
+  /**
+   * The re-check of the job as COS describes it now: its rule (who may act, what reasons), that it can
+   * still be approved or cancelled and is the job the card showed, and, when the rule is not the one the
+   * job's votes were cast under, the votes the new rule does not accept dropped.
+   */
+  private async checkCurrent(
+    attempt: Attempt,
+    job: Job,
+  ): Promise<{ kind: 'refused'; refusal: Refusal } | { kind: 'checked'; applied: AppliedRule }> {
+    const { request } = attempt;
+    const applied = this.ruleOf(request, job);
+    attempt.rule = stampOf(applied);
+    const refusal =
+      (await this.ruleRefusal(request, applied.rule)) ?? (await this.recheck(request, job, applied));
+    if (refusal) return { kind: 'refused', refusal };
+    await this.followRuleChange(attempt, applied);
+    return { kind: 'checked', applied };
+  }
+
+  /**
+   * Keeps the job record's rule current. When it differs from the rule the job's votes were cast under
+   * (the rules changed while it waited), a vote is kept only if the new rule accepts its voter (one whose
+   * group membership cannot be confirmed just now is kept, as at the decision); the rest are withdrawn
+   * and audited, and the change is recorded for the card. Entry ids are fixed per change, so two
+   * requests noticing it at once record it once.
+   */
+  private async followRuleChange(attempt: Attempt, applied: AppliedRule): Promise<void> {
+    const { region, jobId } = attempt.request;
+    const record = await this.d.records.get(region, jobId);
+    if (!record) return;
+    const to = stampOf(applied);
+    const from = record.rule;
+    if (from === undefined) {
+      await this.d.records.setRule(region, jobId, to);
+      return;
+    }
+    if (from.hash === to.hash) return;
+    const voterIds = await this.d.store.votes(region, jobId);
+    let kept = 0;
+    for (const voterId of voterIds) {
+      const verdict = await this.d.policy.check(voterId, applied.rule.requires.approvers);
+      if (verdict.allowed || verdict.refusal === 'membership_unknown') {
+        kept += 1;
+        continue;
+      }
+      await this.d.store.withdrawVote(region, jobId, voterId);
+      await attempt.record({
+        entryId: `vote_dropped:${region}:${jobId}:${voterId}:${to.hash}`,
+        actor: { id: voterId, name: voterId },
+        action: 'approve_vote',
+        outcome: 'dropped',
+        reason: `the vote of ${voterId} was cast under rule ${from.name}; rule ${to.name} does not accept ${voterId} as an approver`,
+      });
+    }
+    const dropped = voterIds.length - kept;
+    await attempt.record({
+      entryId: `rule_changed:${region}:${jobId}:${from.hash}:${to.hash}`,
+      actor: SYSTEM_ACTOR,
+      action: 'rule_changed',
+      outcome: `${kept} of ${voterIds.length} votes kept`,
+      reason: `rule changed while the job waited: was ${from.name} (${from.hash}), now ${to.name} (${to.hash})`,
+    });
+    await this.d.records.setRule(region, jobId, to, { from, to, kept, dropped, at: this.d.clock.now() });
   }
 
   /** The job as COS describes it now, or the audited failure to read it. */
@@ -292,21 +440,40 @@ export class DecisionService {
     intentId: string,
     approverIds: string[],
     release: () => Promise<unknown>,
-  ): Promise<DecisionResult> {
+    countedUnder: AppliedRule | undefined,
+    hooks: DecideHooks,
+  ): Promise<{ kind: 'done'; result: DecisionResult } | { kind: 'rule_moved'; applied: AppliedRule }> {
+    const done = (result: DecisionResult) => ({ kind: 'done' as const, result });
     const { request } = attempt;
     const { region, jobId } = request;
 
-    // 3. Re-check the job as COS describes it now.
+    await hooks.onClaimed?.().catch((error) => {
+      this.d.logger.warn('the onClaimed hook failed; deciding anyway', { error, jobId });
+    });
+
+    // 3. Re-check the job as COS describes it now, and the rule it falls under now.
     const current = await this.currentJob(attempt, client);
     if (!current.ok) {
       await release();
-      return current.result;
+      return done(current.result);
     }
     const { job } = current;
-    const refusal = await this.recheck(request, job);
-    if (refusal) {
+    const checked = await this.checkCurrent(attempt, job);
+    if (checked.kind === 'refused') {
       await release();
-      return attempt.refuse(refusal, { cosStatus: job.status });
+      const { refusal } = checked;
+      return done(
+        refusal.code === 'reason_required'
+          ? refusal
+          : await attempt.refuse(refusal, { cosStatus: job.status }),
+      );
+    }
+    if (request.action === 'approve' && checked.applied.hash !== countedUnder?.hash) {
+      const needed = checked.applied.rule.requires.approvals;
+      if (needed > approverIds.length) {
+        await release();
+        return { kind: 'rule_moved', applied: checked.applied };
+      }
     }
 
     // 4. Intent before effect: if it cannot be recorded, COS is not called.
@@ -333,7 +500,7 @@ export class DecisionService {
     const unrecordable = this.unrecordable(attempt, intentEntry);
     if (unrecordable) {
       await release();
-      return unrecordable;
+      return done(unrecordable);
     }
     await this.d.store.saveIntent(intent);
     // If this append fails, the entry may still have been written: the intent stays either way, and the
@@ -385,7 +552,7 @@ export class DecisionService {
         actor: request.actor,
         cosStatus,
       });
-      return {
+      return done({
         kind: request.action === 'approve' ? 'approved' : 'cancelled',
         region,
         jobId,
@@ -393,7 +560,7 @@ export class DecisionService {
         ...(requestId ? { requestId } : {}),
         approverIds,
         auditRecorded,
-      };
+      });
     }
 
     const cos = cosErrorDetails(outcome.error);
@@ -408,7 +575,7 @@ export class DecisionService {
         ...(outcome.observedStatus ? { cosStatus: outcome.observedStatus } : {}),
       });
       await this.d.store.settle(intent).catch(() => undefined);
-      return { kind: 'failed', code: 'cos_error', cosCall: 'UpdateJobStatus', cos };
+      return done({ kind: 'failed', code: 'cos_error', cosCall: 'UpdateJobStatus', cos });
     }
 
     // Unknown: keep the intent and the claim so nobody sends it again before the reconciler looks.
@@ -420,7 +587,7 @@ export class DecisionService {
       reason: cos.message,
       ...cosAuditFields(cos),
     });
-    return { kind: 'failed', code: 'result_unknown', cosCall: 'UpdateJobStatus', cos };
+    return done({ kind: 'failed', code: 'result_unknown', cosCall: 'UpdateJobStatus', cos });
   }
 
   /**
@@ -437,7 +604,11 @@ export class DecisionService {
     return { kind: 'refused', code: 'invalid_input', problem: 'audit_entry' };
   }
 
-  private async recheck(request: DecisionRequest, job: Job): Promise<Refusal | undefined> {
+  private async recheck(
+    request: DecisionRequest,
+    job: Job,
+    applied: AppliedRule,
+  ): Promise<Refusal | undefined> {
     if (request.action === 'cancel') {
       return isFinished(job.status)
         ? { kind: 'refused', code: 'finished', cosStatus: job.status }
@@ -448,7 +619,7 @@ export class DecisionService {
     if (!record) {
       // A typed command for a job the watcher has not announced yet: what the person approves is what
       // COS shows now, which becomes the record the card will show.
-      await this.d.records.createIfAbsent(request.region, job, this.d.clock.now());
+      await this.d.records.createIfAbsent(request.region, job, this.d.clock.now(), stampOf(applied));
       return undefined;
     }
     const changes = differencesFromShown(record.shown, job);
@@ -456,8 +627,8 @@ export class DecisionService {
   }
 }
 
-/** Step 0: a request that cannot be acted on as given. */
-function invalidInput(request: DecisionRequest, requireCancelReason: boolean): Refusal | undefined {
+/** Step 0: a request that cannot be acted on as given (what the job's rule asks comes later). */
+function invalidInput(request: DecisionRequest): Refusal | undefined {
   if (!isValidJobId(request.jobId)) return { kind: 'refused', code: 'invalid_input', problem: 'job_id' };
   if (request.action !== 'approve' && request.action !== 'cancel') {
     return { kind: 'refused', code: 'invalid_input', problem: 'action' };
@@ -467,14 +638,6 @@ function invalidInput(request: DecisionRequest, requireCancelReason: boolean): R
   }
   if (request.reason !== undefined && hasControlCharacters(request.reason)) {
     return { kind: 'refused', code: 'invalid_input', problem: 'reason_control_characters' };
-  }
-  if (
-    request.action === 'cancel' &&
-    requireCancelReason &&
-    !request.reason?.trim() &&
-    request.actor.id !== SYSTEM_ACTOR.id
-  ) {
-    return { kind: 'refused', code: 'reason_required' };
   }
   return undefined;
 }

@@ -27,6 +27,8 @@ export function normaliseReason(text: string): string {
 }
 
 export interface DecisionRequest {
+  /** The account the job is in; absent: the account configured from the environment (src/rules/account.ts). */
+  account?: string;
   region: string;
   jobId: string;
   action: DecisionAction;
@@ -85,6 +87,8 @@ export type DecisionResult =
       votes: number;
       required: number;
       voterIds: string[];
+      /** The rule whose approvals are being counted. */
+      rule?: string;
     }
   | Refusal
   | {
@@ -113,6 +117,8 @@ export interface Refusal {
   cosStatus?: JobStatus;
   /** job_changed: what differs from what the card showed. */
   changes?: string[];
+  /** The approval rule the refusal was judged by, when one was known (reason_required names it). */
+  rule?: string;
 }
 
 /** A result with the audit entries this decision wrote, in order, so callers can echo them once. */

@@ -4,6 +4,9 @@ import { isNoSuchJob } from '../cos/errors.js';
 import type { CosJobsApi, Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
+import { accountOf } from '../rules/account.js';
+import { type AppliedRule, RuleBook } from '../rules/applied.js';
+import { DEFAULT_RULE_NAME, type Rule, type RuleSet } from '../rules/types.js';
 import { type DecideHooks, DecisionService } from './decide.js';
 import type { DecisionOutcome, DecisionRequest, StoredDecision } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
@@ -18,6 +21,12 @@ import { JobWatcher } from './watcher.js';
 
 /** Every setting of the engine, in one typed object (built from the configuration by buildCore). */
 export interface EngineSettings {
+  /**
+   * The approval rules (COSJOB_CONFIG). Without them, every job is under one default rule made of the
+   * approver, approval, reason, reminder and auto-cancel settings below, as before rules existed; with
+   * them, those settings are not used (the rule set's default rule was made of the same environment).
+   */
+  rules?: RuleSet;
   approverUserIds: readonly string[];
   approverUsergroupIds: readonly string[];
   requiredApprovals: number;
@@ -58,7 +67,30 @@ export interface CardState {
   record: JobRecord;
   decision: StoredDecision | undefined;
   voterIds: string[];
+  /** The approvals the job's rule asks for. */
   requiredApprovals: number;
+  /** The rule the job falls under now (the next vote or decision applies it). */
+  rule: AppliedRule;
+}
+
+/** The default rule of an engine given no rule set: its own settings, durations in (fractional) minutes. */
+export function defaultRuleOfSettings(settings: EngineSettings): Rule {
+  return {
+    name: DEFAULT_RULE_NAME,
+    match: {},
+    requires: {
+      approvals: settings.requiredApprovals,
+      approvers: { users: [...settings.approverUserIds], groups: [...settings.approverUsergroupIds] },
+      requireReasonToApprove: false,
+      requireReasonToCancel: settings.requireCancelReason,
+      ...(settings.remindAfterMs === undefined
+        ? {}
+        : { remindAfterMinutes: settings.remindAfterMs / 60_000 }),
+      ...(settings.autoCancelAfterMs === undefined
+        ? {}
+        : { autoCancelAfterHours: settings.autoCancelAfterMs / 3_600_000 }),
+    },
+  };
 }
 
 /** Which configured region a JobId is in, as far as cosjob's records (and, when asked, COS) know. */
@@ -78,12 +110,14 @@ export class ApprovalEngine {
   private readonly decisions: DecisionService;
   private readonly lease: LeaderLease;
   private readonly policy: ApprovalPolicy;
+  /** The rules every job is judged by. */
+  readonly rules: RuleBook;
   private readonly limiter: UserRateLimiter;
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly d: EngineDeps,
-    private readonly settings: EngineSettings,
+    settings: EngineSettings,
   ) {
     const { audit, records, store, clients, clock, logger } = d;
     this.events = new EngineEvents(logger);
@@ -100,9 +134,8 @@ export class ApprovalEngine {
           settings.lookupsPerUserPerMinute ?? DEFAULT_USER_LIMITS.lookupsPerUserPerMinute,
       },
     });
+    this.rules = new RuleBook(settings.rules ?? { rules: [], defaultRule: defaultRuleOfSettings(settings) });
     const policy = new ApprovalPolicy({
-      approverUserIds: settings.approverUserIds,
-      approverUsergroupIds: settings.approverUsergroupIds,
       ...(d.directory ? { directory: d.directory } : {}),
       clock,
       logger,
@@ -113,13 +146,12 @@ export class ApprovalEngine {
       records,
       audit,
       policy,
+      rules: this.rules,
       clients,
       events: this.events,
       clock,
       logger,
       settings: {
-        requiredApprovals: settings.requiredApprovals,
-        requireCancelReason: settings.requireCancelReason,
         claimTtlMs: settings.claimTtlMs ?? 120_000,
       },
       refusals: this.limiter,
@@ -135,6 +167,7 @@ export class ApprovalEngine {
     this.watcher = new JobWatcher({
       clients,
       records,
+      rules: this.rules,
       decisions: this.decisions,
       store,
       reconciler: this.reconciler,
@@ -144,8 +177,6 @@ export class ApprovalEngine {
       clock,
       logger,
       pollIntervalMs: settings.pollIntervalMs,
-      ...(settings.remindAfterMs !== undefined ? { remindAfterMs: settings.remindAfterMs } : {}),
-      ...(settings.autoCancelAfterMs !== undefined ? { autoCancelAfterMs: settings.autoCancelAfterMs } : {}),
       ...(settings.progressIntervalMs !== undefined
         ? { progressIntervalMs: settings.progressIntervalMs }
         : {}),
@@ -159,12 +190,33 @@ export class ApprovalEngine {
   }
 
   /**
-   * Whether the person may approve or cancel at all, by the same policy decide() applies: callers check it
-   * before anything costly (a COS look-up) is done for someone who may not act.
+   * Whether the person may approve or cancel `job` by the policy decide() applies: its rule's approvers,
+   * the rule chosen from cosjob's record of the job (no COS call). For a job cosjob has no record of, and
+   * where no job is known (the Home tab's buttons as a whole), whether any rule accepts them. Callers check
+   * it before anything costly (a COS look-up) is done for someone who may not act.
    */
-  async mayAct(userId: string): Promise<boolean> {
+  async mayAct(userId: string, job?: { account?: string; region: string; jobId: string }): Promise<boolean> {
     if (userId === SYSTEM_ACTOR.id) return false;
-    return (await this.policy.check(userId)).allowed;
+    const record = job ? await this.d.records.get(job.region, job.jobId) : undefined;
+    if (record) return this.mayActOnRecord(userId, record);
+    return (await this.policy.checkAny(userId, this.rules.everyApprovers())).allowed;
+  }
+
+  /** mayAct for a job whose record the caller has read already (a list of jobs). */
+  async mayActOnRecord(userId: string, record: JobRecord): Promise<boolean> {
+    if (userId === SYSTEM_ACTOR.id) return false;
+    return (await this.policy.check(userId, this.ruleOf(record).rule.requires.approvers)).allowed;
+  }
+
+  /** The rule a job cosjob has a record of falls under now (no COS call); undefined without a record. */
+  async ruleForJob(region: string, jobId: string): Promise<AppliedRule | undefined> {
+    const record = await this.d.records.get(region, jobId);
+    return record ? this.ruleOf(record) : undefined;
+  }
+
+  /** The rule a recorded job falls under now, from cosjob's description of it. */
+  private ruleOf(record: JobRecord): AppliedRule {
+    return this.rules.forJob(record.job, { region: record.region, account: accountOf(record) });
   }
 
   /** Whether cosjob may ask COS on this person's behalf once more this minute (per-user limit). */
@@ -218,7 +270,8 @@ export class ApprovalEngine {
       this.d.store.decision(region, jobId),
       this.d.store.votes(region, jobId),
     ]);
-    return { record, decision, voterIds, requiredApprovals: this.settings.requiredApprovals };
+    const rule = this.ruleOf(record);
+    return { record, decision, voterIds, requiredApprovals: rule.rule.requires.approvals, rule };
   }
 
   /**
@@ -231,7 +284,7 @@ export class ApprovalEngine {
         records: this.d.records,
         store: this.d.store,
         regions: new Set(this.regions),
-        requiredApprovals: this.settings.requiredApprovals,
+        requiredApprovals: (record) => this.ruleOf(record).rule.requires.approvals,
         logger: this.d.logger,
       },
       maxRead,

@@ -3,6 +3,7 @@ import type { Job, JobProgress, JobStatus } from '../cos/model.js';
 import { type JobRef, jobRefKey, jobRefProblem } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
 import { RedisScript } from '../redis/scripts.js';
+import type { RuleStamp } from '../rules/applied.js';
 import type { RedisClient } from './ports.js';
 
 /** What people saw on the card: approval is refused if the job no longer matches it. */
@@ -33,6 +34,40 @@ export interface JobRecord {
   changedOutsideAt?: number;
   finishedAt?: number;
   expiredAt?: number;
+  /**
+   * The approval rule the job is under, as the watcher chose it when it announced the job (or a decision
+   * re-checked it since); the votes in the job's vote set were all cast under it. Absent in records
+   * written before rules existed: not yet chosen.
+   */
+  rule?: RuleStamp;
+  /** The last time the chosen rule changed while the job waited, for the card. */
+  ruleChange?: RuleChange;
+}
+
+/** A rule change noticed while a job waited: which rule it was, which it is, and what became of the votes. */
+export interface RuleChange {
+  from: RuleStamp;
+  to: RuleStamp;
+  /** Votes kept because the new rule still accepts their voters, and votes dropped. */
+  kept: number;
+  dropped: number;
+  at: number;
+}
+
+const isStamp = (value: unknown): boolean =>
+  value !== null &&
+  typeof value === 'object' &&
+  typeof (value as RuleStamp).name === 'string' &&
+  typeof (value as RuleStamp).hash === 'string';
+
+function looksLikeRuleChange(value: Record<string, unknown>): boolean {
+  return (
+    isStamp(value.from) &&
+    isStamp(value.to) &&
+    typeof value.kept === 'number' &&
+    typeof value.dropped === 'number' &&
+    typeof value.at === 'number'
+  );
 }
 
 /** A message listing several jobs, each with its own buttons until it is decided. */
@@ -192,7 +227,7 @@ export class JobRecords {
   }
 
   /** Returns true when this call created the record (the job is new to cosjob). */
-  async createIfAbsent(region: string, job: Job, now: number): Promise<boolean> {
+  async createIfAbsent(region: string, job: Job, now: number, rule?: RuleStamp): Promise<boolean> {
     const fields: string[] = [
       'region',
       region,
@@ -208,6 +243,7 @@ export class JobRecords {
       job.status,
       'lastProgress',
       JSON.stringify(job.progress),
+      ...(rule ? ['ruleName', rule.name, 'ruleHash', rule.hash] : []),
     ];
     // Tracked first: a crash in between leaves a member without a record (followTracked drops it), never a
     // record nobody follows. The two keys live in different slots, so one script cannot write both.
@@ -395,6 +431,16 @@ export class JobRecords {
     if (finishedAt !== undefined) record.finishedAt = finishedAt;
     const expiredAt = num(raw.expiredAt);
     if (expiredAt !== undefined) record.expiredAt = expiredAt;
+    if (raw.ruleName && raw.ruleHash) record.rule = { name: raw.ruleName, hash: raw.ruleHash };
+    if (raw.ruleChange) {
+      record.ruleChange = parseStored<RuleChange>(
+        raw.ruleChange,
+        'ruleChange',
+        region,
+        jobId,
+        looksLikeRuleChange,
+      );
+    }
     return record;
   }
 
@@ -409,6 +455,18 @@ export class JobRecords {
 
   async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {
     await this.redis.hset(this.keys.jobRecord(region, jobId), 'cardChannel', channel, 'cardTs', ts);
+  }
+
+  /** Records the rule the job is now under (and, when it replaced another, the change for the card). */
+  async setRule(region: string, jobId: string, rule: RuleStamp, change?: RuleChange): Promise<void> {
+    await this.redis.hset(
+      this.keys.jobRecord(region, jobId),
+      'ruleName',
+      rule.name,
+      'ruleHash',
+      rule.hash,
+      ...(change ? ['ruleChange', JSON.stringify(change)] : []),
+    );
   }
 
   async setDigest(region: string, jobId: string, digest: DigestMessage): Promise<void> {

@@ -1,11 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { Approvers } from '../rules/types.js';
 import type { PolicyRefusal } from './decision.js';
 import { type ApproverDirectory, SYSTEM_ACTOR } from './ports.js';
 
 export interface PolicyOptions {
-  approverUserIds: readonly string[];
-  approverUsergroupIds: readonly string[];
   directory?: ApproverDirectory;
   clock: Clock;
   logger: Logger;
@@ -15,7 +14,10 @@ export interface PolicyOptions {
 
 export type PolicyVerdict = { allowed: true } | { allowed: false; refusal: PolicyRefusal };
 
-/** Who may approve or cancel: listed users, and members of listed Slack user groups. */
+/**
+ * Who may approve or cancel under a rule: its listed users, and members of its listed Slack user groups.
+ * The rule is given per check (every job has its own); group memberships are cached across rules.
+ */
 export class ApprovalPolicy {
   private readonly cache = new Map<string, { members: ReadonlySet<string>; until: number }>();
   private readonly ttl: number;
@@ -24,11 +26,11 @@ export class ApprovalPolicy {
     this.ttl = options.cacheTtlMs ?? 60_000;
   }
 
-  async check(userId: string): Promise<PolicyVerdict> {
+  async check(userId: string, approvers: Approvers): Promise<PolicyVerdict> {
     if (userId === SYSTEM_ACTOR.id) return { allowed: true };
-    if (this.options.approverUserIds.includes(userId)) return { allowed: true };
+    if (approvers.users.includes(userId)) return { allowed: true };
     let lookupFailed = false;
-    for (const groupId of this.options.approverUsergroupIds) {
+    for (const groupId of approvers.groups) {
       try {
         if ((await this.membersOf(groupId)).has(userId)) return { allowed: true };
       } catch (error) {
@@ -38,6 +40,17 @@ export class ApprovalPolicy {
     }
     // A failed lookup is not a "no": the person may well be a member.
     return { allowed: false, refusal: lookupFailed ? 'membership_unknown' : 'not_listed' };
+  }
+
+  /** Allowed by at least one of the lists (where no job is known yet); refused as by check() otherwise. */
+  async checkAny(userId: string, lists: readonly Approvers[]): Promise<PolicyVerdict> {
+    let unknown = false;
+    for (const approvers of lists) {
+      const verdict = await this.check(userId, approvers);
+      if (verdict.allowed) return verdict;
+      if (verdict.refusal === 'membership_unknown') unknown = true;
+    }
+    return { allowed: false, refusal: unknown ? 'membership_unknown' : 'not_listed' };
   }
 
   private async membersOf(groupId: string): Promise<ReadonlySet<string>> {

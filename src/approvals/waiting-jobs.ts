@@ -30,7 +30,8 @@ export interface WaitingJobsDeps {
   records: JobRecords;
   store: DecisionStore;
   regions: ReadonlySet<string>;
-  requiredApprovals: number;
+  /** The approvals the job's rule asks for. */
+  requiredApprovals: (record: JobRecord) => number;
   logger: Logger;
 }
 
@@ -66,7 +67,7 @@ export async function readWaitingJobs(d: WaitingJobsDeps, maxRead: number): Prom
             d.store.votes(ref.region, ref.jobId),
           ]);
           if (decision) return undefined;
-          return { record, voterIds, requiredApprovals: d.requiredApprovals };
+          return { record, voterIds, requiredApprovals: d.requiredApprovals(record) };
         } catch (error) {
           d.logger.warn('could not read a followed job for the waiting list', { member, error });
           return 'unreadable';

@@ -4,6 +4,8 @@ import { isNoSuchJob, isRegionWide } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type JobSummary } from '../cos/model.js';
 import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
+import { accountOf } from '../rules/account.js';
+import { type RuleBook, stampOf } from '../rules/applied.js';
 import type { DecisionService } from './decide.js';
 import type { DecisionStore } from './decision-store.js';
 import type { JobRecord, JobRecords, Settled } from './job-records.js';
@@ -14,6 +16,8 @@ import type { Reconciler } from './reconciler.js';
 export interface WatcherOptions {
   clients: ReadonlyMap<string, CosJobsApi>;
   records: JobRecords;
+  /** Each job's rule says when to remind and when to cancel it unapproved. */
+  rules: RuleBook;
   decisions: DecisionService;
   store: DecisionStore;
   reconciler: Reconciler;
@@ -23,8 +27,6 @@ export interface WatcherOptions {
   clock: Clock;
   logger: Logger;
   pollIntervalMs: number;
-  remindAfterMs?: number;
-  autoCancelAfterMs?: number;
   /** Counter-only progress is reported at most this often per job; status changes always are. */
   progressIntervalMs?: number;
   /** Intents younger than this may still be in flight elsewhere; the reconciler leaves them. */
@@ -235,7 +237,9 @@ export class JobWatcher {
         continue;
       }
       if (job.status !== 'Suspended') continue;
-      if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now())) {
+      // The rule is chosen as the job is announced, from what DescribeJob says of it.
+      const rule = stampOf(this.o.rules.forJob(job, { account: accountOf(client), region: client.region }));
+      if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now(), rule)) {
         report.announced.push(job.id);
         await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
         await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
@@ -422,7 +426,12 @@ export class JobWatcher {
     const suspendedAt = job.suspendedDate ? Date.parse(job.suspendedDate) : Number.NaN;
     const waitingMs =
       now - (Number.isFinite(suspendedAt) ? Math.min(suspendedAt, record.firstSeenAt) : record.firstSeenAt);
-    const { autoCancelAfterMs, remindAfterMs } = this.o;
+    // The job's own rule says when: a rule of the file may set either, else the environment's apply.
+    const { requires } = this.o.rules.forJob(job, { account: accountOf(record), region }).rule;
+    const remindAfterMs =
+      requires.remindAfterMinutes === undefined ? undefined : requires.remindAfterMinutes * 60_000;
+    const autoCancelAfterMs =
+      requires.autoCancelAfterHours === undefined ? undefined : requires.autoCancelAfterHours * 3_600_000;
     if (autoCancelAfterMs !== undefined && waitingMs >= autoCancelAfterMs && record.expiredAt === undefined) {
       const hours = Math.round(autoCancelAfterMs / 3_600_000);
       const outcome = await this.o.decisions.decide({

@@ -2,8 +2,9 @@
  * Audit entries as Redis stream fields, both ways, and validation of what callers append.
  *
  * Stream fields, in write order: v, entryId, time, actorId, actorName, action, region, jobId, then the
- * optional reason, outcome, cosStatus, cosRequestId, cosErrorCode, source, intentId when present, then
- * seq, jobSeq, prevHash, jobPrevHash, hash. See hash.ts for what the hash covers.
+ * optional reason, outcome, cosStatus, cosRequestId, cosErrorCode, source, intentId, rule, ruleHash when
+ * present, then seq, jobSeq, prevHash, jobPrevHash, hash. Entries written before rules existed have no
+ * rule or ruleHash; the hash covers the fields an entry has, so they verify as they are. See hash.ts for what the hash covers.
  */
 import { randomUUID } from 'node:crypto';
 import { isValidRegion } from '../cos/region.js';
@@ -30,6 +31,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'expired',
   'reconciled',
   'finished',
+  'rule_changed',
 ];
 
 const OPTIONAL_FIELDS = [
@@ -40,6 +42,8 @@ const OPTIONAL_FIELDS = [
   'cosErrorCode',
   'source',
   'intentId',
+  'rule',
+  'ruleHash',
 ] as const;
 type OptionalField = (typeof OPTIONAL_FIELDS)[number];
 
@@ -55,12 +59,15 @@ export const OPTIONAL_LIMITS: Record<OptionalField, number> = {
   cosErrorCode: 128,
   source: 64,
   intentId: 200,
+  rule: 63,
+  ruleHash: 64,
 };
 
 /** Printable ASCII without spaces: safe in logs, Slack code spans and Redis field values. */
 const TOKEN_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const SEQ_PATTERN = /^[1-9]\d{0,15}$/;
 const ACTION_PATTERN = /^[a-z][a-z_]{0,39}$/;
+const RULE_HASH_PATTERN = /^[0-9a-f]{8,64}$/;
 /** Control characters other than tab and newline have no business in an audit line. */
 export function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i += 1) {
@@ -143,6 +150,9 @@ export function prepareEntry(input: AuditEntryInput, newEntryId: () => string = 
   }
   if (optional.intentId !== undefined && !TOKEN_PATTERN.test(optional.intentId)) {
     problems.push('intentId must be printable ASCII without spaces');
+  }
+  if (optional.ruleHash !== undefined && !RULE_HASH_PATTERN.test(optional.ruleHash)) {
+    problems.push('ruleHash must be lowercase hex (the hash of the rule as applied)');
   }
   if (problems.length > 0) throw new AuditInputError(problems);
   return {

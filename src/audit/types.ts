@@ -18,7 +18,9 @@ export type AuditAction =
   | 'reminded'
   | 'expired'
   | 'reconciled'
-  | 'finished';
+  | 'finished'
+  /** The rule chosen for a waiting job differs from the one its votes were cast under. */
+  | 'rule_changed';
 
 export interface AuditActor {
   /** Slack user id, or 'system' for the bot itself. */
@@ -44,6 +46,10 @@ export interface AuditEntryInput {
   source?: string;
   /** Links a result entry to the intent entry it completes. */
   intentId?: string;
+  /** The approval rule the act was judged by (votes, decisions, refusals where the rule was known). */
+  rule?: string;
+  /** The hash of that rule as applied (src/rules/hash.ts), so a later reader can tell it changed. */
+  ruleHash?: string;
 }
 
 type AlwaysRecorded = 'entryId' | 'actor' | 'action' | 'region' | 'jobId';

@@ -5,7 +5,16 @@
 import { hostname, userInfo } from 'node:os';
 import type { DecisionOutcome } from '../approvals/decision.js';
 import type { ApproverDirectory } from '../approvals/ports.js';
-import { type Env, EnvReader, readApprovalConfig, readCosConfig, readRedisConfig } from '../config/index.js';
+import {
+  type Env,
+  EnvReader,
+  environmentSource,
+  readAccountsAndRules,
+  readApprovalConfig,
+  readCosConfig,
+  readRedisConfig,
+  readWatcherConfig,
+} from '../config/index.js';
 import { buildCore, type Core } from '../core.js';
 import { outcomeText } from '../decision-text.js';
 import { registerSecret, silentLogger } from '../logger.js';
@@ -66,6 +75,13 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
       const cos = readCosConfig(reader);
       const redisConfig = readRedisConfig(reader);
       const approvals = readApprovalConfig(reader);
+      // The same rules as the bot: a job's rule says who may act on it and how many must approve.
+      const { rules } = readAccountsAndRules(reader, {
+        source: environmentSource(context.env),
+        approvals,
+        watcher: readWatcherConfig(reader),
+        cos: () => cos,
+      });
       const botToken = reader.matching(
         'SLACK_BOT_TOKEN',
         /^xoxb-[A-Za-z0-9-]+$/,
@@ -112,7 +128,7 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
             ? await slackDirectory(botToken, slackApiUrl)
             : undefined;
         core = await buildCore(
-          { cos, redis: redisConfig, approvals, watcher: { pollIntervalSeconds: 60 } },
+          { cos, redis: redisConfig, approvals, watcher: { pollIntervalSeconds: 60 }, rules },
           {
             logger: silentLogger,
             connectionName: 'cosjob-cli',

@@ -5,6 +5,7 @@ import type { AuditEntry } from '../audit/types.js';
 import { jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
+import { ruleChangeLine, ruleLine } from './blocks/rule.js';
 import type { SlackMessage } from './blocks/text.js';
 import { auditEntryReply, refusalDigestReply } from './blocks/thread.js';
 import type { ChannelPoster, ReplyPriority } from './poster.js';
@@ -69,12 +70,20 @@ export function phaseOf({ record, decision }: CardState): CardPhase {
   return { kind: 'pending' };
 }
 
+/** The card's rule lines: what the job's rule requires, and whether it changed while the job waited. */
+export function ruleOfCard(state: CardState): { line: string; change?: string } {
+  const current = { name: state.rule.rule.name, hash: state.rule.hash };
+  const change = ruleChangeLine(current, state.record.rule, state.record.ruleChange);
+  return { line: ruleLine(state.rule.rule), ...(change ? { change } : {}) };
+}
+
 export function renderCard(state: CardState, override?: CardPhase): SlackMessage {
   return jobCard({
     region: state.record.region,
     job: state.record.job,
     phase: override ?? phaseOf(state),
     approvals: { required: state.requiredApprovals, voterIds: state.voterIds },
+    rule: ruleOfCard(state),
     postedAt: new Date(state.record.firstSeenAt).toISOString(),
   });
 }

@@ -37,6 +37,13 @@ const WHAT_TO_DO: Record<RefusalCode, string> = {
   reason_required: 'Give a reason: `/cosjob cancel <JobId> <reason>`, or type one in the dialog.',
 };
 
+function whatToDo(request: Pick<DecisionRequest, 'action' | 'jobId'>, refusal: Refusal): string {
+  if (refusal.code === 'reason_required' && request.action === 'approve') {
+    return 'Click Approve on the card and give the reason in the dialog, or type `/cosjob approve <JobId> <reason>`.';
+  }
+  return WHAT_TO_DO[refusal.code];
+}
+
 export function outcomeMessage(
   request: Pick<DecisionRequest, 'action' | 'jobId' | 'region'>,
   outcome: DecisionResult,
@@ -54,7 +61,7 @@ export function outcomeMessage(
     case 'vote_recorded':
       return noticeMessage({ emoji: '👍', message: text });
     case 'refused':
-      return refusalMessage({ what, why: text, whatToDo: WHAT_TO_DO[outcome.code] });
+      return refusalMessage({ what, why: text, whatToDo: whatToDo(request, outcome) });
     case 'failed':
       return refusalMessage({
         what,

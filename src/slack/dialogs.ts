@@ -13,6 +13,8 @@ export interface OpenedDialog {
   jobId: string;
   /** A card's Cancel button (the job is announced) or `/cosjob cancel <JobId>` (typed-command rules). */
   openedFrom: 'card' | 'command';
+  /** What the dialog asks a reason for; absent (dialogs remembered before approve had one): cancel. */
+  action?: 'approve' | 'cancel';
 }
 
 /** Long enough to write a reason; Slack itself keeps a modal open for hours. */
@@ -45,7 +47,8 @@ export class CancelDialogs {
         typeof parsed.userId === 'string' &&
         typeof parsed.region === 'string' &&
         typeof parsed.jobId === 'string' &&
-        (parsed.openedFrom === 'card' || parsed.openedFrom === 'command')
+        (parsed.openedFrom === 'card' || parsed.openedFrom === 'command') &&
+        (parsed.action === undefined || parsed.action === 'approve' || parsed.action === 'cancel')
       ) {
         return parsed as OpenedDialog;
       }

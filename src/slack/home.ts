@@ -152,15 +152,19 @@ export class HomeTab {
       part(
         async () => {
           const read = await engine.waitingJobs();
-          const jobs: HomeJob[] = read.jobs.map(({ record, voterIds, requiredApprovals }) => ({
-            region: record.region,
-            jobId: record.jobId,
-            job: record.job,
-            firstSeenAt: record.firstSeenAt,
-            voterIds,
-            requiredApprovals,
-            ...(record.card ? { card: { channel: record.card.channel } } : {}),
-          }));
+          const jobs: HomeJob[] = await Promise.all(
+            read.jobs.map(async ({ record, voterIds, requiredApprovals }) => ({
+              region: record.region,
+              jobId: record.jobId,
+              job: record.job,
+              firstSeenAt: record.firstSeenAt,
+              voterIds,
+              requiredApprovals,
+              // Each job's buttons follow its own rule's approvers.
+              mayAct: await engine.mayActOnRecord(userId, record).catch(() => false),
+              ...(record.card ? { card: { channel: record.card.channel } } : {}),
+            })),
+          );
           return { jobs, unread: read.unread, unreadable: read.unreadable };
         },
         logger,

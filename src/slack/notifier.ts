@@ -17,6 +17,7 @@ export interface NotifierOptions {
   /** New jobs found by one discovery pass go through it, so a burst gets digests before its cards. */
   digests: BurstDigests;
   logger: Logger;
+  /** Who a reminder mentions when the job's rule cannot be read (the environment's approvers). */
   approverUserIds: readonly string[];
   approverUsergroupIds: readonly string[];
 }
@@ -47,13 +48,16 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
       await cards.refresh(region, job.id);
       cards.reply(region, job.id, changedOutsideReply(job.status));
     }),
-    engine.events.on('job_reminder', ({ region, jobId, waitingMinutes }) => {
+    engine.events.on('job_reminder', async ({ region, jobId, waitingMinutes }) => {
+      // The job's own rule says who may approve it: they are the ones reminded.
+      const rule = await engine.ruleForJob(region, jobId).catch(() => undefined);
+      const approvers = rule?.rule.requires.approvers;
       cards.reply(
         region,
         jobId,
         reminderReply({
-          approverUserIds: o.approverUserIds,
-          approverUsergroupIds: o.approverUsergroupIds,
+          approverUserIds: approvers?.users ?? o.approverUserIds,
+          approverUsergroupIds: approvers?.groups ?? o.approverUsergroupIds,
           waitingMinutes,
         }),
       );

@@ -202,6 +202,23 @@ describe('append', () => {
     expect(await redis.call('EXISTS', keys.auditLog())).toBe(0);
   });
 
+  it('records the rule and its hash; entries without them (written before rules) verify beside them', async () => {
+    const { trail: audit } = trail();
+    const before = await audit.append(entry(JOB_A));
+    const under = await audit.append(entry(JOB_A, { rule: 'deletes', ruleHash: '0123456789abcdef' }));
+    expect(before.rule).toBeUndefined();
+    expect(under).toMatchObject({ rule: 'deletes', ruleHash: '0123456789abcdef' });
+    expect((await audit.history(REGION, JOB_A)).map((e) => e.rule)).toEqual([undefined, 'deletes']);
+    expect((await audit.verify({ kind: 'job', region: REGION, jobId: JOB_A })).ok).toBe(true);
+    expect((await audit.verify({ kind: 'global' })).ok).toBe(true);
+    const error = await audit
+      .append(entry(JOB_A, { rule: 'x'.repeat(64), ruleHash: 'not hex' }))
+      .catch((caught: unknown) => caught);
+    expect((error as AuditInputError).problems.join('\n')).toMatch(
+      /rule is 64 characters[\s\S]*ruleHash must be lowercase hex/,
+    );
+  });
+
   it('refuses a JobId COS would refuse (a dot), like every other layer', async () => {
     const { trail: audit } = trail();
     await expect(audit.append(entry('a.b'))).rejects.toThrow(AuditInputError);

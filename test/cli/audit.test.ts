@@ -1,4 +1,6 @@
-import { hostname, userInfo } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MISSING_KEY_HINT } from '../../src/cli/audit.js';
@@ -145,8 +147,39 @@ describe('cosjob approve / cancel / audit', () => {
   });
 });
 
+describe('approval rules from the CLI', () => {
+  it('applies the COSJOB_CONFIG rule of the job: a delete job needs two approvers, as in Slack', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cosjob-cli-rules-')), 'cosjob.yml');
+    writeFileSync(
+      file,
+      ['rules:', '  - name: deletes', '    match: { operation: [delete] }', '    approvals: 2', ''].join(
+        '\n',
+      ),
+    );
+    const environment = { ...env(), COSJOB_CONFIG: file };
+    const jobId = cos.createSuspendedJob('ap-guangzhou', { operation: { kind: 'COSDeleteObject' } });
+
+    const first = await cli(['approve', jobId, '--as', 'UOPS1'], environment);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('1 of 2');
+    expect(cos.emulator.stats.statusUpdates).toHaveLength(0);
+
+    const second = await cli(['approve', jobId, '--as', 'UOPS2'], environment);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^approved: /);
+    expect(cos.emulator.stats.statusUpdates).toHaveLength(1);
+    const trail = await shownTrail(jobId, environment);
+    expect(trail.entries.map((e) => [e.action, e.rule])).toEqual([
+      ['approve_vote', 'deletes'],
+      ['approve_vote', 'deletes'],
+      ['approve_requested', 'deletes'],
+      ['approved', 'deletes'],
+    ]);
+  });
+});
+
 interface ShownTrail {
-  entries: { action: string; source?: string; actor: { id: string } }[];
+  entries: { action: string; source?: string; actor: { id: string }; rule?: string }[];
   verify: { ok: boolean; problem?: { kind: string } };
   hint?: string;
 }

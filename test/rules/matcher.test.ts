@@ -200,6 +200,17 @@ describe('order and the default', () => {
     expect(applied(reordered, remove)).toBe('everything');
   });
 
+  it('several rules, none matching: each is tried in order, then the default applies', () => {
+    const rules = set(rule('deletes', { destructive: true }), rule('big', { minTasks: 1_000_000 }));
+    const choice = chooseRule(rules, copy);
+    expect(choice.rule).toBe(defaultRule);
+    expect(choice.isDefault).toBe(true);
+    expect(choice.why.map((e) => [e.rule, e.matched])).toEqual([
+      ['deletes', false],
+      ['big', false],
+    ]);
+  });
+
   it('no rules: the default applies to every job', () => {
     const choice = chooseRule(set(), remove);
     expect(choice).toEqual({ rule: defaultRule, isDefault: true, why: [] });

@@ -11,7 +11,10 @@ describe('outcomeText', () => {
   it.each<[Refusal, RegExp]>([
     [{ kind: 'refused', code: 'invalid_input', problem: 'job_id' }, /not a valid COS JobId/],
     [{ kind: 'refused', code: 'invalid_input', problem: 'reason_too_long' }, /at most 256 bytes/],
-    [{ kind: 'refused', code: 'reason_required' }, /A reason is required to cancel a job/],
+    [
+      { kind: 'refused', code: 'reason_required', rule: 'deletes' },
+      /A reason is required to approve this job: its rule deletes/,
+    ],
     [
       { kind: 'refused', code: 'unknown_region', configuredRegions: ['ap-shanghai'] },
       /Region ap-guangzhou is not one cosjob watches \(configured: ap-shanghai\)/,

@@ -28,7 +28,7 @@ export type CancelModalMetadataResult =
  * Slack's limit is on the characters typed; the limit in bytes is checked on submit. A character is at
  * least one byte, so no reason within the byte limit is cut off by this one.
  */
-const REASON_MAX_CHARS = MAX_REASON_BYTES;
+export const REASON_MAX_CHARS = MAX_REASON_BYTES;
 const CHANNEL_ID = /^[CDG][A-Z0-9]{2,30}$/;
 /** Empty when the dialog was opened from a command for a job with no card. */
 const MESSAGE_TS = /^(\d{1,12}\.\d{1,9})?$/;
@@ -70,7 +70,8 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
   };
 }
 
-function serialiseMetadata(input: CancelModalMetadata): string {
+/** The card's location and the job, as both reason dialogs (cancel, approve) carry them. */
+export function serialiseMetadata(input: CancelModalMetadata): string {
   const problem = metadataProblem(input);
   if (problem !== undefined) throw new Error(`Cannot open the cancel dialog: ${problem}.`);
   const text = JSON.stringify({

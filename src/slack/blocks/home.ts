@@ -39,6 +39,8 @@ export interface HomeJob {
   firstSeenAt: number;
   voterIds: readonly string[];
   requiredApprovals: number;
+  /** Whether the viewer may act on this job by its rule; absent: as `HomeInput.mayAct` says. */
+  mayAct?: boolean;
   /** Where its card is, when it has been posted. */
   card?: { channel: string };
 }
@@ -64,7 +66,7 @@ export type Part<T> = { ok: true; value: T } | { ok: false };
 
 export interface HomeInput {
   viewerId: string;
-  /** Whether the viewer may approve or cancel (the engine's policy). */
+  /** Whether the viewer may approve or cancel under any rule (the engine's policy, no job known). */
   mayAct: boolean;
   waiting: Part<{ jobs: readonly HomeJob[]; unread: number; unreadable: number }>;
   decisions: Part<{ entries: readonly AuditEntry[]; capped: boolean }>;
@@ -112,7 +114,7 @@ function jobLine(job: HomeJob, viewerId: string): string {
 
 function jobBlocks(job: HomeJob, input: HomeInput): KnownBlock[] {
   const blocks: KnownBlock[] = [section(jobLine(job, input.viewerId))];
-  if (!input.mayAct) return blocks;
+  if (!(job.mayAct ?? input.mayAct)) return blocks;
   const operation = describeOperation(job.job.operation);
   const buttons = decisionButtons(job.region, job.jobId, operation.plainSummary, operation.destructive);
   // Someone who voted already is refused a second vote: only Cancel is left to them.

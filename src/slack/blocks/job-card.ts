@@ -55,6 +55,11 @@ export interface JobCardInput {
   job: Job;
   phase: CardPhase;
   approvals: { required: number; voterIds: string[] };
+  /**
+   * The job's approval rule as mrkdwn lines (src/slack/blocks/rule.ts): what it requires, and a note when
+   * it changed while the job waited. Shown while the job waits for a decision.
+   */
+  rule?: { line: string; change?: string };
   /** When the card was first posted (ISO-8601). */
   postedAt?: string;
 }
@@ -176,14 +181,19 @@ function outcomeExtras(reason: string | undefined, cosStatus: string | undefined
   return text;
 }
 
+function ruleText(input: JobCardInput): string {
+  if (!input.rule) return '';
+  return `\n${input.rule.line}${input.rule.change ? `\n${input.rule.change}` : ''}`;
+}
+
 function phaseText(input: JobCardInput): string {
   const { phase } = input;
   switch (phase.kind) {
     case 'pending':
-      return `*Approvals:* ${approvalsLine(input.approvals)}`;
+      return `*Approvals:* ${approvalsLine(input.approvals)}${ruleText(input)}`;
     case 'in_progress': {
       const doing = phase.action === 'approve' ? 'approving' : 'cancelling';
-      return `*Approvals:* ${approvalsLine(input.approvals)}\n⏳ ${mentionUser(phase.byUserId)} is ${doing} this job…`;
+      return `*Approvals:* ${approvalsLine(input.approvals)}${ruleText(input)}\n⏳ ${mentionUser(phase.byUserId)} is ${doing} this job…`;
     }
     case 'approved':
       return `✅ *Approved* by ${mentionUsers(phase.byUserIds)} · ${slackTime(phase.at)}${outcomeExtras(phase.reason, phase.cosStatus)}`;

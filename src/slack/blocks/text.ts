@@ -120,6 +120,8 @@ export function escapeMrkdwn(text: string): string {
  */
 export const TEXT_CAPS = {
   status: 40,
+  /** Rule names are at most 63 characters (src/rules/read-rules.ts). */
+  ruleName: 63,
   jobId: 64,
   region: 40,
   errorCode: 64,

@@ -40,6 +40,7 @@ const ACTION_WORDS: Record<AuditAction, string> = {
   expired: 'expired the request',
   reconciled: 'reconciled with COS',
   finished: 'recorded the finish',
+  rule_changed: 'noticed the approval rule changed',
 };
 
 function actionWords(action: string): string {
@@ -66,6 +67,7 @@ export function auditEntryLine(entry: AuditEntry): string {
   if (entry.cosStatus) parts.push(`COS status ${code(entry.cosStatus, TEXT_CAPS.status)}`);
   if (entry.cosErrorCode) parts.push(`COS error ${code(entry.cosErrorCode, TEXT_CAPS.errorCode)}`);
   if (entry.cosRequestId) parts.push(`request id ${code(entry.cosRequestId, TEXT_CAPS.requestId)}`);
+  if (entry.rule) parts.push(`rule ${code(entry.rule, TEXT_CAPS.ruleName)}`);
   return `#${seqText(entry.jobSeq)} ${parts.join(' · ')}`;
 }
 

@@ -6,6 +6,8 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import type { JobRef } from '../../jobs/job-ref.js';
+import type { AppliedRule } from '../../rules/applied.js';
+import { approveReasonModal } from '../blocks/approve-modal.js';
 import { cancelReasonModal } from '../blocks/cancel-modal.js';
 import { refusalMessage } from '../blocks/commands.js';
 import { ACTION_IDS } from '../blocks/ids.js';
@@ -47,11 +49,63 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
   };
 }
 
+/** The job's rule from cosjob's record (one Redis read, no COS call); undefined if it cannot be read. */
+async function ruleOfJob(ctx: ListenerContext, ref: JobRef): Promise<AppliedRule | undefined> {
+  try {
+    return await ctx.engine.ruleForJob(ref.region, ref.jobId);
+  } catch (error) {
+    ctx.logger.warn('could not read the job record for its rule', { error, jobId: ref.jobId });
+    return undefined;
+  }
+}
+
+/** Approve under a rule that asks for a reason: the reason dialog, bound to this person and job. */
+async function openApproveDialog(
+  ctx: ListenerContext,
+  { body, client }: ButtonArgs,
+  ref: JobRef,
+  origin: ClickOrigin,
+  reply: Reply,
+  rule: string,
+): Promise<void> {
+  const refuse = (why: string, whatToDo: string) =>
+    reply(refusalMessage({ what: `Approve job ${ref.jobId}`, why, whatToDo }));
+  if (origin.messageTs === undefined) {
+    await refuse(
+      'its rule asks for a reason, and the card the reason dialog refers to is not posted yet.',
+      `Type \`/cosjob approve ${ref.jobId} <reason>\`, or use the card once it is posted.`,
+    );
+    return;
+  }
+  try {
+    const opened = await client.views.open({
+      trigger_id: body.trigger_id,
+      view: approveReasonModal({ ...ref, channelId: origin.channel, messageTs: origin.messageTs, rule }),
+    });
+    await ctx.dialogs
+      .remember(opened.view?.id, { userId: body.user.id, ...ref, openedFrom: 'card', action: 'approve' })
+      .catch((error: unknown) => ctx.logger.warn('could not remember the approve dialog', { error }));
+  } catch (error) {
+    ctx.logger.warn('could not open the approve dialog', { error });
+    await refuse(
+      'its rule asks for a reason, and Slack did not open the reason dialog in time.',
+      `Click Approve again, or type \`/cosjob approve ${ref.jobId} <reason>\`.`,
+    );
+  }
+}
+
 /** Buttons on cards and on `/cosjob list`: Approve, Cancel (opens the reason modal) and the audit trail. */
 export function registerActions(app: App, ctx: ListenerContext): void {
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.approve,
-    onJobButton(ctx, 'Approve', async ({ body }, ref, _origin, reply) => {
+    onJobButton(ctx, 'Approve', async (args, ref, origin, reply) => {
+      const { body } = args;
+      // A rule that asks for a reason to approve gets the reason dialog first (decide() would refuse).
+      const rule = await ruleOfJob(ctx, ref);
+      if (rule?.rule.requires.requireReasonToApprove) {
+        await openApproveDialog(ctx, args, ref, origin, reply, rule.rule.name);
+        return;
+      }
       await decideFromSlack(
         ctx,
         {
@@ -82,13 +136,14 @@ export function registerActions(app: App, ctx: ListenerContext): void {
         return;
       }
       try {
+        const rule = await ruleOfJob(ctx, ref);
         const opened = await client.views.open({
           trigger_id: body.trigger_id,
           view: cancelReasonModal({
             ...ref,
             channelId: channel,
             messageTs,
-            requireReason: ctx.requireCancelReason,
+            requireReason: rule?.rule.requires.requireReasonToCancel ?? ctx.requireCancelReason,
           }),
         });
         // Without this record the submission is refused (it asks the person to click Cancel again).

@@ -121,6 +121,10 @@ async function run(
         const found = await resolveRegion(ctx, command.jobId, command.region, false);
         if (!found.ok) return say(found.message);
         const record = await ctx.engine.jobRecord(found.region, command.jobId);
+        // The job's rule, when cosjob has a record of it, says whether a reason is required.
+        const requireReason = record
+          ? (await ctx.engine.ruleForJob(found.region, command.jobId))?.rule.requires.requireReasonToCancel
+          : undefined;
         try {
           const opened = await client.views.open({
             trigger_id: slash.trigger_id,
@@ -129,7 +133,7 @@ async function run(
               jobId: command.jobId,
               channelId: record?.card?.channel ?? slash.channel_id,
               messageTs: record?.card?.ts ?? '',
-              requireReason: ctx.requireCancelReason,
+              requireReason: requireReason ?? ctx.requireCancelReason,
             }),
           });
           await ctx.dialogs.remember(opened.view?.id, {
@@ -161,8 +165,12 @@ async function decideTyped(
   actor: { id: string; name: string },
   say: (m: SlackMessage) => Promise<void>,
 ): Promise<void> {
-  // The policy first: for someone who may not act, cosjob never asks COS where the job is.
-  const mayAct = await ctx.engine.mayAct(actor.id);
+  // The policy first: for someone who may not act, cosjob never asks COS where the job is. The job's rule
+  // decides once its region is known; until then, whether any rule accepts the person.
+  const mayAct = await ctx.engine.mayAct(
+    actor.id,
+    command.region ? { region: command.region, jobId: command.jobId } : undefined,
+  );
   const found = await resolveRegion(ctx, command.jobId, command.region, mayAct);
   if (!found.ok) {
     return say(mayAct ? found.message : notApprover(command, command.region ?? ''));

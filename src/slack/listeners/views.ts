@@ -1,29 +1,42 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { DecisionAction } from '../../approvals/decision.js';
 import {
   parseCancelModalMetadata,
   readCancelReason,
   validateReasonBytes,
   validateReasonCharacters,
 } from '../blocks/cancel-modal.js';
-import { CANCEL_MODAL_CALLBACK_ID, REASON_BLOCK_ID } from '../blocks/ids.js';
+import { APPROVE_MODAL_CALLBACK_ID, CANCEL_MODAL_CALLBACK_ID, REASON_BLOCK_ID } from '../blocks/ids.js';
 import { decideFromSlack } from '../decisions.js';
 import { ephemeralTo, type ListenerContext } from './context.js';
 
-const STALE_DIALOG =
-  'cosjob did not open this dialog for you for this job, or it has expired. Close it and click Cancel on the card again.';
+const BUTTON: Record<DecisionAction, string> = { approve: 'Approve', cancel: 'Cancel' };
+const staleDialog = (action: DecisionAction) =>
+  `cosjob did not open this dialog for you for this job, or it has expired. Close it and click ${BUTTON[action]} on the card again.`;
 
 /**
- * The cancel-reason modal: validated on submit (bytes, not characters; no control characters), bound to
- * the dialog cosjob opened (its view id, the person and the job), then the cancel goes ahead.
+ * The reason modals (cancel; approve under a rule that asks for a reason): validated on submit (bytes,
+ * not characters; no control characters), bound to the dialog cosjob opened (its view id, the person,
+ * the job and the action), then the decision goes ahead.
  */
 export function registerViews(app: App, ctx: ListenerContext): void {
-  app.view<ViewSubmitAction>(CANCEL_MODAL_CALLBACK_ID, async ({ ack, body, view, client }) => {
+  registerReasonView(app, ctx, CANCEL_MODAL_CALLBACK_ID, 'cancel');
+  registerReasonView(app, ctx, APPROVE_MODAL_CALLBACK_ID, 'approve');
+}
+
+function registerReasonView(
+  app: App,
+  ctx: ListenerContext,
+  callbackId: string,
+  action: DecisionAction,
+): void {
+  app.view<ViewSubmitAction>(callbackId, async ({ ack, body, view, client }) => {
     const fieldError = (message: string) =>
       ack({ response_action: 'errors', errors: { [REASON_BLOCK_ID]: message } });
     const metadata = parseCancelModalMetadata(view.private_metadata);
     if (!metadata.ok) {
       await fieldError(
-        `This dialog cannot be used (${metadata.error}). Close it and click Cancel on the card again.`,
+        `This dialog cannot be used (${metadata.error}). Close it and click ${BUTTON[action]} on the card again.`,
       );
       return;
     }
@@ -37,11 +50,15 @@ export function registerViews(app: App, ctx: ListenerContext): void {
       await fieldError(problem);
       return;
     }
-    if (ctx.requireCancelReason && reason.reason === '') {
-      await fieldError('Say why the job is being cancelled: the reason is stored with the job in COS.');
+    const { channelId, region, jobId } = metadata.metadata;
+    if (reason.reason === '' && (await reasonRequired(ctx, action, region, jobId))) {
+      await fieldError(
+        action === 'cancel'
+          ? 'Say why the job is being cancelled: the reason is stored with the job in COS.'
+          : 'Say why you approve the job: its rule asks for a reason, stored with the job in COS.',
+      );
       return;
     }
-    const { channelId, region, jobId } = metadata.metadata;
     let opened: Awaited<ReturnType<typeof ctx.dialogs.lookup>>;
     try {
       opened = await ctx.dialogs.lookup(view.id);
@@ -52,8 +69,14 @@ export function registerViews(app: App, ctx: ListenerContext): void {
       );
       return;
     }
-    if (!opened || opened.userId !== body.user.id || opened.region !== region || opened.jobId !== jobId) {
-      ctx.logger.warn('refused a cancel dialog cosjob did not open for this person and job', {
+    if (
+      !opened ||
+      opened.userId !== body.user.id ||
+      opened.region !== region ||
+      opened.jobId !== jobId ||
+      (opened.action ?? 'cancel') !== action
+    ) {
+      ctx.logger.warn('refused a reason dialog cosjob did not open for this person, job and action', {
         userId: body.user.id,
         region,
         jobId,
@@ -64,23 +87,23 @@ export function registerViews(app: App, ctx: ListenerContext): void {
           region,
           jobId,
           actor: await ctx.names.actor(body.user.id),
-          reason: 'cancel dialog not opened by cosjob for this person and job',
+          reason: `${action} dialog not opened by cosjob for this person and job`,
           source: 'slack-modal',
         })
         .catch(() => undefined);
-      await fieldError(STALE_DIALOG);
+      await fieldError(staleDialog(action));
       return;
     }
     await ack();
     await ctx.dialogs.forget(view.id).catch((error) => {
-      ctx.logger.warn('could not retire a submitted cancel dialog', { error });
+      ctx.logger.warn('could not retire a submitted reason dialog', { error });
     });
     await decideFromSlack(
       ctx,
       {
         region,
         jobId,
-        action: 'cancel',
+        action,
         actor: await ctx.names.actor(body.user.id),
         ...(reason.reason ? { reason: reason.reason } : {}),
         source: 'slack-modal',
@@ -91,4 +114,16 @@ export function registerViews(app: App, ctx: ListenerContext): void {
       ephemeralTo(client, channelId, body.user.id, ctx.logger),
     );
   });
+}
+
+/** Whether the job's rule asks for a reason for `action` (the environment's setting for a job not recorded). */
+async function reasonRequired(
+  ctx: ListenerContext,
+  action: DecisionAction,
+  region: string,
+  jobId: string,
+): Promise<boolean> {
+  const rule = await ctx.engine.ruleForJob(region, jobId).catch(() => undefined);
+  if (action === 'approve') return rule?.rule.requires.requireReasonToApprove ?? true;
+  return rule?.rule.requires.requireReasonToCancel ?? ctx.requireCancelReason;
 }

@@ -9,6 +9,7 @@ import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
 import type { AbuseLimits, AppConfig } from '../../../src/config/index.js';
 import type { Job } from '../../../src/cos/model.js';
 import { createLogger } from '../../../src/logger.js';
+import type { RuleSet } from '../../../src/rules/types.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
 import { type CosFixture, REGIONS, startCosFixture, TEST_ACCOUNT } from '../../helpers/cos-fixture.js';
 import { type FakeSlack, type StoredMessage, startFakeSlack } from '../../helpers/fake-slack.js';
@@ -35,6 +36,8 @@ export type SlackUser = { id: string; name: string };
 
 export interface E2EOptions {
   regions?: readonly string[];
+  /** Approval rules, as COSJOB_CONFIG would give them (default: none, the environment's default rule). */
+  rules?: RuleSet;
   requiredApprovals?: number;
   /** Approver user groups (members from the fake's usergroups.users.list). */
   approverUsergroupIds?: string[];
@@ -145,6 +148,7 @@ export class E2E {
     try {
       runtime = await startRuntime({
         config,
+        ...(options.rules ? { rules: options.rules } : {}),
         logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
         clock: cos.clock,
         cosOverrides: { timeouts: { deadlineMs: 3_000 }, retry: { baseDelayMs: 5, maxDelayMs: 20 } },
@@ -260,12 +264,15 @@ export class E2E {
     });
   }
 
-  /** Submits the cancel modal with `reason` (null: the optional input left empty). */
+  /**
+   * Submits the cancel modal with `reason` (null: the optional input left empty); with `callbackId`
+   * another reason modal (the approve dialog, `cosjob_approve_reason`).
+   */
   submitCancel(
     privateMetadata: string,
     reason: string | null,
     user: SlackUser,
-    options: { viewId?: string } = {},
+    options: { viewId?: string; callbackId?: string } = {},
   ): Promise<Response> {
     // Slack sends the id of the view it opened; by default, the last one opened with this metadata.
     const opened = this.slack
@@ -274,7 +281,7 @@ export class E2E {
       .at(-1);
     const viewId = options.viewId ?? opened?.id;
     const payload = viewSubmissionPayload({
-      callbackId: 'cosjob_cancel_reason',
+      callbackId: options.callbackId ?? 'cosjob_cancel_reason',
       privateMetadata,
       values: { reason_block: { reason_input: reason } },
       userId: user.id,

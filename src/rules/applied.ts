@@ -1,0 +1,64 @@
+/**
+ * Rules as the engine applies them: the rule chosen for a job, with its hash computed once, and what
+ * decides where its card goes. Pure: the decision path, the watcher and the cards get the same answer for
+ * the same job and rules.
+ */
+import type { Job } from '../cos/model.js';
+import { ruleHash } from './hash.js';
+import { jobFacts } from './job-facts.js';
+import { chooseRule } from './matcher.js';
+import type { Approvers, Rule, RuleSet } from './types.js';
+
+/** A rule as applied to one job: the rule, its hash, and whether it is the default. */
+export interface AppliedRule {
+  rule: Rule;
+  hash: string;
+  isDefault: boolean;
+}
+
+/** The name and hash a job record, a vote or an audit entry keeps of the rule it was under. */
+export interface RuleStamp {
+  name: string;
+  hash: string;
+}
+
+export const stampOf = (applied: AppliedRule): RuleStamp => ({ name: applied.rule.name, hash: applied.hash });
+
+/** Where a job's card goes: the rule's channel, else the account's, else the environment's. */
+export function channelFor(
+  rule: Rule,
+  accountChannel: string | undefined,
+  environmentChannel: string,
+): string {
+  return rule.requires.channel ?? accountChannel ?? environmentChannel;
+}
+
+export class RuleBook {
+  private readonly hashes = new Map<Rule, string>();
+
+  constructor(readonly rules: RuleSet) {}
+
+  get defaultRule(): Rule {
+    return this.rules.defaultRule;
+  }
+
+  /** The rule for a job as DescribeJob returned it, in that account and region. */
+  forJob(job: Job, where: { account: string; region: string }): AppliedRule {
+    const choice = chooseRule(this.rules, jobFacts(job, where));
+    return { rule: choice.rule, hash: this.hashOf(choice.rule), isDefault: choice.isDefault };
+  }
+
+  hashOf(rule: Rule): string {
+    let hash = this.hashes.get(rule);
+    if (hash === undefined) {
+      hash = ruleHash(rule);
+      this.hashes.set(rule, hash);
+    }
+    return hash;
+  }
+
+  /** Every approver list of every rule, for a check where no job is known yet (no COS call made). */
+  everyApprovers(): Approvers[] {
+    return [...this.rules.rules, this.rules.defaultRule].map((rule) => rule.requires.approvers);
+  }
+}
