@@ -131,7 +131,6 @@ export function cosAuthorization(
 export function encodeQuery(query: Readonly<Record<string, string>>): string {
   if (isEmpty(query)) return '';
   const entries = Object.entries(query);
-  if (entries.length === 0) return '';
   return `?${entries.map(([k, v]) => `${cosUrlEncode(k)}=${cosUrlEncode(v)}`).join('&')}`;
 }
 

@@ -40,8 +40,8 @@ export async function readLimitedText(
 /**
  * Reads a body whose length was announced in Content-Length and found within MAX_RESPONSE_BYTES: HTTP/1.1
  * framing ends the body at that length, so it needs no running count, and undici's own collector (one
- * listener, no async iterator and no promise per chunk) reads it. The bytes are decoded here rather than by undici's text(), which would drop a byte-order mark the parsers
- * and error messages expect to see.
+ * listener, no async iterator and no promise per chunk) reads it. The bytes are decoded here rather than
+ * by undici's text(), which would drop a byte-order mark the parsers and error messages expect to see.
  */
 export async function readDeclaredLength(body: { bytes(): Promise<Uint8Array> }): Promise<string> {
   const bytes = await body.bytes();
