@@ -17,6 +17,7 @@ import { type Logger, registerSecret, silentLogger } from '../logger.js';
 import { checkedJob, checkedListJobsPage, checkedUpdateJobStatusResult } from './answer-checks.js';
 import { ClockSkew } from './clock-skew.js';
 import { APPID_PATTERN, isWellFormedCredential, UIN_PATTERN } from './credentials.js';
+import { startDeadline } from './deadline.js';
 import { type CosApiName, CosError, CosValidationError } from './errors.js';
 import type {
   CosJobsApi,
@@ -58,6 +59,7 @@ import {
   headerValue,
   MAX_RESPONSE_BYTES,
   type ResponseHeaders,
+  readDeclaredLength,
   readLimitedText,
   responseTooLarge,
 } from './xml/response-body.js';
@@ -360,7 +362,21 @@ export class CosJobsClient implements CosJobsApi {
         mayHaveReachedServer: false,
       });
     }
-    const signal = AbortSignal.timeout(this.timeouts.deadlineMs);
+    const deadline = startDeadline(this.timeouts.deadlineMs);
+    try {
+      return await this.attempts(spec, retryable, parse, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** request()'s attempts, within the call's deadline `signal`. */
+  private async attempts<T>(
+    spec: CosRequest,
+    retryable: boolean,
+    parse: (response: CosResponse) => T | Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
     let skewCorrected = false;
     for (let attempt = 1; ; attempt++) {
       let error: CosError;
@@ -496,7 +512,10 @@ export class CosJobsClient implements CosJobsApi {
           `COS announced a ${declaredLength}-byte body; cosjob refuses bodies over ${MAX_RESPONSE_BYTES} bytes.`,
         );
       }
-      body = await readLimitedText(response.body);
+      body =
+        Number.isSafeInteger(declaredLength) && declaredLength >= 0
+          ? await readDeclaredLength(response.body)
+          : await readLimitedText(response.body);
     } catch (error) {
       if (error instanceof CosError) {
         throw rewrap(error, {

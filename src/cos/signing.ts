@@ -1,12 +1,16 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * COS "q-sign" request signing (HMAC-SHA1), as specified by the COS Request Signature document.
  * Pure: the clock comes in as `keyTime`, so published vectors reproduce byte for byte.
  */
 
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-_.~]*$/;
+
 /** RFC 3986 percent-encoding: everything but A-Z a-z 0-9 - _ . ~ (spaces become %20, never +). */
 export function cosUrlEncode(value: string): string {
+  // Most names and values (header names, hosts, digits, JobIds) need no escaping at all.
+  if (UNRESERVED_ONLY.test(value)) return value;
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
@@ -39,7 +43,11 @@ interface Canonical {
   keyList: string;
 }
 
+const NO_PAIRS: Canonical = { joined: '', keyList: '' };
+
 function canonicalise(pairs: Readonly<Record<string, string>>): Canonical {
+  // Most reads (DescribeJob) have no query at all.
+  if (isEmpty(pairs)) return NO_PAIRS;
   const encoded = Object.entries(pairs)
     .map(([key, value]) => [cosUrlEncode(key).toLowerCase(), cosUrlEncode(value ?? '')] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -47,6 +55,11 @@ function canonicalise(pairs: Readonly<Record<string, string>>): Canonical {
     joined: encoded.map(([k, v]) => `${k}=${v}`).join('&'),
     keyList: encoded.map(([k]) => k).join(';'),
   };
+}
+
+function isEmpty(pairs: Readonly<Record<string, string>>): boolean {
+  for (const _key in pairs) return false;
+  return true;
 }
 
 export interface SignatureParts {
@@ -85,7 +98,7 @@ export function computeSignatureParts(
   const query = canonicalise(request.query);
   const headers = canonicalise(request.headers);
   const httpString = `${request.method.toLowerCase()}\n${request.path}\n${query.joined}\n${headers.joined}\n`;
-  const httpStringSha1 = createHash('sha1').update(httpString, 'utf8').digest('hex');
+  const httpStringSha1 = hash('sha1', httpString, 'hex');
   const stringToSign = `sha1\n${keyTimeText}\n${httpStringSha1}\n`;
   const signature = createHmac('sha1', signKey).update(stringToSign).digest('hex');
   return {
@@ -116,13 +129,16 @@ export function cosAuthorization(
 
 /** The wire query string, encoded exactly as it is signed. Empty string when there is no query. */
 export function encodeQuery(query: Readonly<Record<string, string>>): string {
+  if (isEmpty(query)) return '';
   const entries = Object.entries(query);
-  if (entries.length === 0) return '';
   return `?${entries.map(([k, v]) => `${cosUrlEncode(k)}=${cosUrlEncode(v)}`).join('&')}`;
 }
 
+const UNRESERVED_PATH = /^[A-Za-z0-9\-_.~/]*$/;
+
 /** The wire path: each segment percent-encoded, slashes kept. */
 export function encodePath(path: string): string {
+  if (UNRESERVED_PATH.test(path)) return path;
   return path
     .split('/')
     .map((segment) => cosUrlEncode(segment))

@@ -447,6 +447,47 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('reads a body alike whether its length is declared or it comes chunked, BOM and multi-byte text kept', async () => {
+    const body = `\uFEFF${jobXml('Active').replace('<Description>d</Description>', '<Description>复制 → 归档 &amp; 😀</Description>')}`;
+    const bytes = Buffer.from(body, 'utf8');
+    const server = await startServer((_req, res, index) => {
+      if (index === 0) {
+        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(bytes.length) });
+        res.end(bytes);
+        return;
+      }
+      // Chunked, cut inside the multi-byte characters: the bounded reader joins the bytes before decoding.
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      const cut = bytes.indexOf(Buffer.from('→')) + 1;
+      res.write(bytes.subarray(0, cut));
+      res.end(bytes.subarray(cut));
+    });
+    const c = client(server);
+    const declared = await c.describeJob(JOB_ID);
+    const chunked = await c.describeJob(JOB_ID);
+    expect(declared.description).toBe('复制 → 归档 & 😀');
+    expect(chunked).toEqual(declared);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('retries a read whose body ends before its declared length', async () => {
+    const server = await startServer((_req, res, index) => {
+      const body = jobXml('Active');
+      if (index === 0) {
+        res.writeHead(200, {
+          'content-type': 'application/xml',
+          'content-length': String(body.length + 100),
+        });
+        res.write(body);
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      xml(res, 200, body);
+    });
+    expect((await client(server).describeJob(JOB_ID)).status).toBe('Active');
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('still retries a cut-short 200 on a read', async () => {
     const server = await startServer((_req, res, index) => {
       if (index === 0) xml(res, 200, jobXml('Active').slice(0, 60));

@@ -119,12 +119,16 @@ describe('hostile Redis', () => {
       closers.push(() => replica.stop());
       const writer = await engine();
       const jobId = await announcedJob(writer);
-      // Wait until the replica has acknowledged every write so far (the job's record included), so the
-      // refusal is about writing, not a job the replica has not seen yet.
-      let acknowledged = 0;
-      for (let i = 0; i < 200 && acknowledged < 1; i += 1) acknowledged = Number(await master.wait(1, 50));
-      expect(acknowledged).toBeGreaterThanOrEqual(1);
+      // Wait until the replica holds the job's record, so the refusal is about writing, not a job the
+      // replica has not seen yet. (WAIT on this connection would not do: it counts only this connection's
+      // writes, and answers as soon as the replica is attached, possibly before its first sync is done.)
       const fx = await engine({ redisUrl: replica.url });
+      let replicated = false;
+      for (let i = 0; i < 200 && !replicated; i += 1) {
+        replicated = (await fx.records.get(REGION, jobId)) !== undefined;
+        if (!replicated) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(replicated).toBe(true);
       const outcome = await approve(fx, jobId).catch((error: unknown) => ({ kind: 'threw', error }));
       expect(outcome.kind).not.toBe('approved');
       expect(stack.cos.emulator.stats.requests.UpdateJobStatus).toBe(0);

@@ -10,7 +10,7 @@ import type {
   JobReport,
   OperationKind,
 } from '../model.js';
-import { parseXmlDocument } from './document.js';
+import { parsePlainOrXmlDocument } from './document.js';
 import {
   child,
   count,
@@ -145,7 +145,12 @@ function parseJobNode(node: unknown): Job {
 
 /** DescribeJob: `<DescribeJobResult><Job>…</Job></DescribeJobResult>`. */
 export function parseDescribeJob(xml: string): Job {
-  const result = root(parseXmlDocument(xml), 'DescribeJobResult');
+  return describeJobFromDocument(parsePlainOrXmlDocument(xml));
+}
+
+/** The Job in a parsed DescribeJob document (from either reader of document.ts). */
+export function describeJobFromDocument(document: Record<string, unknown>): Job {
+  const result = root(document, 'DescribeJobResult');
   const job = child(result, 'Job');
   if (!isRecord(job)) throw invalidResponse('The DescribeJob response has no <Job> element.');
   return parseJobNode(job);

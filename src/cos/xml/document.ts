@@ -13,12 +13,13 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { bodySnippet } from '../errors.js';
 import { utf8Length } from '../validation.js';
 import { decodeXmlText, escapeXmlText } from './entities.js';
+import { plainXmlTree } from './plain-tree.js';
 import { MAX_RESPONSE_BYTES, tooLarge } from './response-body.js';
 import { invalidResponse, isRecord } from './tree.js';
 
 // Every element that can repeat is forced to an array, so a single <member> is still a list. The path is
 // only turned into text for a <member>: the other list elements are known by their name alone.
-function isListPath(tagName: string, path: () => string): boolean {
+export function isListPath(tagName: string, path: () => string): boolean {
   if (tagName === 'JobFailure' || tagName === 'COSTag') return true;
   if (tagName !== 'member') return false;
   const jPath = path();
@@ -107,4 +108,12 @@ export function parseXmlDocument(xml: string): Record<string, unknown> {
   }
   if (!isRecord(parsed)) throw invalidResponse('The response XML has no root element.');
   return parsed;
+}
+
+/**
+ * parseXmlDocument's tree, read by the fast scanner (plain-tree.ts) when the body is plain XML and by
+ * parseXmlDocument otherwise, so every refusal is parseXmlDocument's own.
+ */
+export function parsePlainOrXmlDocument(xml: string): Record<string, unknown> {
+  return plainXmlTree(xml, isListPath) ?? parseXmlDocument(xml);
 }

@@ -37,6 +37,17 @@ export async function readLimitedText(
   return Buffer.concat(chunks, total).toString('utf8');
 }
 
+/**
+ * Reads a body whose length was announced in Content-Length and found within MAX_RESPONSE_BYTES: HTTP/1.1
+ * framing ends the body at that length, so it needs no running count, and undici's own collector (one
+ * listener, no async iterator and no promise per chunk) reads it. The bytes are decoded here rather than
+ * by undici's text(), which would drop a byte-order mark the parsers and error messages expect to see.
+ */
+export async function readDeclaredLength(body: { bytes(): Promise<Uint8Array> }): Promise<string> {
+  const bytes = await body.bytes();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 /** Not retryable: the same request would bring back the same oversize body. */
 export function responseTooLarge(message: string): CosError {
   return new CosError({ code: 'InvalidResponse', message, retryable: false });
