@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { hasControlCharacters } from '../audit/codec.js';
 import type { AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import type { CosClientSet } from '../cos/client-set.js';
 import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
+import type { JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { Attempt, cosAuditFields, type RefusalGate } from './attempt.js';
 import {
@@ -41,7 +43,7 @@ export interface DecideDeps {
   records: JobRecords;
   audit: AuditTrail;
   policy: ApprovalPolicy;
-  clients: ReadonlyMap<string, CosJobsApi>;
+  clients: CosClientSet;
   events: EngineEvents;
   clock: Clock;
   logger: Logger;
@@ -77,9 +79,17 @@ export class DecisionService {
     const invalid =
       invalidInput(request, this.d.settings.requireCancelReason) ?? this.unrecordable(attempt, {});
     if (invalid) return invalid;
-    const client = this.d.clients.get(request.region);
+    if (!this.d.clients.hasAccount(request.account)) {
+      return { kind: 'refused', code: 'unknown_account', configuredAccounts: this.d.clients.accounts() };
+    }
+    // The client of the job's own account: only that account's key ever signs a call about the job.
+    const client = this.d.clients.get(request.account, request.region);
     if (!client) {
-      return { kind: 'refused', code: 'unknown_region', configuredRegions: [...this.d.clients.keys()] };
+      return {
+        kind: 'refused',
+        code: 'unknown_region',
+        configuredRegions: this.d.clients.regionsOf(request.account),
+      };
     }
 
     // 1. Policy. Only the watcher itself acts as `system`; anything else claiming to be it is refused.
@@ -110,12 +120,13 @@ export class DecisionService {
     hooks: DecideHooks,
   ): Promise<DecisionResult> {
     const { request } = attempt;
-    const { region, jobId } = request;
+    const { jobId } = request;
+    const ref = refOf(request);
     const { store } = this.d;
 
     const standing = await this.standingDecision(request);
     if (standing) return attempt.refuse(standing);
-    if (request.requireAnnouncedJob && !(await this.d.records.get(region, jobId))) {
+    if (request.requireAnnouncedJob && !(await this.d.records.get(ref))) {
       return attempt.refuse({ kind: 'refused', code: 'unknown_job' });
     }
 
@@ -135,8 +146,8 @@ export class DecisionService {
     const intentId = randomUUID();
     const at = new Date(this.d.clock.now()).toISOString();
     const holder = { intentId, actor: request.actor, action: request.action, at };
-    if (!(await store.claim(region, jobId, holder, this.d.settings.claimTtlMs))) {
-      const current = await store.claimHolder(region, jobId);
+    if (!(await store.claim(ref, holder, this.d.settings.claimTtlMs))) {
+      const current = await store.claimHolder(ref);
       return attempt.refuse({
         kind: 'refused',
         code: 'busy',
@@ -144,7 +155,7 @@ export class DecisionService {
       });
     }
 
-    const release = () => store.releaseClaim(region, jobId, intentId).catch(() => undefined);
+    const release = () => store.releaseClaim(ref, intentId).catch(() => undefined);
     try {
       const decidedMeanwhile = await this.standingDecision(request);
       if (decidedMeanwhile) {
@@ -166,7 +177,7 @@ export class DecisionService {
    * cancelled while it has not finished (COS accepts Cancelled on a running job).
    */
   private async standingDecision(request: DecisionRequest): Promise<Refusal | undefined> {
-    const decision = await this.d.store.decision(request.region, request.jobId);
+    const decision = await this.d.store.decision(refOf(request));
     if (!decision || (decision.action === 'approve' && request.action === 'cancel')) return undefined;
     return {
       kind: 'refused',
@@ -184,9 +195,10 @@ export class DecisionService {
     | { kind: 'result'; result: DecisionResult }
     | { kind: 'enough'; approverIds: string[] }
   > {
-    const { region, jobId, actor } = attempt.request;
+    const { account, region, jobId, actor } = attempt.request;
+    const ref = refOf(attempt.request);
     const required = this.d.settings.requiredApprovals;
-    const vote = await this.d.store.vote(region, jobId, actor.id);
+    const vote = await this.d.store.vote(ref, actor.id);
     if (vote.kind === 'decided') return vote;
     const { added, count } = vote;
     if (!added && count < required) {
@@ -200,15 +212,15 @@ export class DecisionService {
       try {
         await attempt.record({ action: 'approve_vote', outcome: `${count} of ${required}` });
       } catch (error) {
-        await this.d.store.withdrawVote(region, jobId, actor.id).catch(() => undefined);
+        await this.d.store.withdrawVote(ref, actor.id).catch(() => undefined);
         throw error;
       }
     }
-    const voterIds = await this.d.store.votes(region, jobId);
+    const voterIds = await this.d.store.votes(ref);
     if (count < required) {
       return {
         kind: 'result',
-        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds },
+        result: { kind: 'vote_recorded', account, region, jobId, votes: count, required, voterIds },
       };
     }
     // The decision is taken now: only votes of people the current policy accepts count.
@@ -218,6 +230,7 @@ export class DecisionService {
         kind: 'result',
         result: {
           kind: 'vote_recorded',
+          account,
           region,
           jobId,
           votes: approverIds.length,
@@ -235,7 +248,8 @@ export class DecisionService {
    * just now is kept but not counted, so a later vote can complete the decision.
    */
   private async currentApprovers(attempt: Attempt, voterIds: readonly string[]): Promise<string[]> {
-    const { region, jobId, actor } = attempt.request;
+    const { actor } = attempt.request;
+    const ref = refOf(attempt.request);
     const kept: string[] = [];
     for (const voterId of voterIds) {
       // The actor passed the policy check moments ago, in this request.
@@ -245,7 +259,7 @@ export class DecisionService {
         continue;
       }
       if (verdict.refusal === 'membership_unknown') continue;
-      await this.d.store.withdrawVote(region, jobId, voterId);
+      await this.d.store.withdrawVote(ref, voterId);
       await attempt.record({
         actor: { id: voterId, name: voterId },
         action: 'approve_vote',
@@ -294,7 +308,8 @@ export class DecisionService {
     release: () => Promise<unknown>,
   ): Promise<DecisionResult> {
     const { request } = attempt;
-    const { region, jobId } = request;
+    const { account, region, jobId } = request;
+    const ref = refOf(request);
 
     // 3. Re-check the job as COS describes it now.
     const current = await this.currentJob(attempt, client);
@@ -313,6 +328,7 @@ export class DecisionService {
     const requested: RequestedJobStatus = request.action === 'approve' ? 'Ready' : 'Cancelled';
     const intent: Intent = {
       intentId,
+      account,
       region,
       jobId,
       action: request.action,
@@ -358,8 +374,8 @@ export class DecisionService {
           ...(requestId ? { cosRequestId: requestId } : {}),
         });
         // The card renders from the recorded job; show the status COS now reports, not the one it was posted with.
-        if (await this.d.records.exists(region, jobId)) {
-          await this.d.records.update(region, jobId, { job: JSON.stringify({ ...job, status: cosStatus }) });
+        if (await this.d.records.exists(ref)) {
+          await this.d.records.update(ref, { job: JSON.stringify({ ...job, status: cosStatus }) });
         }
         const decision: StoredDecision = {
           action: request.action,
@@ -379,6 +395,7 @@ export class DecisionService {
         );
       }
       await this.d.events.emit('job_decided', {
+        account,
         region,
         jobId,
         action: request.action,
@@ -387,6 +404,7 @@ export class DecisionService {
       });
       return {
         kind: request.action === 'approve' ? 'approved' : 'cancelled',
+        account,
         region,
         jobId,
         cosStatus,
@@ -444,16 +462,21 @@ export class DecisionService {
         : undefined;
     }
     if (job.status !== 'Suspended') return { kind: 'refused', code: 'not_suspended', cosStatus: job.status };
-    const record = await this.d.records.get(request.region, request.jobId);
+    const record = await this.d.records.get(refOf(request));
     if (!record) {
       // A typed command for a job the watcher has not announced yet: what the person approves is what
       // COS shows now, which becomes the record the card will show.
-      await this.d.records.createIfAbsent(request.region, job, this.d.clock.now());
+      await this.d.records.createIfAbsent(request, job, this.d.clock.now());
       return undefined;
     }
     const changes = differencesFromShown(record.shown, job);
     return changes.length > 0 ? { kind: 'refused', code: 'job_changed', changes } : undefined;
   }
+}
+
+/** The job a request is about. */
+function refOf(request: Pick<DecisionRequest, 'account' | 'region' | 'jobId'>): JobRef {
+  return { account: request.account, region: request.region, jobId: request.jobId };
 }
 
 /** Step 0: a request that cannot be acted on as given. */

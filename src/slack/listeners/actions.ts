@@ -110,15 +110,16 @@ export function registerActions(app: App, ctx: ListenerContext): void {
 
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.audit,
-    onJobButton(ctx, 'Show the audit trail', async ({ body }, { region, jobId }, _origin, reply) => {
+    onJobButton(ctx, 'Show the audit trail', async ({ body }, ref, _origin, reply) => {
+      const { jobId } = ref;
       try {
-        const { entries, verify } = await ctx.engine.auditTrail(region, jobId);
+        const { entries, verify } = await ctx.engine.auditTrail(ref);
         const message = auditTrailMessage(entries, verify);
-        const record = await ctx.engine.jobRecord(region, jobId);
-        if (record?.card && !body.container?.is_ephemeral) ctx.cards.reply(region, jobId, message);
+        const record = await ctx.engine.jobRecord(ref);
+        if (record?.card && !body.container?.is_ephemeral) ctx.cards.reply(ref, message);
         else await reply(message);
       } catch (error) {
-        ctx.logger.warn('could not read the audit trail', { region, jobId, error });
+        ctx.logger.warn('could not read the audit trail', { ...ref, error });
         await reply(
           refusalMessage({
             what: `Show the audit trail of ${jobId}`,

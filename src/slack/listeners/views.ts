@@ -41,7 +41,7 @@ export function registerViews(app: App, ctx: ListenerContext): void {
       await fieldError('Say why the job is being cancelled: the reason is stored with the job in COS.');
       return;
     }
-    const { channelId, region, jobId } = metadata.metadata;
+    const { channelId, account, region, jobId } = metadata.metadata;
     let opened: Awaited<ReturnType<typeof ctx.dialogs.lookup>>;
     try {
       opened = await ctx.dialogs.lookup(view.id);
@@ -52,15 +52,23 @@ export function registerViews(app: App, ctx: ListenerContext): void {
       );
       return;
     }
-    if (!opened || opened.userId !== body.user.id || opened.region !== region || opened.jobId !== jobId) {
+    if (
+      !opened ||
+      opened.userId !== body.user.id ||
+      opened.account !== account ||
+      opened.region !== region ||
+      opened.jobId !== jobId
+    ) {
       ctx.logger.warn('refused a cancel dialog cosjob did not open for this person and job', {
         userId: body.user.id,
+        account,
         region,
         jobId,
         known: opened !== undefined,
       });
       await ctx.engine
         .recordRefusal({
+          account,
           region,
           jobId,
           actor: await ctx.names.actor(body.user.id),
@@ -78,6 +86,7 @@ export function registerViews(app: App, ctx: ListenerContext): void {
     await decideFromSlack(
       ctx,
       {
+        account,
         region,
         jobId,
         action: 'cancel',
