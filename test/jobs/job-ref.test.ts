@@ -14,7 +14,7 @@ const JOB_ID = '53dc6228-c50b-46f7-8ad7-65e7159f1aae';
 
 describe('the job key text', () => {
   it('is region|jobId, byte for byte as earlier versions wrote it to Redis', () => {
-    expect(jobRefKey({ region: REGION, jobId: JOB_ID })).toBe(`ap-guangzhou|${JOB_ID}`);
+    expect(jobRefKey({ account: 'default', region: REGION, jobId: JOB_ID })).toBe(`ap-guangzhou|${JOB_ID}`);
     // A tracked-set member written before this module existed.
     expect(parseJobRefKey('ap-shanghai|0e9f2a41-7d3c-4b8e-9f10-2c5d6e7f8a9b')).toEqual({
       ok: true,
@@ -23,7 +23,7 @@ describe('the job key text', () => {
   });
 
   it('round-trips the longest legal region and JobId', () => {
-    const ref = { region: `ap-${'a'.repeat(37)}`, jobId: 'b'.repeat(64) };
+    const ref = { account: 'a'.repeat(32), region: `ap-${'a'.repeat(37)}`, jobId: 'b'.repeat(64) };
     const key = jobRefKey(ref);
     expect(key.length).toBe(MAX_JOB_REF_KEY_LENGTH);
     expect(parseJobRefKey(key)).toEqual({ ok: true, ref });
@@ -47,16 +47,16 @@ describe('the job key text', () => {
   });
 
   it('formats without validating, so one odd record read back from Redis cannot stop a pass', () => {
-    expect(jobRefKey({ region: 'x', jobId: 'a.b' })).toBe('x|a.b');
+    expect(jobRefKey({ account: 'default', region: 'x', jobId: 'a.b' })).toBe('x|a.b');
     expect(parseJobRefKey('x|a.b').ok).toBe(false);
   });
 });
 
 describe('the reference rules', () => {
   it('names the region problem first, then the JobId problem', () => {
-    expect(jobRefProblem({ region: REGION, jobId: JOB_ID })).toBeUndefined();
-    expect(jobRefProblem({ region: 'Guangzhou', jobId: '' })).toMatch(/region/);
-    expect(jobRefProblem({ region: REGION, jobId: '' })).toBe('the JobId is empty');
+    expect(jobRefProblem({ account: 'default', region: REGION, jobId: JOB_ID })).toBeUndefined();
+    expect(jobRefProblem({ account: 'default', region: 'Guangzhou', jobId: '' })).toMatch(/region/);
+    expect(jobRefProblem({ account: 'default', region: REGION, jobId: '' })).toBe('the JobId is empty');
     expect(jobIdProblem('x'.repeat(65))).toMatch(/longer than 64 bytes/);
     expect(jobIdProblem(7)).toBe('the JobId must be text, not a number');
     expect(regionProblem(undefined)).toBe('the region must be text, not nothing');

@@ -92,6 +92,7 @@ function makeSummary(index: number, overrides: Partial<JobSummary> = {}): JobSum
 
 function makeEntry(seq: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {
+    account: 'default',
     entryId: `entry-${seq}`,
     actor: { id: 'U0ALICE', name: 'alice' },
     action: 'approve_vote',
@@ -223,11 +224,13 @@ describe('text primitives', () => {
 
 describe('job references in button values', () => {
   it('round-trips region and JobId', () => {
-    const value = encodeJobRef({ region: REGION, jobId: JOB_ID });
+    const value = encodeJobRef({ account: 'default', region: REGION, jobId: JOB_ID });
     expect(value.length).toBeLessThanOrEqual(2000);
     expect(decodeJobRef(value)).toEqual({ ok: true, ref: { region: REGION, jobId: JOB_ID } });
     const longest = 'a'.repeat(64);
-    expect(decodeJobRef(encodeJobRef({ region: 'na-siliconvalley', jobId: longest }))).toEqual({
+    expect(
+      decodeJobRef(encodeJobRef({ account: 'default', region: 'na-siliconvalley', jobId: longest })),
+    ).toEqual({
       ok: true,
       ref: { region: 'na-siliconvalley', jobId: longest },
     });
@@ -296,8 +299,8 @@ describe('job references in button values', () => {
   });
 
   it('refuses to encode a reference it could not decode', () => {
-    expect(() => encodeJobRef({ region: REGION, jobId: '../x' })).toThrow(/JobId/);
-    expect(() => encodeJobRef({ region: 'Guangzhou', jobId: JOB_ID })).toThrow(/region/);
+    expect(() => encodeJobRef({ account: 'default', region: REGION, jobId: '../x' })).toThrow(/JobId/);
+    expect(() => encodeJobRef({ account: 'default', region: 'Guangzhou', jobId: JOB_ID })).toThrow(/region/);
   });
 });
 
@@ -377,6 +380,7 @@ describe('jobCard', () => {
 
   it('shows what the job does, where, and the approval state, with buttons while pending', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: PENDING,
@@ -414,6 +418,7 @@ describe('jobCard', () => {
 
   it('says "0 of 1 approval" before anyone voted', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: PENDING,
@@ -426,7 +431,7 @@ describe('jobCard', () => {
     const job = makeJob({
       operation: { kind: 'COSDeleteObject', rawKind: 'COSDeleteObject', parameters: {}, destructive: true },
     });
-    const card = jobCard({ region: REGION, job, phase: PENDING, approvals });
+    const card = jobCard({ account: 'default', region: REGION, job, phase: PENDING, approvals });
     expect(allText(card)).toContain('This job is destructive');
     const approve = buttons(card.blocks).find((b) => b.action_id === ACTION_IDS.approve);
     expect(approve?.confirm?.style).toBe('danger');
@@ -483,7 +488,7 @@ describe('jobCard', () => {
   it.each(finalPhases)(
     'in the %s phase shows the outcome and only the audit button',
     (_label, phase, expected) => {
-      const card = jobCard({ region: REGION, job: makeJob(), phase, approvals });
+      const card = jobCard({ account: 'default', region: REGION, job: makeJob(), phase, approvals });
       const text = allText(card);
       for (const fragment of expected) expect(text).toContain(fragment);
       expect(buttons(card.blocks).map((b) => b.action_id)).toEqual([ACTION_IDS.audit]);
@@ -494,6 +499,7 @@ describe('jobCard', () => {
 
   it('removes the decision buttons while a decision is in progress', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: { kind: 'in_progress', byUserId: 'U0BOB', action: 'cancel' },
@@ -537,6 +543,7 @@ describe('jobCard', () => {
     ];
     for (const phase of phases) {
       const card = jobCard({
+        account: 'default',
         region: REGION,
         job,
         phase,
@@ -555,7 +562,7 @@ describe('cancel reason modal', () => {
   const base = { region: REGION, jobId: JOB_ID, channelId: 'C0OPS', messageTs: '1700000000.000100' };
 
   it('asks for a reason of at most 256 characters and carries the card location', () => {
-    const view = cancelReasonModal({ ...base, requireReason: true });
+    const view = cancelReasonModal({ account: 'default', ...base, requireReason: true });
     expect(view.callback_id).toBe(CANCEL_MODAL_CALLBACK_ID);
     expect(viewProblems(view as unknown as Record<string, unknown>)).toEqual([]);
     const input = view.blocks.find((b) => b.type === 'input');
@@ -572,13 +579,17 @@ describe('cancel reason modal', () => {
   });
 
   it('makes the reason optional when the policy does not require one', () => {
-    const view = cancelReasonModal({ ...base, requireReason: false });
+    const view = cancelReasonModal({ account: 'default', ...base, requireReason: false });
     expect(view.blocks.find((b) => b.type === 'input')).toMatchObject({ optional: true });
   });
 
   it('refuses to build a modal whose metadata it could not read back', () => {
-    expect(() => cancelReasonModal({ ...base, messageTs: '12x', requireReason: true })).toThrow(/message ts/);
-    expect(() => cancelReasonModal({ ...base, jobId: '../x', requireReason: true })).toThrow(/JobId/);
+    expect(() =>
+      cancelReasonModal({ account: 'default', ...base, messageTs: '12x', requireReason: true }),
+    ).toThrow(/message ts/);
+    expect(() =>
+      cancelReasonModal({ account: 'default', ...base, jobId: '../x', requireReason: true }),
+    ).toThrow(/JobId/);
   });
 
   const badMetadata: [string, unknown][] = [
@@ -834,10 +845,10 @@ describe('ephemeral and command output', () => {
 
   it('lists jobs with buttons that fit their status', () => {
     const message = jobListMessage([
-      { region: REGION, job: makeSummary(1, { status: 'Suspended' }) },
-      { region: 'ap-beijing', job: makeSummary(2, { status: 'Active' }) },
-      { region: REGION, job: makeSummary(3, { status: 'Complete' }) },
-      { region: REGION, job: makeJob({ status: 'Suspended' }) },
+      { account: 'default', region: REGION, job: makeSummary(1, { status: 'Suspended' }) },
+      { account: 'default', region: 'ap-beijing', job: makeSummary(2, { status: 'Active' }) },
+      { account: 'default', region: REGION, job: makeSummary(3, { status: 'Complete' }) },
+      { account: 'default', region: REGION, job: makeJob({ status: 'Suspended' }) },
     ]);
     expectWithinSlackLimits(message);
     const rows = message.blocks.filter((b) => b.type === 'actions');
@@ -857,6 +868,7 @@ describe('ephemeral and command output', () => {
 
   it('shows the first jobs of 200 and says how many more', () => {
     const items = Array.from({ length: 200 }, (_, i) => ({
+      account: 'default',
       region: REGION,
       job: makeSummary(i + 1, { description: `${HOSTILE} ${'d'.repeat(500)}` }),
     }));
@@ -890,7 +902,7 @@ describe('ephemeral and command output', () => {
         reportScope: 'AllTasks',
       },
     });
-    const message = jobStatusMessage(REGION, job);
+    const message = jobStatusMessage({ account: 'default', region: REGION, jobId: JOB_ID }, job);
     const text = allText(message);
     expect(text).toContain(`Job ${JOB_ID}`);
     expect(text).toContain('too many failures');
@@ -900,7 +912,10 @@ describe('ephemeral and command output', () => {
     expect(buttons(message.blocks).map((b) => b.action_id)).toEqual([ACTION_IDS.audit]);
     expectWithinSlackLimits(message);
 
-    const suspended = jobStatusMessage(REGION, makeJob({ description: `${HOSTILE}${'&'.repeat(50_000)}` }));
+    const suspended = jobStatusMessage(
+      { account: 'default', region: REGION, jobId: JOB_ID },
+      makeJob({ description: `${HOSTILE}${'&'.repeat(50_000)}` }),
+    );
     expect(buttons(suspended.blocks).map((b) => b.action_id)).toEqual([
       ACTION_IDS.approve,
       ACTION_IDS.cancel,
@@ -933,6 +948,7 @@ describe('finished card keeps the decision', () => {
   it('still says who approved or cancelled, when and why, after the job ends', () => {
     const finished = (decision?: Extract<CardPhase, { kind: 'finished' }>['decision']): SlackMessage =>
       jobCard({
+        account: 'default',
         region: REGION,
         job: makeJob({ status: 'Complete' }),
         phase: {
