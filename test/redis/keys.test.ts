@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidRegion } from '../../src/cos/region.js';
 import { isValidJobId } from '../../src/cos/validation.js';
-import { hashTagOf, InvalidKeyPartError, KeySpace } from '../../src/redis/keys.js';
+import { hashTagOf, InvalidKeyPartError, KeySpace, parseJobKeyPart } from '../../src/redis/keys.js';
 
 const REGION = 'ap-guangzhou';
 const JOB = '53dc6228-c50b-46f7-8ad7-65e7159f1aae';
@@ -39,6 +39,20 @@ describe('KeySpace', () => {
     expect(keys.jobVotes({ account: 'default', region: REGION, jobId: JOB })).toBe(`${tag}:votes`);
     expect(keys.jobRecord({ account: 'default', region: REGION, jobId: JOB })).toBe(`${tag}:record`);
     expect(keys.jobDecision({ account: 'default', region: REGION, jobId: JOB })).toBe(`${tag}:decision`);
+  });
+
+  it('puts a non-default account into the per-job keys; the default account keeps the old text', () => {
+    const prod = { account: 'prod', region: REGION, jobId: JOB };
+    expect(keys.jobRecord(prod)).toBe(`{cosjob:job:prod:${REGION}:${JOB}}:record`);
+    expect(keys.auditJobStream(prod)).toBe(`{cosjob:audit}:job:prod:${REGION}:${JOB}`);
+    expect(keys.auditJobHead(prod)).toBe(`{cosjob:audit}:jobhead:prod:${REGION}:${JOB}`);
+    // The same JobId in two accounts never shares a key.
+    expect(keys.jobRecord(prod)).not.toBe(keys.jobRecord({ ...prod, account: 'default' }));
+    expect(parseJobKeyPart(`prod:${REGION}:${JOB}`)).toEqual(prod);
+    expect(parseJobKeyPart(`${REGION}:${JOB}`)).toEqual({ ...prod, account: 'default' });
+    expect(parseJobKeyPart('a:b:c:d')).toBeUndefined();
+    expect(() => keys.jobRecord({ ...prod, account: 'Pro:d' })).toThrow(InvalidKeyPartError);
+    expect(() => keys.jobRecord({ ...prod, account: '{x}' })).toThrow(/the account must be/);
   });
 
   it('names plain keys under the prefix', () => {

@@ -226,13 +226,13 @@ describe('job references in button values', () => {
   it('round-trips region and JobId', () => {
     const value = encodeJobRef({ account: 'default', region: REGION, jobId: JOB_ID });
     expect(value.length).toBeLessThanOrEqual(2000);
-    expect(decodeJobRef(value)).toEqual({ ok: true, ref: { region: REGION, jobId: JOB_ID } });
+    expect(decodeJobRef(value)).toEqual({ ok: true, ref: { account: 'default', region: REGION, jobId: JOB_ID } });
     const longest = 'a'.repeat(64);
     expect(
       decodeJobRef(encodeJobRef({ account: 'default', region: 'na-siliconvalley', jobId: longest })),
     ).toEqual({
       ok: true,
-      ref: { region: 'na-siliconvalley', jobId: longest },
+      ref: { account: 'default', region: 'na-siliconvalley', jobId: longest },
     });
   });
 
@@ -411,7 +411,7 @@ describe('jobCard', () => {
     expect(cancel?.text.text).toBe('Cancel');
     expect(audit?.action_id).toBe(ACTION_IDS.audit);
     for (const b of [approve, cancel, audit]) {
-      expect(decodeJobRef(b?.value)).toEqual({ ok: true, ref: { region: REGION, jobId: JOB_ID } });
+      expect(decodeJobRef(b?.value)).toEqual({ ok: true, ref: { account: 'default', region: REGION, jobId: JOB_ID } });
     }
     expectWithinSlackLimits(card);
   });
@@ -559,10 +559,16 @@ describe('jobCard', () => {
 // ---- cancel modal -------------------------------------------------------------------------------------
 
 describe('cancel reason modal', () => {
-  const base = { region: REGION, jobId: JOB_ID, channelId: 'C0OPS', messageTs: '1700000000.000100' };
+  const base = {
+    account: 'default',
+    region: REGION,
+    jobId: JOB_ID,
+    channelId: 'C0OPS',
+    messageTs: '1700000000.000100',
+  };
 
   it('asks for a reason of at most 256 characters and carries the card location', () => {
-    const view = cancelReasonModal({ account: 'default', ...base, requireReason: true });
+    const view = cancelReasonModal({ ...base, requireReason: true });
     expect(view.callback_id).toBe(CANCEL_MODAL_CALLBACK_ID);
     expect(viewProblems(view as unknown as Record<string, unknown>)).toEqual([]);
     const input = view.blocks.find((b) => b.type === 'input');
@@ -579,16 +585,16 @@ describe('cancel reason modal', () => {
   });
 
   it('makes the reason optional when the policy does not require one', () => {
-    const view = cancelReasonModal({ account: 'default', ...base, requireReason: false });
+    const view = cancelReasonModal({ ...base, requireReason: false });
     expect(view.blocks.find((b) => b.type === 'input')).toMatchObject({ optional: true });
   });
 
   it('refuses to build a modal whose metadata it could not read back', () => {
     expect(() =>
-      cancelReasonModal({ account: 'default', ...base, messageTs: '12x', requireReason: true }),
+      cancelReasonModal({ ...base, messageTs: '12x', requireReason: true }),
     ).toThrow(/message ts/);
     expect(() =>
-      cancelReasonModal({ account: 'default', ...base, jobId: '../x', requireReason: true }),
+      cancelReasonModal({ ...base, jobId: '../x', requireReason: true }),
     ).toThrow(/JobId/);
   });
 
@@ -861,7 +867,7 @@ describe('ephemeral and command output', () => {
     const second = buttons([rows[1] as KnownBlock])[0];
     expect(decodeJobRef(second?.value)).toEqual({
       ok: true,
-      ref: { region: 'ap-beijing', jobId: 'job-0002' },
+      ref: { account: 'default', region: 'ap-beijing', jobId: 'job-0002' },
     });
     expect(message.text).toBe('4 COS batch jobs, 2 awaiting approval.');
   });
