@@ -126,7 +126,9 @@ export class E2E {
   static async start(redis: RedisTestContext, options: E2EOptions = {}): Promise<E2E> {
     const shared = options.shareWith;
     const regions = options.regions ?? shared?.regions ?? [...REGIONS];
-    const extraAccounts = (options.accounts ?? []).filter((a) => a.uin !== TEST_ACCOUNT.uin);
+    const extraAccounts = (options.accounts ?? [])
+      .filter((a) => a.uin !== TEST_ACCOUNT.uin)
+      .map(({ uin, appId, secretId, secretKey }) => ({ uin, appId, secretId, secretKey }));
     const cos = shared?.cos ?? (await startCosFixture({ regions, extraAccounts }));
     const slack =
       shared?.slack ??
