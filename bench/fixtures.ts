@@ -131,6 +131,7 @@ export function auditEntries(count: number, jobId: string): AuditEntry[] {
       entryId: `entry-${i}`,
       actor: human ? { id: `U0${(i % 7) + 1}ALICE`, name: 'alice' } : { id: 'system', name: 'cosjob' },
       action,
+      account: 'default',
       region: BENCH_REGION,
       jobId,
       ...(human ? { reason: `looks right, checked manifest batch ${i}` } : {}),

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppConfig } from '../src/config/index.js';
+import { type AppConfig, accountFromEnvironment } from '../src/config/index.js';
 import { isFinished } from '../src/cos/model.js';
 import { createLogger, type Logger } from '../src/logger.js';
 import {
@@ -268,14 +268,16 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
 
     // ---- cosjob ----
     const config: AppConfig = {
-      cos: {
-        secretId: account.secretId,
-        secretKey: account.secretKey,
-        appId: account.appId,
-        uin: account.uin,
-        regions: [...REGIONS],
-        endpoint: emulator.url,
-      },
+      accounts: [
+        accountFromEnvironment({
+          secretId: account.secretId,
+          secretKey: account.secretKey,
+          appId: account.appId,
+          uin: account.uin,
+          regions: [...REGIONS],
+        }),
+      ],
+      cosEndpoint: emulator.url,
       redis: { url: redisUrl, keyPrefix },
       approvals: {
         approverUserIds: [ALICE.id, BOB.id],

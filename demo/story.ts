@@ -217,7 +217,11 @@ class Story {
     check(refusal !== undefined, 'Mallory was not told why her click did nothing');
     this.out.say('Only Mallory sees:');
     this.out.show(render(refusal), '👁');
-    const history = await this.runtime.audit.history(jobs.copy.region, jobs.copy.id);
+    const history = await this.runtime.audit.history({
+      account: 'default',
+      region: jobs.copy.region,
+      jobId: jobs.copy.id,
+    });
     const denied = history.find((e) => e.action === 'denied' && e.actor.id === MALLORY.id);
     check(denied !== undefined, "Mallory's refused click was not audited as denied");
     check(
@@ -251,7 +255,11 @@ class Story {
 
     this.out.say('\ncosjob polls COS and reports progress in the thread until the job ends:');
     await this.pollUntil('the copy job finishing', copyCard, async () => {
-      const record = await this.runtime.engine.jobRecord(jobs.copy.region, jobs.copy.id);
+      const record = await this.runtime.engine.jobRecord({
+        account: 'default',
+        region: jobs.copy.region,
+        jobId: jobs.copy.id,
+      });
       return record?.finishedAt !== undefined;
     });
     const finished = this.job(jobs.copy.region, jobs.copy.id);
@@ -303,7 +311,7 @@ class Story {
     this.stack.emulator.store.setStatus(region, id, 'Ready', 'confirmed in the COS console');
     this.out.say(`In the emulator, job ${id} (${region}) goes Suspended → Ready without cosjob. Next poll:`);
     await this.pollUntil('cosjob noticing the change', restoreCard, async () => {
-      const record = await this.runtime.engine.jobRecord(region, id);
+      const record = await this.runtime.engine.jobRecord({ account: 'default', region: region, jobId: id });
       return record?.changedOutsideAt !== undefined;
     });
     const card = this.currentCard(restoreCard);
@@ -344,7 +352,11 @@ class Story {
         `entry's hash; head ${audit.headHash?.slice(0, 16) ?? '?'}….`,
     );
 
-    const history = await this.runtime.audit.history(jobs.copy.region, jobs.copy.id);
+    const history = await this.runtime.audit.history({
+      account: 'default',
+      region: jobs.copy.region,
+      jobId: jobs.copy.id,
+    });
     const approval = history.find((e) => e.action === 'approved');
     check(approval !== undefined, 'the copy job has no "approved" audit entry');
     const tamper = await this.tamperWithACopy(approval);
@@ -414,7 +426,9 @@ class Story {
     tamper: DemoSummary['tamper'],
   ): Promise<DemoSummary> {
     const storyJobs = [jobs.copy, jobs.restore, jobs.destroy];
-    const histories = await Promise.all(storyJobs.map((j) => this.runtime.audit.history(j.region, j.id)));
+    const histories = await Promise.all(
+      storyJobs.map((j) => this.runtime.audit.history({ account: 'default', region: j.region, jobId: j.id })),
+    );
     const statuses = storyJobs.map((j) => this.job(j.region, j.id).status);
     const has = (i: number, action: AuditEntry['action']) => histories[i]!.some((e) => e.action === action);
     const count = (action: AuditEntry['action']) =>

@@ -10,9 +10,20 @@ import type { ApproverDirectory } from './approvals/ports.js';
 import { RedisAuditTrail } from './audit/trail.js';
 import type { AuditEntry } from './audit/types.js';
 import { type Clock, systemClock } from './clock.js';
-import type { ApprovalConfig, CosConfig, RedisConfig, WatcherConfig } from './config/index.js';
-import { type CosClientOverrides, closeCosClients, createCosClients } from './cos/client.js';
-import type { CosJobsApi } from './cos/model.js';
+import {
+  type AccountConfig,
+  type ApprovalConfig,
+  cosConfigOf,
+  type RedisConfig,
+  type WatcherConfig,
+} from './config/index.js';
+import {
+  type CosClientOverrides,
+  type CosJobsClient,
+  closeCosClients,
+  createCosClients,
+} from './cos/client.js';
+import { CosClientSet } from './cos/client-set.js';
 import type { Logger } from './logger.js';
 import {
   closeRedis,
@@ -73,19 +84,21 @@ export interface CoreConfig {
   redis: RedisConfig;
   approvals: ApprovalConfig;
   watcher: WatcherConfig;
-  /** Needed unless `deps.clients` is given. */
-  cos?: CosConfig;
   /**
    * The approval rules (`loadConfig(...).accountsAndRules.rules`). Without them every job is under one
    * default rule made of `approvals` and `watcher` (and any engine overrides), as before rules existed.
    */
   rules?: RuleSet;
+  /** The accounts to build COS clients for (one per account and region); needed unless `deps.clients` is given. */
+  accounts?: readonly AccountConfig[];
+  /** COS_ENDPOINT: every account's requests go to this origin. */
+  cosEndpoint?: string;
 }
 
 export interface CoreDeps extends Omit<AuditStoreOptions, 'hmacKey' | 'role'> {
   cosOverrides?: CosClientOverrides;
   /** COS clients made elsewhere (tests, benchmarks); their owner closes them. */
-  clients?: ReadonlyMap<string, CosJobsApi>;
+  clients?: CosClientSet;
   /** Resolves approver user groups (the Slack layer's usergroups.users.list). */
   directory?: ApproverDirectory;
   /** Settings that are not in the environment (tests and the demo run faster clocks). */
@@ -94,7 +107,7 @@ export interface CoreDeps extends Omit<AuditStoreOptions, 'hmacKey' | 'role'> {
 }
 
 export interface Core extends AuditStore {
-  clients: ReadonlyMap<string, CosJobsApi>;
+  clients: CosClientSet;
   records: JobRecords;
   store: DecisionStore;
   engine: ApprovalEngine;
@@ -126,17 +139,38 @@ export function engineSettings(config: CoreConfig, overrides: Partial<EngineSett
   };
 }
 
+/**
+ * One client per (account, region), each signing with its own account's key. Accounts never share a
+ * connection pool: createCosClients pools per account, so one account's traffic is never on another's.
+ */
+export function createAccountClients(
+  accounts: readonly AccountConfig[],
+  endpoint: string | undefined,
+  overrides: CosClientOverrides,
+): { set: CosClientSet; close(): Promise<void> } {
+  const made: CosJobsClient[] = [];
+  const set = new CosClientSet(
+    accounts.flatMap((account) =>
+      [...createCosClients(cosConfigOf(account, endpoint), overrides)].map(([region, client]) => {
+        made.push(client);
+        return { account: account.name, region, client };
+      }),
+    ),
+  );
+  return { set, close: () => closeCosClients(made) };
+}
+
 export async function buildCore(config: CoreConfig, deps: CoreDeps): Promise<Core> {
   const clock = deps.clock ?? systemClock;
   const { logger } = deps;
-  if (deps.clients === undefined && config.cos === undefined) {
-    throw new Error('buildCore needs config.cos or deps.clients');
+  if (deps.clients === undefined && config.accounts === undefined) {
+    throw new Error('buildCore needs config.accounts or deps.clients');
   }
   const owned =
-    deps.clients === undefined && config.cos !== undefined
-      ? createCosClients(config.cos, { clock, logger, ...deps.cosOverrides })
+    deps.clients === undefined && config.accounts !== undefined
+      ? createAccountClients(config.accounts, config.cosEndpoint, { clock, logger, ...deps.cosOverrides })
       : undefined;
-  const clients: ReadonlyMap<string, CosJobsApi> = deps.clients ?? owned ?? new Map();
+  const clients: CosClientSet = deps.clients ?? owned?.set ?? new CosClientSet([]);
   let stored: AuditStore;
   try {
     stored = await openAuditStore(config.redis, {
@@ -146,7 +180,7 @@ export async function buildCore(config: CoreConfig, deps: CoreDeps): Promise<Cor
       ...(config.approvals.auditHmacKey ? { hmacKey: config.approvals.auditHmacKey } : {}),
     });
   } catch (error) {
-    if (owned) await closeCosClients(owned);
+    await owned?.close();
     throw error;
   }
   const records = new JobRecords(stored.redis, stored.keys);
@@ -174,7 +208,7 @@ export async function buildCore(config: CoreConfig, deps: CoreDeps): Promise<Cor
     engine,
     async close() {
       await engine.stop();
-      if (owned) await closeCosClients(owned);
+      await owned?.close();
       await stored.close();
     },
   };

@@ -11,8 +11,16 @@ import type {
   Refusal,
 } from './approvals/decision.js';
 import { MAX_REASON_BYTES } from './approvals/decision.js';
+import { DEFAULT_ACCOUNT_NAME } from './jobs/job-ref.js';
 
-type Subject = Pick<DecisionRequest, 'action' | 'region' | 'jobId'>;
+type Subject = Pick<DecisionRequest, 'action' | 'account' | 'region' | 'jobId'>;
+
+/** `ap-guangzhou`, or `ap-guangzhou (account prod)` for an account other than the default one. */
+function placeOf(subject: Subject): string {
+  return subject.account === DEFAULT_ACCOUNT_NAME
+    ? subject.region
+    : `${subject.region} (account ${subject.account})`;
+}
 
 const INPUT_PROBLEM: Record<InputProblem, string> = {
   job_id: 'That is not a valid COS JobId (letters, digits, - and _; at most 64 bytes).',
@@ -43,12 +51,16 @@ function refusalText(subject: Subject, refusal: Refusal): string {
       return subject.action === 'approve'
         ? `A reason is required to approve this job: its rule${refusal.rule ? ` ${refusal.rule}` : ''} asks approvers to say why.`
         : 'A reason is required to cancel a job.';
+    case 'unknown_account':
+      return `Account ${subject.account} is not one cosjob watches (configured: ${(refusal.configuredAccounts ?? []).join(', ')}).`;
     case 'unknown_region':
-      return `Region ${subject.region} is not one cosjob watches (configured: ${(refusal.configuredRegions ?? []).join(', ')}).`;
+      return subject.account === DEFAULT_ACCOUNT_NAME
+        ? `Region ${subject.region} is not one cosjob watches (configured: ${(refusal.configuredRegions ?? []).join(', ')}).`
+        : `Region ${subject.region} is not one cosjob watches for account ${subject.account} (configured: ${(refusal.configuredRegions ?? []).join(', ')}).`;
     case 'not_approver':
       return `You can't ${subject.action} this job: ${POLICY_REFUSAL[refusal.policy ?? 'not_listed']}`;
     case 'unknown_job':
-      return `cosjob has no card for job ${subject.jobId} in ${subject.region}; nothing was changed.`;
+      return `cosjob has no card for job ${subject.jobId} in ${placeOf(subject)}; nothing was changed.`;
     case 'already_voted':
       return `You already approved this job (${refusal.votes} of ${refusal.required} approvals). Another approver needs to approve it.`;
     case 'busy':
@@ -84,7 +96,7 @@ export function outcomeText(subject: Subject, outcome: DecisionResult): string {
       switch (outcome.code) {
         case 'store_unavailable':
           return outcome.damagedRecord
-            ? `cosjob's Redis record for job ${subject.jobId} in ${subject.region} is damaged; an operator should inspect it. Nothing was sent to COS.`
+            ? `cosjob's Redis record for job ${subject.jobId} in ${placeOf(subject)} is damaged; an operator should inspect it. Nothing was sent to COS.`
             : 'cosjob could not record this decision (its Redis store is unavailable), so nothing was sent to COS. Try again in a minute; if it persists, tell whoever runs cosjob.';
         case 'cos_error':
           return outcome.cosCall === 'DescribeJob'

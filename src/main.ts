@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   });
   logger.info('cosjob is running', {
     mode: config.slack.appToken ? 'socket' : `http :${runtime.slack.port}`,
-    regions: config.cos.regions,
+    accounts: config.accounts.map((account) => `${account.name}: ${account.regions.join(', ')}`),
     channel: config.slack.channelId,
   });
   let stopping = false;

@@ -93,8 +93,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   for (const secret of [
-    config.cos.secretKey,
-    config.cos.securityToken,
+    ...config.accounts.flatMap((account) => [
+      account.credentials.secretKey,
+      account.credentials.securityToken,
+    ]),
     config.slack.botToken,
     config.slack.appToken,
     config.slack.signingSecret,
@@ -146,6 +148,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       logger,
       clientOptions: obs.slackClientOptions,
       httpRoutes: observability.routes,
+      accountChannels: new Map(
+        config.accounts.flatMap((account) =>
+          account.channel === undefined ? [] : [[account.name, account.channel] as const],
+        ),
+      ),
       home: {
         regionHealth: observability.regionHealth,
         pollIntervalMs: config.watcher.pollIntervalSeconds * 1000,

@@ -24,6 +24,7 @@ let entryCounter = 0;
 function entryInput(): AuditEntryInput {
   entryCounter += 1;
   return {
+    account: 'default',
     actor: { id: 'UALICE', name: 'alice' },
     action: 'approve_vote',
     region: BENCH_REGION,

@@ -11,6 +11,7 @@ import { type BenchGroup, compare, formatRatio, row } from '../report.js';
 export async function runBlocksBench(params: BenchParams): Promise<BenchGroup> {
   const job = parseDescribeJob(xmlBodies(2).describeSuspendedJob);
   const cardInput: JobCardInput = {
+    account: 'default',
     region: BENCH_REGION,
     job,
     phase: { kind: 'pending' },

@@ -6,7 +6,7 @@
  * of 60 new jobs actionable in Slack within 5 s of discovery".
  */
 import { performance } from 'node:perf_hooks';
-import type { AppConfig } from '../../src/config/index.js';
+import { type AppConfig, accountFromEnvironment } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { approveValues } from '../../test/helpers/slack-messages.js';
@@ -98,14 +98,16 @@ async function oneBurst(
   let runtime: Runtime | undefined;
   try {
     const config: AppConfig = {
-      cos: {
-        secretId: BENCH_ACCOUNT.secretId,
-        secretKey: BENCH_ACCOUNT.secretKey,
-        appId: BENCH_ACCOUNT.appId,
-        uin: BENCH_ACCOUNT.uin,
-        regions: [BENCH_REGION],
-        endpoint: emulator.url,
-      },
+      accounts: [
+        accountFromEnvironment({
+          secretId: BENCH_ACCOUNT.secretId,
+          secretKey: BENCH_ACCOUNT.secretKey,
+          appId: BENCH_ACCOUNT.appId,
+          uin: BENCH_ACCOUNT.uin,
+          regions: [BENCH_REGION],
+        }),
+      ],
+      cosEndpoint: emulator.url,
       redis: { url: redisUrl, keyPrefix },
       approvals: {
         approverUserIds: ['U0BENCHAPPROVER'],

@@ -20,7 +20,7 @@ import { type BenchGroup, compare, formatRatio, row } from '../report.js';
 const READY_TIMEOUT_MS = 10_000;
 
 function describeOutcome(jobId: string, outcome: DecisionOutcome): string {
-  const text = outcomeText({ action: 'approve', region: BENCH_REGION, jobId }, outcome);
+  const text = outcomeText({ account: 'default', action: 'approve', region: BENCH_REGION, jobId }, outcome);
   return 'code' in outcome ? `${outcome.kind} (${outcome.code}): ${text}` : outcome.kind;
 }
 
@@ -59,13 +59,14 @@ export async function runDecisionsBench(params: BenchParams): Promise<BenchGroup
           totalTasks: 1_200,
         }).id;
         const job = await client.describeJob(id);
-        await records.createIfAbsent(BENCH_REGION, job, systemClock.now());
+        await records.createIfAbsent({ account: 'default', region: BENCH_REGION }, job, systemClock.now());
         ids.push(id);
       }
       return ids;
     };
     const click = (jobId: string, approverId: string) =>
       engine.decide({
+        account: 'default',
         region: BENCH_REGION,
         jobId,
         action: 'approve',

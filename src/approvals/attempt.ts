@@ -16,6 +16,7 @@ type AuditFields = Partial<AuditEntryInput> & Pick<AuditEntryInput, 'action'>;
 export interface RefusalGate {
   admitRefusal(target: {
     actor: { id: string; name: string };
+    account: string;
     region: string;
     jobId: string;
   }): Promise<boolean>;
@@ -40,6 +41,7 @@ export class Attempt {
     const { request } = this;
     return {
       actor: request.actor,
+      account: request.account,
       region: request.region,
       jobId: request.jobId,
       source: request.origin ? `${request.source} (${request.origin})` : request.source,
@@ -100,9 +102,9 @@ export class Attempt {
 
   /** A gate that cannot count (Redis down) admits: the refusal is then audited as usual, when it can be. */
   private async admitted(): Promise<boolean> {
-    const { actor, region, jobId } = this.request;
+    const { actor, account, region, jobId } = this.request;
     try {
-      return (await this.gate?.admitRefusal({ actor, region, jobId })) ?? true;
+      return (await this.gate?.admitRefusal({ actor, account, region, jobId })) ?? true;
     } catch (error) {
       this.logger.warn('could not count a refusal against its rate limit', { error, jobId });
       return true;

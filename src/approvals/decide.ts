@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { hasControlCharacters } from '../audit/codec.js';
 import type { AuditEntryInput, AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import type { CosClientSet } from '../cos/client-set.js';
 import { cosErrorDetails } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '../cos/model.js';
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
+import { entryIdPart, type JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { accountOf } from '../rules/account.js';
 import { type AppliedRule, type RuleBook, stampOf } from '../rules/applied.js';
@@ -44,7 +46,7 @@ export interface DecideDeps {
   policy: ApprovalPolicy;
   /** The approval rules: each job's rule says who may act on it, how many must approve and what reasons. */
   rules: RuleBook;
-  clients: ReadonlyMap<string, CosJobsApi>;
+  clients: CosClientSet;
   events: EngineEvents;
   clock: Clock;
   logger: Logger;
@@ -79,9 +81,17 @@ export class DecisionService {
     // 0. Input.
     const invalid = invalidInput(request) ?? this.unrecordable(attempt, {});
     if (invalid) return invalid;
-    const client = this.d.clients.get(request.region);
+    if (!this.d.clients.hasAccount(request.account)) {
+      return { kind: 'refused', code: 'unknown_account', configuredAccounts: this.d.clients.accounts() };
+    }
+    // The client of the job's own account: only that account's key ever signs a call about the job.
+    const client = this.d.clients.get(request.account, request.region);
     if (!client) {
-      return { kind: 'refused', code: 'unknown_region', configuredRegions: [...this.d.clients.keys()] };
+      return {
+        kind: 'refused',
+        code: 'unknown_region',
+        configuredRegions: this.d.clients.regionsOf(request.account),
+      };
     }
     // Only the watcher itself acts as `system`; anything else claiming to be it is refused.
     if (request.actor.id === SYSTEM_ACTOR.id && request.source !== 'watcher') {
@@ -91,7 +101,7 @@ export class DecisionService {
     try {
       // 1. Policy, before any COS call: by the rule of the job as cosjob last described it, or, for a job
       // it has no record of, by every rule (the re-check with the job as COS describes it now decides).
-      const record = await this.d.records.get(request.region, request.jobId);
+      const record = await this.d.records.get(refOf(request));
       const known = record ? this.ruleOf(request, record.job) : undefined;
       if (known) attempt.rule = stampOf(known);
       const refusal = known
@@ -150,7 +160,7 @@ export class DecisionService {
     retried = false,
   ): Promise<DecisionResult> {
     const { request } = attempt;
-    const { region, jobId } = request;
+    const ref = refOf(request);
     const { store } = this.d;
 
     const standing = await this.standingDecision(request);
@@ -181,8 +191,8 @@ export class DecisionService {
     const intentId = randomUUID();
     const at = new Date(this.d.clock.now()).toISOString();
     const holder = { intentId, actor: request.actor, action: request.action, at };
-    if (!(await store.claim(region, jobId, holder, this.d.settings.claimTtlMs))) {
-      const current = await store.claimHolder(region, jobId);
+    if (!(await store.claim(ref, holder, this.d.settings.claimTtlMs))) {
+      const current = await store.claimHolder(ref);
       return attempt.refuse({
         kind: 'refused',
         code: 'busy',
@@ -190,7 +200,7 @@ export class DecisionService {
       });
     }
 
-    const release = () => store.releaseClaim(region, jobId, intentId).catch(() => undefined);
+    const release = () => store.releaseClaim(ref, intentId).catch(() => undefined);
     try {
       const decidedMeanwhile = await this.standingDecision(request);
       if (decidedMeanwhile) {
@@ -223,7 +233,7 @@ export class DecisionService {
    * cancelled while it has not finished (COS accepts Cancelled on a running job).
    */
   private async standingDecision(request: DecisionRequest): Promise<Refusal | undefined> {
-    const decision = await this.d.store.decision(request.region, request.jobId);
+    const decision = await this.d.store.decision(refOf(request));
     if (!decision || (decision.action === 'approve' && request.action === 'cancel')) return undefined;
     return {
       kind: 'refused',
@@ -242,10 +252,11 @@ export class DecisionService {
     | { kind: 'result'; result: DecisionResult }
     | { kind: 'enough'; approverIds: string[] }
   > {
-    const { region, jobId, actor } = attempt.request;
+    const { account, region, jobId, actor } = attempt.request;
+    const ref = refOf(attempt.request);
     const required = applied.rule.requires.approvals;
     const rule = applied.rule.name;
-    const vote = await this.d.store.vote(region, jobId, actor.id);
+    const vote = await this.d.store.vote(ref, actor.id);
     if (vote.kind === 'decided') return vote;
     const { added, count } = vote;
     if (!added && count < required) {
@@ -265,15 +276,15 @@ export class DecisionService {
       try {
         await attempt.record({ action: 'approve_vote', outcome: `${count} of ${required}` });
       } catch (error) {
-        await this.d.store.withdrawVote(region, jobId, actor.id).catch(() => undefined);
+        await this.d.store.withdrawVote(ref, actor.id).catch(() => undefined);
         throw error;
       }
     }
-    const voterIds = await this.d.store.votes(region, jobId);
+    const voterIds = await this.d.store.votes(ref);
     if (count < required) {
       return {
         kind: 'result',
-        result: { kind: 'vote_recorded', region, jobId, votes: count, required, voterIds, rule },
+        result: { kind: 'vote_recorded', account, region, jobId, votes: count, required, voterIds, rule },
       };
     }
     // The decision is taken now: only votes of people the rule accepts now count.
@@ -283,6 +294,7 @@ export class DecisionService {
         kind: 'result',
         result: {
           kind: 'vote_recorded',
+          account,
           region,
           jobId,
           votes: approverIds.length,
@@ -305,7 +317,8 @@ export class DecisionService {
     voterIds: readonly string[],
     rule: Rule,
   ): Promise<string[]> {
-    const { region, jobId, actor } = attempt.request;
+    const { actor } = attempt.request;
+    const ref = refOf(attempt.request);
     const kept: string[] = [];
     for (const voterId of voterIds) {
       // The actor passed the policy check moments ago, in this request.
@@ -318,7 +331,7 @@ export class DecisionService {
         continue;
       }
       if (verdict.refusal === 'membership_unknown') continue;
-      await this.d.store.withdrawVote(region, jobId, voterId);
+      await this.d.store.withdrawVote(ref, voterId);
       await attempt.record({
         actor: { id: voterId, name: voterId },
         action: 'approve_vote',
@@ -377,17 +390,18 @@ export class DecisionService {
    * requests noticing it at once record it once.
    */
   private async followRuleChange(attempt: Attempt, applied: AppliedRule): Promise<void> {
-    const { region, jobId } = attempt.request;
-    const record = await this.d.records.get(region, jobId);
+    const ref = refOf(attempt.request);
+    const job = entryIdPart(ref);
+    const record = await this.d.records.get(ref);
     if (!record) return;
     const to = stampOf(applied);
     const from = record.rule;
     if (from === undefined) {
-      await this.d.records.setRule(region, jobId, to);
+      await this.d.records.setRule(ref, to);
       return;
     }
     if (from.hash === to.hash) return;
-    const voterIds = await this.d.store.votes(region, jobId);
+    const voterIds = await this.d.store.votes(ref);
     let kept = 0;
     for (const voterId of voterIds) {
       const verdict = await this.d.policy.check(voterId, applied.rule.requires.approvers);
@@ -395,9 +409,9 @@ export class DecisionService {
         kept += 1;
         continue;
       }
-      await this.d.store.withdrawVote(region, jobId, voterId);
+      await this.d.store.withdrawVote(ref, voterId);
       await attempt.record({
-        entryId: `vote_dropped:${region}:${jobId}:${voterId}:${to.hash}`,
+        entryId: `vote_dropped:${job}:${voterId}:${to.hash}`,
         actor: { id: voterId, name: voterId },
         action: 'approve_vote',
         outcome: 'dropped',
@@ -406,13 +420,13 @@ export class DecisionService {
     }
     const dropped = voterIds.length - kept;
     await attempt.record({
-      entryId: `rule_changed:${region}:${jobId}:${from.hash}:${to.hash}`,
+      entryId: `rule_changed:${job}:${from.hash}:${to.hash}`,
       actor: SYSTEM_ACTOR,
       action: 'rule_changed',
       outcome: `${kept} of ${voterIds.length} votes kept`,
       reason: `rule changed while the job waited: was ${from.name} (${from.hash}), now ${to.name} (${to.hash})`,
     });
-    await this.d.records.setRule(region, jobId, to, { from, to, kept, dropped, at: this.d.clock.now() });
+    await this.d.records.setRule(ref, to, { from, to, kept, dropped, at: this.d.clock.now() });
   }
 
   /** The job as COS describes it now, or the audited failure to read it. */
@@ -445,7 +459,8 @@ export class DecisionService {
   ): Promise<{ kind: 'done'; result: DecisionResult } | { kind: 'rule_moved'; applied: AppliedRule }> {
     const done = (result: DecisionResult) => ({ kind: 'done' as const, result });
     const { request } = attempt;
-    const { region, jobId } = request;
+    const { account, region, jobId } = request;
+    const ref = refOf(request);
 
     await hooks.onClaimed?.().catch((error) => {
       this.d.logger.warn('the onClaimed hook failed; deciding anyway', { error, jobId });
@@ -480,6 +495,7 @@ export class DecisionService {
     const requested: RequestedJobStatus = request.action === 'approve' ? 'Ready' : 'Cancelled';
     const intent: Intent = {
       intentId,
+      account,
       region,
       jobId,
       action: request.action,
@@ -525,8 +541,8 @@ export class DecisionService {
           ...(requestId ? { cosRequestId: requestId } : {}),
         });
         // The card renders from the recorded job; show the status COS now reports, not the one it was posted with.
-        if (await this.d.records.exists(region, jobId)) {
-          await this.d.records.update(region, jobId, { job: JSON.stringify({ ...job, status: cosStatus }) });
+        if (await this.d.records.exists(ref)) {
+          await this.d.records.update(ref, { job: JSON.stringify({ ...job, status: cosStatus }) });
         }
         const decision: StoredDecision = {
           action: request.action,
@@ -546,6 +562,7 @@ export class DecisionService {
         );
       }
       await this.d.events.emit('job_decided', {
+        account,
         region,
         jobId,
         action: request.action,
@@ -554,6 +571,7 @@ export class DecisionService {
       });
       return done({
         kind: request.action === 'approve' ? 'approved' : 'cancelled',
+        account,
         region,
         jobId,
         cosStatus,
@@ -615,16 +633,21 @@ export class DecisionService {
         : undefined;
     }
     if (job.status !== 'Suspended') return { kind: 'refused', code: 'not_suspended', cosStatus: job.status };
-    const record = await this.d.records.get(request.region, request.jobId);
+    const record = await this.d.records.get(refOf(request));
     if (!record) {
       // A typed command for a job the watcher has not announced yet: what the person approves is what
       // COS shows now, which becomes the record the card will show.
-      await this.d.records.createIfAbsent(request.region, job, this.d.clock.now(), stampOf(applied));
+      await this.d.records.createIfAbsent(request, job, this.d.clock.now(), stampOf(applied));
       return undefined;
     }
     const changes = differencesFromShown(record.shown, job);
     return changes.length > 0 ? { kind: 'refused', code: 'job_changed', changes } : undefined;
   }
+}
+
+/** The job a request is about. */
+function refOf(request: Pick<DecisionRequest, 'account' | 'region' | 'jobId'>): JobRef {
+  return { account: request.account, region: request.region, jobId: request.jobId };
 }
 
 /** Step 0: a request that cannot be acted on as given (what the job's rule asks comes later). */

@@ -3,6 +3,7 @@
  * pending intents and the stored decision. `decide()` and the reconciler both go through here, so each
  * key is written one way.
  */
+import { DEFAULT_ACCOUNT_NAME, type JobRef } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
 import { RedisScript } from '../redis/scripts.js';
 import type { ClaimHolder, Intent, StoredDecision } from './decision.js';
@@ -45,8 +46,8 @@ export class DecisionStore {
     private readonly keys: KeySpace,
   ) {}
 
-  async decision(region: string, jobId: string): Promise<StoredDecision | undefined> {
-    const raw = await this.redis.get(this.keys.jobDecision(region, jobId));
+  async decision(ref: JobRef): Promise<StoredDecision | undefined> {
+    const raw = await this.redis.get(this.keys.jobDecision(ref));
     if (!raw) return undefined;
     try {
       const parsed = JSON.parse(raw) as StoredDecision;
@@ -58,31 +59,31 @@ export class DecisionStore {
   }
 
   /** Adds the approver's vote unless the job is decided already. */
-  async vote(region: string, jobId: string, userId: string): Promise<VoteResult> {
+  async vote(ref: JobRef, userId: string): Promise<VoteResult> {
     const [added, count] = await VOTE.run(
       this.redis,
-      [this.keys.jobVotes(region, jobId), this.keys.jobDecision(region, jobId)],
+      [this.keys.jobVotes(ref), this.keys.jobDecision(ref)],
       [userId],
     );
     return added === -1 ? { kind: 'decided' } : { kind: 'counted', added: added === 1, count };
   }
 
-  async withdrawVote(region: string, jobId: string, userId: string): Promise<void> {
-    await this.redis.srem(this.keys.jobVotes(region, jobId), userId);
+  async withdrawVote(ref: JobRef, userId: string): Promise<void> {
+    await this.redis.srem(this.keys.jobVotes(ref), userId);
   }
 
-  async votes(region: string, jobId: string): Promise<string[]> {
-    return this.redis.smembers(this.keys.jobVotes(region, jobId));
+  async votes(ref: JobRef): Promise<string[]> {
+    return this.redis.smembers(this.keys.jobVotes(ref));
   }
 
   /** First writer wins, for `ttlMs`: true when this call took the claim. */
-  async claim(region: string, jobId: string, holder: ClaimHolder, ttlMs: number): Promise<boolean> {
-    const key = this.keys.jobClaim(region, jobId);
+  async claim(ref: JobRef, holder: ClaimHolder, ttlMs: number): Promise<boolean> {
+    const key = this.keys.jobClaim(ref);
     return (await this.redis.set(key, JSON.stringify(holder), 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async claimHolder(region: string, jobId: string): Promise<ClaimHolder | undefined> {
-    const raw = await this.redis.get(this.keys.jobClaim(region, jobId));
+  async claimHolder(ref: JobRef): Promise<ClaimHolder | undefined> {
+    const raw = await this.redis.get(this.keys.jobClaim(ref));
     if (!raw) return undefined;
     try {
       return JSON.parse(raw) as ClaimHolder;
@@ -92,18 +93,18 @@ export class DecisionStore {
   }
 
   /** Whether an act on the job is in flight (its claim is held). */
-  async isClaimed(region: string, jobId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.jobClaim(region, jobId))) === 1;
+  async isClaimed(ref: JobRef): Promise<boolean> {
+    return (await this.redis.exists(this.keys.jobClaim(ref))) === 1;
   }
 
   /** Whether the job's claim is still held by `intentId` (its act may be in flight). */
-  async claimHeldBy(region: string, jobId: string, intentId: string): Promise<boolean> {
-    return (await this.redis.get(this.keys.jobClaim(region, jobId)))?.includes(intentId) ?? false;
+  async claimHeldBy(ref: JobRef, intentId: string): Promise<boolean> {
+    return (await this.redis.get(this.keys.jobClaim(ref)))?.includes(intentId) ?? false;
   }
 
   /** Releases the job's claim if `intentId` still holds it (never someone else's). */
-  async releaseClaim(region: string, jobId: string, intentId: string): Promise<void> {
-    await RELEASE_CLAIM.run(this.redis, [this.keys.jobClaim(region, jobId)], [intentId]);
+  async releaseClaim(ref: JobRef, intentId: string): Promise<void> {
+    await RELEASE_CLAIM.run(this.redis, [this.keys.jobClaim(ref)], [intentId]);
   }
 
   async saveIntent(intent: Intent): Promise<void> {
@@ -121,7 +122,9 @@ export class DecisionStore {
     const unreadable: string[] = [];
     for (const [intentId, text] of Object.entries(raw ?? {})) {
       try {
-        intents.push(JSON.parse(text) as Intent);
+        const intent = JSON.parse(text) as Intent;
+        // Intents saved before several accounts name no account: they were the default account's.
+        intents.push({ ...intent, account: intent.account ?? DEFAULT_ACCOUNT_NAME });
       } catch {
         unreadable.push(intentId);
       }
@@ -135,18 +138,19 @@ export class DecisionStore {
    * failure part-way leaves the intent for the reconciler.
    */
   async settle(
-    intent: Pick<Intent, 'intentId' | 'region' | 'jobId'>,
+    intent: Pick<Intent, 'intentId' | 'account' | 'region' | 'jobId'>,
     decision?: StoredDecision,
     keepEarlier = false,
   ): Promise<void> {
-    const { intentId, region, jobId } = intent;
+    const { intentId } = intent;
+    const ref: JobRef = { account: intent.account, region: intent.region, jobId: intent.jobId };
     if (decision) {
-      const key = this.keys.jobDecision(region, jobId);
+      const key = this.keys.jobDecision(ref);
       if (keepEarlier) await this.redis.set(key, JSON.stringify(decision), 'NX');
       else await this.redis.set(key, JSON.stringify(decision));
-      await this.redis.del(this.keys.jobVotes(region, jobId));
+      await this.redis.del(this.keys.jobVotes(ref));
     }
     await this.dropIntent(intentId);
-    await this.releaseClaim(region, jobId, intentId);
+    await this.releaseClaim(ref, intentId);
   }
 }

@@ -27,8 +27,8 @@ export function normaliseReason(text: string): string {
 }
 
 export interface DecisionRequest {
-  /** The account the job is in; absent: the account configured from the environment (src/rules/account.ts). */
-  account?: string;
+  /** The account's name in cosjob (`default` for environment-only configuration). */
+  account: string;
   region: string;
   jobId: string;
   action: DecisionAction;
@@ -43,6 +43,7 @@ export interface DecisionRequest {
 
 export type RefusalCode =
   | 'invalid_input'
+  | 'unknown_account'
   | 'unknown_region'
   | 'not_approver'
   | 'unknown_job'
@@ -72,6 +73,7 @@ export type FailureCode = 'store_unavailable' | 'cos_error' | 'result_unknown';
 export type DecisionResult =
   | {
       kind: 'approved' | 'cancelled';
+      account: string;
       region: string;
       jobId: string;
       cosStatus: JobStatus;
@@ -82,6 +84,7 @@ export type DecisionResult =
     }
   | {
       kind: 'vote_recorded';
+      account: string;
       region: string;
       jobId: string;
       votes: number;
@@ -106,7 +109,10 @@ export interface Refusal {
   code: RefusalCode;
   problem?: InputProblem;
   policy?: PolicyRefusal;
+  /** unknown_region: the regions configured for the request's account. */
   configuredRegions?: string[];
+  /** unknown_account: the accounts configured. */
+  configuredAccounts?: string[];
   /** busy: who holds the claim and what they are doing; already_decided: who decided, what and when. */
   heldBy?: AuditActor;
   heldAction?: DecisionAction;
@@ -127,6 +133,7 @@ export type DecisionOutcome = DecisionResult & { entries: AuditEntry[] };
 /** Written before COS is called; a result entry (or the reconciler) settles it. */
 export interface Intent {
   intentId: string;
+  account: string;
   region: string;
   jobId: string;
   action: DecisionAction;

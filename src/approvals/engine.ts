@@ -1,10 +1,11 @@
 import type { AuditActor, AuditEntry, AuditTrail, NewestEntries, VerifyResult } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import type { CosClientSet } from '../cos/client-set.js';
 import { isNoSuchJob } from '../cos/errors.js';
-import type { CosJobsApi, Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
+import type { Job, JobSummary, ListAllJobsOptions } from '../cos/model.js';
+import { type AccountRegion, accountRegionKey, entryIdPart, type JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
-import { accountOf } from '../rules/account.js';
 import { type AppliedRule, RuleBook } from '../rules/applied.js';
 import { DEFAULT_RULE_NAME, type Rule, type RuleSet } from '../rules/types.js';
 import { type DecideHooks, DecisionService } from './decide.js';
@@ -55,7 +56,8 @@ export interface EngineDeps {
   audit: AuditTrail;
   records: JobRecords;
   store: DecisionStore;
-  clients: ReadonlyMap<string, CosJobsApi>;
+  /** One client per (account, region) pair. */
+  clients: CosClientSet;
   directory?: ApproverDirectory;
   clock: Clock;
   logger: Logger;
@@ -93,13 +95,17 @@ export function defaultRuleOfSettings(settings: EngineSettings): Rule {
   };
 }
 
-/** Which configured region a JobId is in, as far as cosjob's records (and, when asked, COS) know. */
+/**
+ * Which configured (account, region) a JobId is in, as far as cosjob's records (and, when asked, COS)
+ * know. A JobId is only unique within one account and region, so it may be found in several.
+ */
 export type JobLocation =
-  | { kind: 'found'; region: string }
+  | { kind: 'found'; ref: JobRef }
   | { kind: 'not_tracked' }
   | { kind: 'not_found' }
-  | { kind: 'several'; regions: string[] }
-  | { kind: 'unreachable'; region: string; error: unknown };
+  | { kind: 'several'; places: AccountRegion[] }
+  | { kind: 'unreachable'; place: AccountRegion; error: unknown }
+  | { kind: 'unknown_account'; accounts: string[] };
 
 /** The approval engine: use cases, queries and events, with no Slack or HTTP in sight. */
 export class ApprovalEngine {
@@ -195,9 +201,9 @@ export class ApprovalEngine {
    * where no job is known (the Home tab's buttons as a whole), whether any rule accepts them. Callers check
    * it before anything costly (a COS look-up) is done for someone who may not act.
    */
-  async mayAct(userId: string, job?: { account?: string; region: string; jobId: string }): Promise<boolean> {
+  async mayAct(userId: string, job?: JobRef): Promise<boolean> {
     if (userId === SYSTEM_ACTOR.id) return false;
-    const record = job ? await this.d.records.get(job.region, job.jobId) : undefined;
+    const record = job ? await this.d.records.get(job) : undefined;
     if (record) return this.mayActOnRecord(userId, record);
     return (await this.policy.checkAny(userId, this.rules.everyApprovers())).allowed;
   }
@@ -209,14 +215,14 @@ export class ApprovalEngine {
   }
 
   /** The rule a job cosjob has a record of falls under now (no COS call); undefined without a record. */
-  async ruleForJob(region: string, jobId: string): Promise<AppliedRule | undefined> {
-    const record = await this.d.records.get(region, jobId);
+  async ruleForJob(ref: JobRef): Promise<AppliedRule | undefined> {
+    const record = await this.d.records.get(ref);
     return record ? this.ruleOf(record) : undefined;
   }
 
   /** The rule a recorded job falls under now, from cosjob's description of it. */
   private ruleOf(record: JobRecord): AppliedRule {
-    return this.rules.forJob(record.job, { region: record.region, account: accountOf(record) });
+    return this.rules.forJob(record.job, { region: record.region, account: record.account });
   }
 
   /** Whether cosjob may ask COS on this person's behalf once more this minute (per-user limit). */
@@ -234,6 +240,7 @@ export class ApprovalEngine {
    * request from another workspace), as `denied`. Throws when the audit refuses or Redis is down.
    */
   async recordRefusal(refusal: {
+    account: string;
     region: string;
     jobId: string;
     actor: AuditActor;
@@ -253,23 +260,30 @@ export class ApprovalEngine {
     return this.lease.instanceId;
   }
 
-  /** The regions cosjob watches. */
-  get regions(): string[] {
-    return [...this.d.clients.keys()];
+  /** The accounts cosjob watches, in configuration order. */
+  get accounts(): string[] {
+    return this.d.clients.accounts();
   }
 
-  jobRecord(region: string, jobId: string): Promise<JobRecord | undefined> {
-    return this.d.records.get(region, jobId);
+  /** The regions cosjob watches for one account. */
+  regionsOf(account: string): string[] {
+    return this.d.clients.regionsOf(account);
+  }
+
+  /** Every (account, region) pair cosjob watches. */
+  get targets(): AccountRegion[] {
+    return this.d.clients.targets().map(({ account, region }) => ({ account, region }));
+  }
+
+  jobRecord(ref: JobRef): Promise<JobRecord | undefined> {
+    return this.d.records.get(ref);
   }
 
   /** Everything a card shows, or undefined for a job cosjob has no record of. */
-  async cardState(region: string, jobId: string): Promise<CardState | undefined> {
-    const record = await this.d.records.get(region, jobId);
+  async cardState(ref: JobRef): Promise<CardState | undefined> {
+    const record = await this.d.records.get(ref);
     if (!record) return undefined;
-    const [decision, voterIds] = await Promise.all([
-      this.d.store.decision(region, jobId),
-      this.d.store.votes(region, jobId),
-    ]);
+    const [decision, voterIds] = await Promise.all([this.d.store.decision(ref), this.d.store.votes(ref)]);
     const rule = this.ruleOf(record);
     return { record, decision, voterIds, requiredApprovals: rule.rule.requires.approvals, rule };
   }
@@ -283,7 +297,7 @@ export class ApprovalEngine {
       {
         records: this.d.records,
         store: this.d.store,
-        regions: new Set(this.regions),
+        targets: new Set(this.targets.map(accountRegionKey)),
         requiredApprovals: (record) => this.ruleOf(record).rule.requires.approvals,
         logger: this.d.logger,
       },
@@ -300,78 +314,84 @@ export class ApprovalEngine {
   }
 
   /** Claims the right to post the job's card (another replica may be posting it). */
-  claimCardPosting(region: string, jobId: string, ttlMs: number): Promise<boolean> {
-    return this.d.records.claimCardPosting(region, jobId, this.lease.instanceId, ttlMs);
+  claimCardPosting(ref: JobRef, ttlMs: number): Promise<boolean> {
+    return this.d.records.claimCardPosting(ref, this.lease.instanceId, ttlMs);
   }
 
   /** Called by whoever posted a burst digest: each job it lists remembers it, so a decision re-renders it. */
   async digestPosted(digest: DigestMessage): Promise<void> {
-    for (const ref of digest.jobs) await this.d.records.setDigest(ref.region, ref.jobId, digest);
+    for (const ref of digest.jobs) await this.d.records.setDigest(ref, digest);
   }
 
   /** Called by whoever posted the card, so follow-ups go to the same message and thread. */
-  async cardPosted(region: string, jobId: string, channel: string, ts: string): Promise<void> {
-    await this.d.records.setCard(region, jobId, channel, ts);
+  async cardPosted(ref: JobRef, channel: string, ts: string): Promise<void> {
+    await this.d.records.setCard(ref, channel, ts);
     await this.d.audit.append({
-      entryId: `posted:${region}:${jobId}`,
+      entryId: `posted:${entryIdPart(ref)}`,
       actor: SYSTEM_ACTOR,
       action: 'posted',
-      region,
-      jobId,
+      ...ref,
       outcome: `card ${channel}/${ts}`,
       source: 'watcher',
     });
   }
 
   /** The job's audit trail and whether its chain verifies. */
-  async auditTrail(region: string, jobId: string): Promise<{ entries: AuditEntry[]; verify: VerifyResult }> {
+  async auditTrail(ref: JobRef): Promise<{ entries: AuditEntry[]; verify: VerifyResult }> {
     const [entries, verify] = await Promise.all([
-      this.d.audit.history(region, jobId),
-      this.d.audit.verify({ kind: 'job', region, jobId }),
+      this.d.audit.history(ref),
+      this.d.audit.verify({ kind: 'job', ...ref }),
     ]);
     return { entries, verify };
   }
 
-  /** Jobs in a configured region as COS lists them (undefined for a region cosjob does not watch). */
-  listJobs(region: string, options: ListAllJobsOptions = {}): AsyncIterable<JobSummary> | undefined {
-    return this.d.clients.get(region)?.listAllJobs(options);
+  /** Jobs in a configured (account, region) as COS lists them (undefined for a pair cosjob does not watch). */
+  listJobs(at: AccountRegion, options: ListAllJobsOptions = {}): AsyncIterable<JobSummary> | undefined {
+    return this.d.clients.get(at.account, at.region)?.listAllJobs(options);
   }
 
-  /** The job as COS describes it now. */
-  describeJob(region: string, jobId: string): Promise<Job> {
-    const client = this.d.clients.get(region);
-    if (!client) return Promise.reject(new Error(`region ${region} is not configured`));
-    return client.describeJob(jobId);
+  /** The job as COS describes it now, asked with its own account's key. */
+  describeJob(ref: JobRef): Promise<Job> {
+    const client = this.d.clients.get(ref.account, ref.region);
+    if (!client) {
+      return Promise.reject(new Error(`account ${ref.account}, region ${ref.region} is not configured`));
+    }
+    return client.describeJob(ref.jobId);
   }
 
   /**
-   * Which region a JobId lives in: the only one configured, the one cosjob already tracks it in, or (when
-   * `askCos`) the one COS knows it in.
+   * Which (account, region) a JobId lives in, among the pairs of `account` when given (else of every
+   * account): the only pair configured, the one cosjob already tracks it in, or (when `askCos`) the one
+   * COS knows it in.
    */
-  async locateJob(jobId: string, askCos: boolean): Promise<JobLocation> {
-    const regions = this.regions;
-    if (regions.length === 1) return { kind: 'found', region: regions[0]! };
-    const known: string[] = [];
-    for (const region of regions) if (await this.d.records.exists(region, jobId)) known.push(region);
-    if (known.length === 1) return { kind: 'found', region: known[0]! };
-    if (known.length > 1) return { kind: 'several', regions: known };
+  async locateJob(jobId: string, askCos: boolean, account?: string): Promise<JobLocation> {
+    if (account !== undefined && !this.d.clients.hasAccount(account)) {
+      return { kind: 'unknown_account', accounts: this.accounts };
+    }
+    const places = this.targets.filter((t) => account === undefined || t.account === account);
+    const found = (place: AccountRegion): JobLocation => ({ kind: 'found', ref: { ...place, jobId } });
+    if (places.length === 1) return found(places[0]!);
+    const known: AccountRegion[] = [];
+    for (const place of places) if (await this.d.records.exists({ ...place, jobId })) known.push(place);
+    if (known.length === 1) return found(known[0]!);
+    if (known.length > 1) return { kind: 'several', places: known };
     if (!askCos) return { kind: 'not_tracked' };
     const lookups = await Promise.all(
-      regions.map(async (region) => {
+      places.map(async (place) => {
         try {
-          await this.describeJob(region, jobId);
-          return { region, found: true as const };
+          await this.describeJob({ ...place, jobId });
+          return { place, found: true as const };
         } catch (error) {
-          return { region, found: false as const, error };
+          return { place, found: false as const, error };
         }
       }),
     );
-    const found = lookups.filter((l) => l.found).map((l) => l.region);
-    if (found.length === 1) return { kind: 'found', region: found[0]! };
-    if (found.length > 1) return { kind: 'several', regions: found };
+    const there = lookups.filter((l) => l.found).map((l) => l.place);
+    if (there.length === 1) return found(there[0]!);
+    if (there.length > 1) return { kind: 'several', places: there };
     // Only NoSuchJob means "not there"; any other failure must not be reported as a missing job.
     const failed = lookups.find((l) => !l.found && !isNoSuchJob(l.error));
-    if (failed && !failed.found) return { kind: 'unreachable', region: failed.region, error: failed.error };
+    if (failed && !failed.found) return { kind: 'unreachable', place: failed.place, error: failed.error };
     return { kind: 'not_found' };
   }
 

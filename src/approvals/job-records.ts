@@ -1,6 +1,13 @@
 import { Cluster } from 'ioredis';
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
-import { type JobRef, jobRefKey, jobRefProblem } from '../jobs/job-ref.js';
+import {
+  type AccountRegion,
+  DEFAULT_ACCOUNT_NAME,
+  type JobRef,
+  jobRefKey,
+  jobRefLabel,
+  jobRefProblem,
+} from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
 import { RedisScript } from '../redis/scripts.js';
 import type { RuleStamp } from '../rules/applied.js';
@@ -16,6 +23,7 @@ export interface ShownSnapshot {
 }
 
 export interface JobRecord {
+  account: string;
   region: string;
   jobId: string;
   shown: ShownSnapshot;
@@ -86,9 +94,18 @@ function looksLikeDigest(value: Record<string, unknown>): boolean {
       (ref: unknown) =>
         ref !== null &&
         typeof ref === 'object' &&
-        jobRefProblem(ref as { region: unknown; jobId: unknown }) === undefined,
+        // Digests stored before several accounts name no account: they mean the default one.
+        jobRefProblem({ account: DEFAULT_ACCOUNT_NAME, ...(ref as object) } as JobRef) === undefined,
     )
   );
+}
+
+/** A stored digest with every job's account filled in (digests stored before several accounts have none). */
+function withAccounts(digest: DigestMessage): DigestMessage {
+  return {
+    ...digest,
+    jobs: digest.jobs.map((job) => ({ ...job, account: job.account ?? DEFAULT_ACCOUNT_NAME })),
+  };
 }
 
 export function snapshotOf(job: Job): ShownSnapshot {
@@ -121,9 +138,9 @@ export function differencesFromShown(shown: ShownSnapshot, job: Job): string[] {
 }
 
 export class CorruptRecordError extends Error {
-  constructor(region: string, jobId: string, field: string) {
+  constructor(ref: JobRef, field: string) {
     super(
-      `cosjob's Redis record for job ${jobId} in ${region} is damaged (field "${field}"); an operator should inspect it.`,
+      `cosjob's Redis record for job ${jobRefLabel(ref)} is damaged (field "${field}"); an operator should inspect it.`,
     );
     this.name = 'CorruptRecordError';
   }
@@ -133,18 +150,17 @@ export class CorruptRecordError extends Error {
 function parseStored<T>(
   text: string,
   field: string,
-  region: string,
-  jobId: string,
+  ref: JobRef,
   looksRight: (value: Record<string, unknown>) => boolean,
 ): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new CorruptRecordError(region, jobId, field);
+    throw new CorruptRecordError(ref, field);
   }
   if (value === null || typeof value !== 'object' || !looksRight(value as Record<string, unknown>)) {
-    throw new CorruptRecordError(region, jobId, field);
+    throw new CorruptRecordError(ref, field);
   }
   return value as T;
 }
@@ -227,10 +243,13 @@ export class JobRecords {
   }
 
   /** Returns true when this call created the record (the job is new to cosjob). */
-  async createIfAbsent(region: string, job: Job, now: number, rule?: RuleStamp): Promise<boolean> {
+  async createIfAbsent(at: AccountRegion, job: Job, now: number, rule?: RuleStamp): Promise<boolean> {
+    const ref: JobRef = { account: at.account, region: at.region, jobId: job.id };
     const fields: string[] = [
+      'account',
+      at.account,
       'region',
-      region,
+      at.region,
       'jobId',
       job.id,
       'shown',
@@ -247,10 +266,10 @@ export class JobRecords {
     ];
     // Tracked first: a crash in between leaves a member without a record (followTracked drops it), never a
     // record nobody follows. The two keys live in different slots, so one script cannot write both.
-    const member = jobRefKey({ region, jobId: job.id });
+    const member = jobRefKey(ref);
     const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
     if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
-    const created = await CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(region, job.id)], fields);
+    const created = await CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(ref)], fields);
     if (created !== 1 && !wasTracked) {
       // The record already existed (perhaps finished and no longer followed): leave the set as it was.
       await this.redis.srem(this.keys.tracked(), member);
@@ -258,18 +277,18 @@ export class JobRecords {
     return created === 1;
   }
 
-  async exists(region: string, jobId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.jobRecord(region, jobId))) === 1;
+  async exists(ref: JobRef): Promise<boolean> {
+    return (await this.redis.exists(this.keys.jobRecord(ref))) === 1;
   }
 
-  async get(region: string, jobId: string): Promise<JobRecord | undefined> {
-    return this.fromStored(await this.redis.hgetall(this.keys.jobRecord(region, jobId)), region, jobId);
+  async get(ref: JobRef): Promise<JobRecord | undefined> {
+    return this.fromStored(await this.redis.hgetall(this.keys.jobRecord(ref)), ref);
   }
 
   /** `exists` for many jobs at once (the watcher's discovery), in request order. */
   async existsMany(refs: readonly JobRef[]): Promise<Settled<boolean>[]> {
     const replies = await this.batch(
-      refs.map((ref) => this.keys.jobRecord(ref.region, ref.jobId)),
+      refs.map((ref) => this.keys.jobRecord(ref)),
       'exists',
     );
     return replies.map((reply) => (reply.ok ? { ok: true, value: reply.value === 1 } : reply));
@@ -280,7 +299,7 @@ export class JobRecords {
    * last getMany is not sent again (see READ_IF_CHANGED_LUA); it is parsed and checked again all the same.
    */
   async getMany(refs: readonly JobRef[]): Promise<Settled<JobRecord | undefined>[]> {
-    const keys = refs.map((ref) => this.keys.jobRecord(ref.region, ref.jobId));
+    const keys = refs.map((ref) => this.keys.jobRecord(ref));
     const replies = await this.batch(keys, 'readIfChanged');
     if (this.remembered.size > REMEMBERED_RECORDS) this.remembered.clear();
     return refs.map((ref, index) => {
@@ -288,7 +307,7 @@ export class JobRecords {
       if (!reply.ok) return reply;
       try {
         const raw = this.rawFromReply(keys[index] as string, reply.value);
-        return { ok: true, value: this.fromStored(raw, ref.region, ref.jobId) };
+        return { ok: true, value: this.fromStored(raw, ref) };
       } catch (error) {
         return { ok: false, error };
       }
@@ -380,28 +399,19 @@ export class JobRecords {
     return replies.map((value): Settled<unknown> => ({ ok: true, value }));
   }
 
-  private fromStored(
-    raw: Record<string, string> | null | undefined,
-    region: string,
-    jobId: string,
-  ): JobRecord | undefined {
+  private fromStored(raw: Record<string, string> | null | undefined, ref: JobRef): JobRecord | undefined {
     if (!raw?.jobId || !raw.shown || !raw.job) return undefined;
     const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+    // The account is the one the key names: records written before several accounts have no field for it.
     const record: JobRecord = {
-      region: raw.region ?? region,
+      account: ref.account,
+      region: raw.region ?? ref.region,
       jobId: raw.jobId,
-      shown: parseStored<ShownSnapshot>(
-        raw.shown,
-        'shown',
-        region,
-        jobId,
-        (v) => typeof v.manifestEtag === 'string',
-      ),
+      shown: parseStored<ShownSnapshot>(raw.shown, 'shown', ref, (v) => typeof v.manifestEtag === 'string'),
       job: parseStored<Job>(
         raw.job,
         'job',
-        region,
-        jobId,
+        ref,
         (v) => typeof v.id === 'string' && typeof v.status === 'string',
       ),
       firstSeenAt: Number(raw.firstSeenAt ?? 0),
@@ -411,8 +421,7 @@ export class JobRecords {
       record.lastProgress = parseStored<JobProgress>(
         raw.lastProgress,
         'lastProgress',
-        region,
-        jobId,
+        ref,
         (v) => typeof v.totalTasks === 'number',
       );
     }
@@ -420,7 +429,7 @@ export class JobRecords {
     if (lastProgressAt !== undefined) record.lastProgressAt = lastProgressAt;
     if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };
     if (raw.digest)
-      record.digest = parseStored<DigestMessage>(raw.digest, 'digest', region, jobId, looksLikeDigest);
+      record.digest = withAccounts(parseStored<DigestMessage>(raw.digest, 'digest', ref, looksLikeDigest));
     const lastRemindedAt = num(raw.lastRemindedAt);
     if (lastRemindedAt !== undefined) record.lastRemindedAt = lastRemindedAt;
     const announcedAt = num(raw.announcedAt);
@@ -433,13 +442,7 @@ export class JobRecords {
     if (expiredAt !== undefined) record.expiredAt = expiredAt;
     if (raw.ruleName && raw.ruleHash) record.rule = { name: raw.ruleName, hash: raw.ruleHash };
     if (raw.ruleChange) {
-      record.ruleChange = parseStored<RuleChange>(
-        raw.ruleChange,
-        'ruleChange',
-        region,
-        jobId,
-        looksLikeRuleChange,
-      );
+      record.ruleChange = parseStored<RuleChange>(raw.ruleChange, 'ruleChange', ref, looksLikeRuleChange);
     }
     return record;
   }
@@ -448,19 +451,19 @@ export class JobRecords {
    * Claims the right to post the job's card for `ttlMs` (renewed when the same owner asks again, e.g. on a
    * retry). False when another replica holds it.
    */
-  async claimCardPosting(region: string, jobId: string, owner: string, ttlMs: number): Promise<boolean> {
-    const key = this.keys.jobCardLock(region, jobId);
+  async claimCardPosting(ref: JobRef, owner: string, ttlMs: number): Promise<boolean> {
+    const key = this.keys.jobCardLock(ref);
     return (await CLAIM_OR_RENEW.run(this.redis, [key], [owner, ttlMs])) === 1;
   }
 
-  async setCard(region: string, jobId: string, channel: string, ts: string): Promise<void> {
-    await this.redis.hset(this.keys.jobRecord(region, jobId), 'cardChannel', channel, 'cardTs', ts);
+  async setCard(ref: JobRef, channel: string, ts: string): Promise<void> {
+    await this.redis.hset(this.keys.jobRecord(ref), 'cardChannel', channel, 'cardTs', ts);
   }
 
   /** Records the rule the job is now under (and, when it replaced another, the change for the card). */
-  async setRule(region: string, jobId: string, rule: RuleStamp, change?: RuleChange): Promise<void> {
+  async setRule(ref: JobRef, rule: RuleStamp, change?: RuleChange): Promise<void> {
     await this.redis.hset(
-      this.keys.jobRecord(region, jobId),
+      this.keys.jobRecord(ref),
       'ruleName',
       rule.name,
       'ruleHash',
@@ -469,26 +472,26 @@ export class JobRecords {
     );
   }
 
-  async setDigest(region: string, jobId: string, digest: DigestMessage): Promise<void> {
-    await this.redis.hset(this.keys.jobRecord(region, jobId), 'digest', JSON.stringify(digest));
+  async setDigest(ref: JobRef, digest: DigestMessage): Promise<void> {
+    await this.redis.hset(this.keys.jobRecord(ref), 'digest', JSON.stringify(digest));
   }
 
-  async update(region: string, jobId: string, fields: Record<string, string | number>): Promise<void> {
+  async update(ref: JobRef, fields: Record<string, string | number>): Promise<void> {
     const flat = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
-    if (flat.length > 0) await this.redis.hset(this.keys.jobRecord(region, jobId), ...flat);
+    if (flat.length > 0) await this.redis.hset(this.keys.jobRecord(ref), ...flat);
   }
 
   /** Sets a field only if it is not set yet; true when this call set it (a once-only event). */
-  async markOnce(region: string, jobId: string, field: string, value: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.keys.jobRecord(region, jobId), field, String(value))) === 1;
+  async markOnce(ref: JobRef, field: string, value: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.jobRecord(ref), field, String(value))) === 1;
   }
 
   async tracked(): Promise<string[]> {
     return this.redis.smembers(this.keys.tracked());
   }
 
-  async untrack(region: string, jobId: string): Promise<void> {
-    this.remembered.delete(this.keys.jobRecord(region, jobId));
-    await this.redis.srem(this.keys.tracked(), jobRefKey({ region, jobId }));
+  async untrack(ref: JobRef): Promise<void> {
+    this.remembered.delete(this.keys.jobRecord(ref));
+    await this.redis.srem(this.keys.tracked(), jobRefKey(ref));
   }
 }

@@ -15,27 +15,32 @@ export const SYSTEM_ACTOR: AuditActor = { id: 'system', name: 'cosjob' };
 
 /** What the watcher reports; the Slack layer (and the demo, CLI and tests) subscribe. */
 export interface EngineEventMap {
-  job_pending: { region: string; job: Job; redelivery: boolean };
-  job_progress: { region: string; job: Job; previousStatus: JobStatus };
+  job_pending: { account: string; region: string; job: Job; redelivery: boolean };
+  job_progress: { account: string; region: string; job: Job; previousStatus: JobStatus };
   job_finished: {
+    account: string;
     region: string;
     job: Job;
     status: JobStatus;
     progress: JobProgress;
     failureReasons: JobFailure[];
   };
-  job_changed_outside: { region: string; job: Job; previousStatus: JobStatus };
-  job_reminder: { region: string; jobId: string; waitingMinutes: number };
-  job_expired: { region: string; jobId: string; hours: number; outcome: string };
+  job_changed_outside: { account: string; region: string; job: Job; previousStatus: JobStatus };
+  job_reminder: { account: string; region: string; jobId: string; waitingMinutes: number };
+  job_expired: { account: string; region: string; jobId: string; hours: number; outcome: string };
   /** Every outcome of decide(), refusals and failures included. */
   decision_made: { request: DecisionRequest; outcome: DecisionOutcome };
-  /** A region's discovery step begins: the jobs it announces until its region_polled form one burst. */
-  region_discovery_started: { region: string };
   /**
-   * One region's discovery step of a poll: `skipped` while it backs off after failures. `failures` counts
+   * An (account, region) pair's discovery step begins: the jobs it announces until its region_polled form
+   * one burst.
+   */
+  region_discovery_started: { account: string; region: string };
+  /**
+   * One (account, region) pair's discovery step of a poll: `skipped` while it backs off after failures. `failures` counts
    * failed polls in a row (0 after a success); `suspended` is how many Suspended jobs COS listed.
    */
   region_polled: {
+    account: string;
     region: string;
     result: 'ok' | 'error' | 'skipped';
     failures: number;
@@ -43,6 +48,7 @@ export interface EngineEventMap {
     error?: unknown;
   };
   job_decided: {
+    account: string;
     region: string;
     jobId: string;
     action: 'approve' | 'cancel';
@@ -51,6 +57,7 @@ export interface EngineEventMap {
   };
   /** The reconciler settled an intent a crash left behind: the card must show what COS now says. */
   job_reconciled: {
+    account: string;
     region: string;
     jobId: string;
     action: 'approve' | 'cancel';

@@ -8,6 +8,7 @@
  */
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_ACCOUNT_NAME } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
 import type { RedisClient } from './ports.js';
@@ -28,11 +29,13 @@ export const DEFAULT_USER_LIMITS: UserLimits = { refusalsPerUserPerMinute: 10, l
 /** What a refused attempt is aimed at: the audit entry for the window's excess goes to the first one's job. */
 export interface RefusalTarget {
   actor: { id: string; name: string };
+  account: string;
   region: string;
   jobId: string;
 }
 
 interface FirstExcess {
+  account: string;
   region: string;
   jobId: string;
   name: string;
@@ -81,7 +84,12 @@ export class UserRateLimiter {
     if (n <= limit) return true;
     if (n === limit + 1) {
       const key = this.o.keys.userWindow('refusals', target.actor.id, window);
-      const first: FirstExcess = { region: target.region, jobId: target.jobId, name: target.actor.name };
+      const first: FirstExcess = {
+        account: target.account,
+        region: target.region,
+        jobId: target.jobId,
+        name: target.actor.name,
+      };
       await this.o.redis.hset(key, 'first', JSON.stringify(first), 'limit', String(limit));
       await this.o.redis.sadd(this.o.keys.limitPending(), `refusals|${target.actor.id}|${window}`);
     }
@@ -120,6 +128,7 @@ export class UserRateLimiter {
           actor: { id: userId, name: first.name },
           action: 'denied',
           outcome: 'refused (counted)',
+          account: first.account,
           region: first.region,
           jobId: first.jobId,
           reason: `${excess} more refused attempts by ${userId} in the minute from ${from}, over the limit of ${fields.limit} a minute: counted, not audited one by one`,
@@ -143,7 +152,9 @@ function parseFirst(raw: string | undefined): FirstExcess | undefined {
       typeof value.jobId === 'string' &&
       typeof value.name === 'string'
     ) {
-      return { region: value.region, jobId: value.jobId, name: value.name };
+      // Windows counted before several accounts name no account: they were the default account's.
+      const account = typeof value.account === 'string' ? value.account : DEFAULT_ACCOUNT_NAME;
+      return { account, region: value.region, jobId: value.jobId, name: value.name };
     }
   } catch {
     // A damaged hash is dropped with its pending mark; the counted attempts were never audited anyway.

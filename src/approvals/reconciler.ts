@@ -1,7 +1,9 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import type { CosClientSet } from '../cos/client-set.js';
 import { isNoSuchJob } from '../cos/errors.js';
-import { type CosJobsApi, statusUpdateTookEffect } from '../cos/model.js';
+import { statusUpdateTookEffect } from '../cos/model.js';
+import type { JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { Intent, StoredDecision } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
@@ -19,7 +21,7 @@ export interface ReconcileReport {
 export interface ReconcilerOptions {
   store: DecisionStore;
   audit: AuditTrail;
-  clients: ReadonlyMap<string, CosJobsApi>;
+  clients: CosClientSet;
   clock: Clock;
   logger: Logger;
   /** Told of each settled intent, so whoever shows the job (the card) can catch up. */
@@ -40,15 +42,16 @@ export class Reconciler {
     const now = this.o.clock.now();
     for (const intent of await this.pendingIntents()) {
       const { intentId } = intent;
+      const ref: JobRef = { account: intent.account, region: intent.region, jobId: intent.jobId };
       if (now - intent.startedAt < minAgeMs) continue;
       // The claim outlives the whole act: while it still names this intent, the decision may be in flight
       // in another process (a rolling deploy, a slow COS call), and settling it now would race it.
-      if (await store.claimHeldBy(intent.region, intent.jobId, intentId)) {
+      if (await store.claimHeldBy(ref, intentId)) {
         report.inFlight += 1;
         continue;
       }
       report.examined += 1;
-      const client = this.o.clients.get(intent.region);
+      const client = this.o.clients.get(intent.account, intent.region);
       if (!client) {
         report.stillUnknown += 1;
         continue;
@@ -82,6 +85,7 @@ export class Reconciler {
         entryId: `reconciled:${intentId}`,
         actor: intent.actor,
         action: 'reconciled',
+        account: intent.account,
         region: intent.region,
         jobId: intent.jobId,
         outcome: applied ? 'applied' : 'not_applied',
@@ -92,7 +96,7 @@ export class Reconciler {
       });
       let decision: StoredDecision | undefined;
       if (applied) {
-        const voters = intent.action === 'approve' ? await store.votes(intent.region, intent.jobId) : [];
+        const voters = intent.action === 'approve' ? await store.votes(ref) : [];
         decision = {
           action: intent.action,
           actor: intent.actor,
@@ -108,6 +112,7 @@ export class Reconciler {
       // A cancel overrides an approval stored earlier; an approval never overrides a stored decision.
       await store.settle(intent, decision, intent.action === 'approve');
       await this.o.events?.emit('job_reconciled', {
+        account: intent.account,
         region: intent.region,
         jobId: intent.jobId,
         action: intent.action,

@@ -4,7 +4,7 @@
  * (the Home tab) costs a bounded number of Redis commands however many jobs are followed.
  */
 
-import { parseJobRefKey } from '../jobs/job-ref.js';
+import { accountRegionKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionStore } from './decision-store.js';
 import type { JobRecord, JobRecords } from './job-records.js';
@@ -29,7 +29,8 @@ export interface WaitingJobs {
 export interface WaitingJobsDeps {
   records: JobRecords;
   store: DecisionStore;
-  regions: ReadonlySet<string>;
+  /** The configured (account, region) pairs, as `accountRegionKey` text: jobs elsewhere are not listed. */
+  targets: ReadonlySet<string>;
   /** The approvals the job's rule asks for. */
   requiredApprovals: (record: JobRecord) => number;
   logger: Logger;
@@ -58,14 +59,11 @@ export async function readWaitingJobs(d: WaitingJobsDeps, maxRead: number): Prom
     const read = await Promise.all(
       batch.map(async (member): Promise<WaitingJob | 'unreadable' | undefined> => {
         const { ref } = parseJobRefKey(member);
-        if (!ref || !d.regions.has(ref.region)) return undefined;
+        if (!ref || !d.targets.has(accountRegionKey(ref))) return undefined;
         try {
-          const record = await d.records.get(ref.region, ref.jobId);
+          const record = await d.records.get(ref);
           if (!record || !isWaiting(record)) return undefined;
-          const [decision, voterIds] = await Promise.all([
-            d.store.decision(ref.region, ref.jobId),
-            d.store.votes(ref.region, ref.jobId),
-          ]);
+          const [decision, voterIds] = await Promise.all([d.store.decision(ref), d.store.votes(ref)]);
           if (decision) return undefined;
           return { record, voterIds, requiredApprovals: d.requiredApprovals(record) };
         } catch (error) {

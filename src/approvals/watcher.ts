@@ -1,8 +1,16 @@
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
+import type { AccountRegionClient, CosClientSet } from '../cos/client-set.js';
 import { isNoSuchJob, isRegionWide } from '../cos/errors.js';
 import { type CosJobsApi, isFinished, type Job, type JobSummary } from '../cos/model.js';
-import { jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
+import {
+  type AccountRegion,
+  accountRegionKey,
+  entryIdPart,
+  type JobRef,
+  jobRefKey,
+  parseJobRefKey,
+} from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { accountOf } from '../rules/account.js';
 import { type RuleBook, stampOf } from '../rules/applied.js';
@@ -14,7 +22,7 @@ import { type EngineEvents, SYSTEM_ACTOR } from './ports.js';
 import type { Reconciler } from './reconciler.js';
 
 export interface WatcherOptions {
-  clients: ReadonlyMap<string, CosJobsApi>;
+  clients: CosClientSet;
   records: JobRecords;
   /** Each job's rule says when to remind and when to cancel it unapproved. */
   rules: RuleBook;
@@ -35,6 +43,7 @@ export interface WatcherOptions {
 }
 
 export interface RegionPollReport {
+  account: string;
   region: string;
   skipped?: 'backoff';
   error?: string;
@@ -76,14 +85,15 @@ const READ_BATCH = 100;
  * events are marked with HSETNX), so a brief overlap of two leaders announces nothing twice.
  */
 export class JobWatcher {
+  /** Back-off per (account, region) pair, by accountRegionKey: one failing pair never slows the others. */
   private readonly health = new Map<string, RegionHealth>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PollReport> | undefined;
   private wasLeader = false;
   private stopped = true;
   /**
-   * The jobs each region listed as Suspended in this poll's listing; a region is absent when its listing
-   * failed or was skipped. Such a job's status is known without DescribeJob.
+   * The jobs each (account, region) pair listed as Suspended in this poll's listing, by accountRegionKey; a
+   * pair is absent when its listing failed or was skipped. Such a job's status is known without DescribeJob.
    */
   private listedWaiting = new Map<string, ReadonlySet<string>>();
   /** The tracked set as this poll began: a listed job in it is known and needs no EXISTS. */
@@ -117,7 +127,7 @@ export class JobWatcher {
     this.timer.unref();
   }
 
-  /** One full pass: discovery in every region, then follow-up of tracked jobs. */
+  /** One full pass: discovery in every (account, region) pair, then follow-up of tracked jobs. */
   async pollOnce(): Promise<PollReport> {
     const leader = await this.o.lease.tick();
     if (!leader) {
@@ -136,28 +146,34 @@ export class JobWatcher {
     // poll's discovery finds no record and announces the job again.
     // Only a shortcut: if it cannot be read, every listed job gets its EXISTS as before.
     this.trackedAtStart = new Set(await this.o.records.tracked().catch(() => []));
-    const regions = await Promise.all([...this.o.clients.values()].map((client) => this.discover(client)));
+    const regions = await Promise.all(this.o.clients.targets().map((target) => this.discover(target)));
     const announcedNow = new Set(
-      regions.flatMap((r) => r.announced.map((jobId) => jobRefKey({ region: r.region, jobId }))),
+      regions.flatMap((r) =>
+        r.announced.map((jobId) => jobRefKey({ account: r.account, region: r.region, jobId })),
+      ),
     );
     const tracked = await this.followTracked(redeliver, announcedNow);
     return { leader: true, regions, tracked };
   }
 
-  private async discover(client: CosJobsApi): Promise<RegionPollReport> {
-    const report: RegionPollReport = { region: client.region, announced: [], badJobs: [] };
+  private async discover(target: AccountRegionClient): Promise<RegionPollReport> {
+    const { account, region, client } = target;
+    const at: AccountRegion = { account, region };
+    const pair = accountRegionKey(at);
+    const report: RegionPollReport = { account, region, announced: [], badJobs: [] };
     const now = this.o.clock.now();
-    const health = this.health.get(client.region) ?? { failures: 0, nextAttemptAt: 0 };
+    const health = this.health.get(pair) ?? { failures: 0, nextAttemptAt: 0 };
     if (health.nextAttemptAt > now) {
       await this.o.events.emit('region_polled', {
-        region: client.region,
+        account,
+        region,
         result: 'skipped',
         failures: health.failures,
       });
       return { ...report, skipped: 'backoff' };
     }
     let suspended = 0;
-    await this.o.events.emit('region_discovery_started', { region: client.region });
+    await this.o.events.emit('region_discovery_started', { account, region });
     try {
       const listing = client.listAllJobs({
         status: 'Suspended',
@@ -173,15 +189,16 @@ export class JobWatcher {
         listed.add(summary.id);
         batch.push(summary);
         if (batch.length >= LIST_PAGE_SIZE) {
-          await this.announceNew(client, batch, report);
+          await this.announceNew(at, client, batch, report);
           batch = [];
         }
       }
-      await this.announceNew(client, batch, report);
-      this.listedWaiting.set(client.region, listed);
-      this.health.set(client.region, { failures: 0, nextAttemptAt: 0 });
+      await this.announceNew(at, client, batch, report);
+      this.listedWaiting.set(pair, listed);
+      this.health.set(pair, { failures: 0, nextAttemptAt: 0 });
       await this.o.events.emit('region_polled', {
-        region: client.region,
+        account,
+        region,
         result: 'ok',
         failures: 0,
         suspended,
@@ -189,34 +206,32 @@ export class JobWatcher {
     } catch (error) {
       const failures = health.failures + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, this.o.pollIntervalMs * 2 ** (failures - 1));
-      this.health.set(client.region, { failures, nextAttemptAt: now + backoff });
+      this.health.set(pair, { failures, nextAttemptAt: now + backoff });
       report.error = error instanceof Error ? error.message : String(error);
       this.o.logger.warn('COS region poll failed; backing off', {
-        region: client.region,
+        account,
+        region,
         failures,
         backoffMs: backoff,
         error,
       });
-      await this.o.events.emit('region_polled', { region: client.region, result: 'error', failures, error });
+      await this.o.events.emit('region_polled', { account, region, result: 'error', failures, error });
     }
     return report;
   }
 
   /** Describes and announces the listed jobs cosjob has no record of; known ones cost one EXISTS each. */
   private async announceNew(
+    at: AccountRegion,
     client: CosJobsApi,
     waiting: JobSummary[],
     report: RegionPollReport,
   ): Promise<void> {
-    const unknown = waiting.filter(
-      (s) => !this.trackedAtStart.has(jobRefKey({ region: client.region, jobId: s.id })),
-    );
+    const unknown = waiting.filter((s) => !this.trackedAtStart.has(jobRefKey({ ...at, jobId: s.id })));
     const known: Settled<boolean>[] = [];
     for (let i = 0; i < unknown.length; i += READ_BATCH) {
       const slice = unknown.slice(i, i + READ_BATCH);
-      known.push(
-        ...(await this.o.records.existsMany(slice.map((s) => ({ region: client.region, jobId: s.id })))),
-      );
+      known.push(...(await this.o.records.existsMany(slice.map((s) => ({ ...at, jobId: s.id })))));
     }
     for (const [index, summary] of unknown.entries()) {
       const exists = known[index] as Settled<boolean>;
@@ -230,7 +245,7 @@ export class JobWatcher {
         // One bad job (malformed answer, odd operation) must not block the others.
         report.badJobs.push(summary.id);
         this.o.logger.warn('skipping a job that could not be described', {
-          region: client.region,
+          ...at,
           jobId: summary.id,
           error,
         });
@@ -238,11 +253,11 @@ export class JobWatcher {
       }
       if (job.status !== 'Suspended') continue;
       // The rule is chosen as the job is announced, from what DescribeJob says of it.
-      const rule = stampOf(this.o.rules.forJob(job, { account: accountOf(client), region: client.region }));
-      if (await this.o.records.createIfAbsent(client.region, job, this.o.clock.now(), rule)) {
+      const rule = stampOf(this.o.rules.forJob(job, at));
+      if (await this.o.records.createIfAbsent(at, job, this.o.clock.now(), rule)) {
         report.announced.push(job.id);
-        await this.o.records.markOnce(client.region, job.id, 'announcedAt', this.o.clock.now());
-        await this.o.events.emit('job_pending', { region: client.region, job, redelivery: false });
+        await this.o.records.markOnce({ ...at, jobId: job.id }, 'announcedAt', this.o.clock.now());
+        await this.o.events.emit('job_pending', { ...at, job, redelivery: false });
       }
     }
   }
@@ -254,34 +269,33 @@ export class JobWatcher {
   private async followTracked(redeliver: boolean, announcedNow: ReadonlySet<string>): Promise<number> {
     const members = await this.o.records.tracked();
     const inFlight = new Set((await this.o.reconciler.pendingIntents()).map(jobRefKey));
-    const due: { member: string; client: CosJobsApi; jobId: string }[] = [];
+    const due: { member: string; client: CosJobsApi; ref: JobRef }[] = [];
     for (const member of members) {
       const { ref } = parseJobRefKey(member);
       if (!ref) continue;
-      const client = this.o.clients.get(ref.region);
+      // The job's own account's client: a job is never asked about with another account's key.
+      const client = this.o.clients.get(ref.account, ref.region);
       if (!client) continue;
-      const healthy = (this.health.get(ref.region)?.nextAttemptAt ?? 0) <= this.o.clock.now();
+      const healthy = (this.health.get(accountRegionKey(ref))?.nextAttemptAt ?? 0) <= this.o.clock.now();
       if (!healthy) continue;
-      due.push({ member, client, jobId: ref.jobId });
+      due.push({ member, client, ref });
     }
     for (let i = 0; i < due.length; i += READ_BATCH) {
       const slice = due.slice(i, i + READ_BATCH);
-      const records = await this.o.records.getMany(
-        slice.map((d) => ({ region: d.client.region, jobId: d.jobId })),
-      );
-      for (const [index, { member, client, jobId }] of slice.entries()) {
+      const records = await this.o.records.getMany(slice.map((d) => d.ref));
+      for (const [index, { member, client, ref }] of slice.entries()) {
         const record = records[index] as Settled<JobRecord | undefined>;
         try {
           if (!record.ok) throw record.error;
           await this.follow(
             client,
-            jobId,
+            ref,
             record.value,
             inFlight.has(member),
             redeliver && !announcedNow.has(member),
           );
         } catch (error) {
-          this.o.logger.warn('could not follow a tracked job', { region: client.region, jobId, error });
+          this.o.logger.warn('could not follow a tracked job', { ...ref, error });
         }
       }
     }
@@ -290,14 +304,14 @@ export class JobWatcher {
 
   private async follow(
     client: CosJobsApi,
-    jobId: string,
+    ref: JobRef,
     record: JobRecord | undefined,
     decisionInFlight: boolean,
     redeliver: boolean,
   ): Promise<void> {
-    const region = client.region;
+    const { account, region, jobId } = ref;
     if (!record) {
-      await this.o.records.untrack(region, jobId);
+      await this.o.records.untrack(ref);
       return;
     }
     let job: Job;
@@ -308,13 +322,13 @@ export class JobWatcher {
       job =
         record.lastStatus === 'Suspended' &&
         record.job.status === 'Suspended' &&
-        this.listedWaiting.get(region)?.has(jobId) === true
+        this.listedWaiting.get(accountRegionKey(ref))?.has(jobId) === true
           ? record.job
           : await client.describeJob(jobId);
     } catch (error) {
       if (isNoSuchJob(error)) {
-        this.o.logger.info('tracked job no longer exists in COS; no longer following it', { region, jobId });
-        await this.o.records.untrack(region, jobId);
+        this.o.logger.info('tracked job no longer exists in COS; no longer following it', { ...ref });
+        await this.o.records.untrack(ref);
         return;
       }
       throw error;
@@ -324,11 +338,11 @@ export class JobWatcher {
     if (!record.card && job.status === 'Suspended') {
       if (record.announcedAt === undefined) {
         // Recorded by a typed command or the CLI before the watcher saw it: announce it now, once.
-        if (await this.o.records.markOnce(region, jobId, 'announcedAt', now)) {
-          await this.o.events.emit('job_pending', { region, job, redelivery: false });
+        if (await this.o.records.markOnce(ref, 'announcedAt', now)) {
+          await this.o.events.emit('job_pending', { account, region, job, redelivery: false });
         }
       } else if (redeliver) {
-        await this.o.events.emit('job_pending', { region, job, redelivery: true });
+        await this.o.events.emit('job_pending', { account, region, job, redelivery: true });
       }
     }
 
@@ -337,33 +351,40 @@ export class JobWatcher {
       record.lastStatus === 'Suspended' &&
       job.status !== 'Suspended' &&
       !decisionInFlight &&
-      (await this.o.store.decision(region, jobId)) === undefined &&
+      (await this.o.store.decision(ref)) === undefined &&
       // A decision that started after this poll read the intents holds the job's claim until it is recorded.
-      !(await this.o.store.isClaimed(region, jobId))
+      !(await this.o.store.isClaimed(ref))
     ) {
-      if (await this.o.records.markOnce(region, jobId, 'changedOutsideAt', now)) {
+      if (await this.o.records.markOnce(ref, 'changedOutsideAt', now)) {
         await this.o.audit.append({
-          entryId: `changed_outside:${region}:${jobId}`,
+          entryId: `changed_outside:${entryIdPart(ref)}`,
           actor: SYSTEM_ACTOR,
           action: 'changed_outside',
+          account,
           region,
           jobId,
           cosStatus: job.status,
           reason: job.statusUpdateReason ?? 'the job left Suspended without a decision made in cosjob',
           source: 'watcher',
         });
-        await this.o.events.emit('job_changed_outside', { region, job, previousStatus: record.lastStatus });
+        await this.o.events.emit('job_changed_outside', {
+          account,
+          region,
+          job,
+          previousStatus: record.lastStatus,
+        });
       }
     }
 
-    await this.reportProgress(region, job, record, now);
+    await this.reportProgress(ref, job, record, now);
 
     if (isFinished(job.status)) {
-      if (await this.o.records.markOnce(region, jobId, 'finishedAt', now)) {
+      if (await this.o.records.markOnce(ref, 'finishedAt', now)) {
         await this.o.audit.append({
-          entryId: `finished:${region}:${jobId}`,
+          entryId: `finished:${entryIdPart(ref)}`,
           actor: SYSTEM_ACTOR,
           action: 'finished',
+          account,
           region,
           jobId,
           cosStatus: job.status,
@@ -371,6 +392,7 @@ export class JobWatcher {
           source: 'watcher',
         });
         await this.o.events.emit('job_finished', {
+          account,
           region,
           job,
           status: job.status,
@@ -378,14 +400,15 @@ export class JobWatcher {
           failureReasons: job.failureReasons,
         });
       }
-      await this.o.records.untrack(region, jobId);
+      await this.o.records.untrack(ref);
       return;
     }
 
-    if (job.status === 'Suspended' && !decisionInFlight) await this.remindOrExpire(region, job, record, now);
+    if (job.status === 'Suspended' && !decisionInFlight) await this.remindOrExpire(ref, job, record, now);
   }
 
-  private async reportProgress(region: string, job: Job, record: JobRecord, now: number): Promise<void> {
+  private async reportProgress(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<void> {
+    const { account, region } = ref;
     const statusChanged = job.status !== record.lastStatus;
     const previous = record.lastProgress;
     const countersChanged =
@@ -396,7 +419,7 @@ export class JobWatcher {
     const interval = this.o.progressIntervalMs ?? 5 * 60_000;
     const due = now - (record.lastProgressAt ?? 0) >= interval;
     if (!statusChanged && !(countersChanged && due)) return;
-    await this.o.records.update(region, job.id, {
+    await this.o.records.update(ref, {
       lastStatus: job.status,
       lastProgress: JSON.stringify(job.progress),
       lastProgressAt: now,
@@ -405,9 +428,10 @@ export class JobWatcher {
     if (statusChanged) {
       await this.o.audit.append({
         // Deterministic, so two overlapping leaders record the transition once.
-        entryId: `status:${region}:${job.id}:${record.lastStatus}:${job.status}`,
+        entryId: `status:${entryIdPart(ref)}:${record.lastStatus}:${job.status}`,
         actor: SYSTEM_ACTOR,
         action: 'status_changed',
+        account,
         region,
         jobId: job.id,
         cosStatus: job.status,
@@ -416,12 +440,12 @@ export class JobWatcher {
       });
     }
     if (!isFinished(job.status)) {
-      await this.o.events.emit('job_progress', { region, job, previousStatus: record.lastStatus });
+      await this.o.events.emit('job_progress', { account, region, job, previousStatus: record.lastStatus });
     }
   }
 
-  private async remindOrExpire(region: string, job: Job, record: JobRecord, now: number): Promise<void> {
-    const jobId = job.id;
+  private async remindOrExpire(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<void> {
+    const { account, region, jobId } = ref;
     // Waiting counts from when COS suspended the job when it says so, else from when cosjob first saw it.
     const suspendedAt = job.suspendedDate ? Date.parse(job.suspendedDate) : Number.NaN;
     const waitingMs =
@@ -435,6 +459,7 @@ export class JobWatcher {
     if (autoCancelAfterMs !== undefined && waitingMs >= autoCancelAfterMs && record.expiredAt === undefined) {
       const hours = Math.round(autoCancelAfterMs / 3_600_000);
       const outcome = await this.o.decisions.decide({
+        account,
         region,
         jobId,
         action: 'cancel',
@@ -442,20 +467,22 @@ export class JobWatcher {
         reason: `expired: not approved within ${hours} h`,
         source: 'watcher',
       });
-      if (outcome.kind === 'cancelled' && (await this.o.records.markOnce(region, jobId, 'expiredAt', now))) {
+      if (outcome.kind === 'cancelled' && (await this.o.records.markOnce(ref, 'expiredAt', now))) {
         await this.o.audit.append({
-          entryId: `expired:${region}:${jobId}`,
+          entryId: `expired:${entryIdPart(ref)}`,
           actor: SYSTEM_ACTOR,
           action: 'expired',
+          account,
           region,
           jobId,
           cosStatus: outcome.cosStatus,
           reason: `not approved within ${hours} h`,
           source: 'watcher',
         });
-        await this.o.events.emit('job_expired', { region, jobId, hours, outcome: outcome.kind });
+        await this.o.events.emit('job_expired', { account, region, jobId, hours, outcome: outcome.kind });
       } else if (outcome.kind !== 'cancelled') {
         this.o.logger.warn('auto-cancel of an expired job did not go through', {
+          account,
           region,
           jobId,
           outcome: outcome.kind,
@@ -467,23 +494,24 @@ export class JobWatcher {
     // One reminder per interval, claimed with HSETNX so overlapping leaders remind once; intervals missed
     // while cosjob was down collapse into one reminder.
     const interval = Math.floor(waitingMs / remindAfterMs);
-    if (!(await this.o.records.markOnce(region, jobId, `reminded:${interval}`, now))) return;
-    await this.o.records.update(region, jobId, { lastRemindedAt: now });
+    if (!(await this.o.records.markOnce(ref, `reminded:${interval}`, now))) return;
+    await this.o.records.update(ref, { lastRemindedAt: now });
     const waitingMinutes = Math.floor(waitingMs / 60_000);
     await this.o.audit.append({
-      entryId: `reminded:${region}:${jobId}:${interval}`,
+      entryId: `reminded:${entryIdPart(ref)}:${interval}`,
       actor: SYSTEM_ACTOR,
       action: 'reminded',
+      account,
       region,
       jobId,
       reason: `waiting for approval for ${waitingMinutes} min`,
       source: 'watcher',
     });
-    await this.o.events.emit('job_reminder', { region, jobId, waitingMinutes });
+    await this.o.events.emit('job_reminder', { account, region, jobId, waitingMinutes });
   }
 
-  /** For tests and operators: the per-region back-off state. */
-  regionHealth(region: string): RegionHealth | undefined {
-    return this.health.get(region);
+  /** For tests and operators: the back-off state of one (account, region) pair. */
+  regionHealth(at: AccountRegion): RegionHealth | undefined {
+    return this.health.get(accountRegionKey(at));
   }
 }

@@ -88,15 +88,15 @@ export class ChainAppender {
   }
 
   private async appendPrepared(entry: PreparedEntry): Promise<AuditEntry> {
-    const { region, jobId } = entry;
+    const ref = { account: entry.account, region: entry.region, jobId: entry.jobId };
     const keys: [string, string, string, string, string] = [
       this.keys.auditLog(),
-      this.keys.auditJobStream(region, jobId),
+      this.keys.auditJobStream(ref),
       this.keys.auditHead(),
-      this.keys.auditJobHead(region, jobId),
+      this.keys.auditJobHead(ref),
       this.keys.auditEntryIds(),
     ];
-    const jobCacheKey = jobRefKey({ region, jobId });
+    const jobCacheKey = jobRefKey(ref);
     let global = this.globalHead;
     let job = this.jobHeads.get(jobCacheKey) ?? { seq: 0, hash: GENESIS_HASH };
     let timeFloor = 0;

@@ -7,8 +7,9 @@
  * per-job engine keys are spread over all slots (the audit keys share one slot, so one node holds them).
  */
 import { Cluster } from 'ioredis';
+import { type JobRef, jobRefLabel } from '../jobs/job-ref.js';
 import type { RedisClient } from '../redis/connection.js';
-import type { KeySpace } from '../redis/keys.js';
+import { type KeySpace, parseJobKeyPart } from '../redis/keys.js';
 import {
   replyArray,
   replyOptionalStrings,
@@ -19,10 +20,7 @@ import {
   UnexpectedReplyError,
 } from '../redis/replies.js';
 
-export interface JobRef {
-  region: string;
-  jobId: string;
-}
+export type { JobRef };
 
 /** Stream ids are `<ms>-<n>`; compares them numerically (as Redis orders them). */
 export function compareStreamIds(a: string, b: string): number {
@@ -34,17 +32,15 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 export function jobLabel(job: JobRef): string {
-  return `${job.region}/${job.jobId}`;
+  return jobRefLabel(job);
 }
 
-/** `region` and `jobId` from the text after a key's fixed prefix, when the key round-trips exactly. */
-function parseJobPart(rest: string, rebuild: (region: string, jobId: string) => string, key: string) {
-  const colon = rest.indexOf(':');
-  if (colon <= 0) return undefined;
-  const region = rest.slice(0, colon);
-  const jobId = rest.slice(colon + 1);
+/** The job named by the text after a key's fixed prefix, when the key round-trips exactly. */
+function parseJobPart(rest: string, rebuild: (ref: JobRef) => string, key: string): JobRef | undefined {
+  const ref = parseJobKeyPart(rest);
+  if (ref === undefined) return undefined;
   try {
-    return rebuild(region, jobId) === key ? { region, jobId } : undefined;
+    return rebuild(ref) === key ? ref : undefined;
   } catch {
     return undefined;
   }
@@ -163,8 +159,8 @@ export class ChainReads {
     const jobs = new Map<string, JobRef>();
     const foreign: string[] = [];
     for (const [prefix, rebuild] of [
-      [streamPrefix, (r: string, j: string) => this.keys.auditJobStream(r, j)],
-      [headPrefix, (r: string, j: string) => this.keys.auditJobHead(r, j)],
+      [streamPrefix, (ref: JobRef) => this.keys.auditJobStream(ref)],
+      [headPrefix, (ref: JobRef) => this.keys.auditJobHead(ref)],
     ] as const) {
       for (const key of await this.scan(`${prefix}*`)) {
         const job = parseJobPart(key.slice(prefix.length), rebuild, key);
@@ -184,8 +180,8 @@ export class ChainReads {
       if (!key.endsWith(suffix)) continue;
       const rebuild =
         name === 'decision'
-          ? (r: string, j: string) => this.keys.jobDecision(r, j)
-          : (r: string, j: string) => this.keys.jobRecord(r, j);
+          ? (ref: JobRef) => this.keys.jobDecision(ref)
+          : (ref: JobRef) => this.keys.jobRecord(ref);
       const job = parseJobPart(key.slice(prefix.length, -suffix.length), rebuild, key);
       if (job !== undefined) jobs.push(job);
     }
@@ -195,7 +191,7 @@ export class ChainReads {
   /** The card (channel/ts) a job record says was posted, or undefined. */
   async recordedCard(job: JobRef): Promise<string | undefined> {
     const [channel, ts] = replyOptionalStrings(
-      await this.redis.call('HMGET', this.keys.jobRecord(job.region, job.jobId), 'cardChannel', 'cardTs'),
+      await this.redis.call('HMGET', this.keys.jobRecord(job), 'cardChannel', 'cardTs'),
       'HMGET',
       2,
     );

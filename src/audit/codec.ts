@@ -1,14 +1,20 @@
 /**
  * Audit entries as Redis stream fields, both ways, and validation of what callers append.
  *
- * Stream fields, in write order: v, entryId, time, actorId, actorName, action, region, jobId, then the
- * optional reason, outcome, cosStatus, cosRequestId, cosErrorCode, source, intentId, rule, ruleHash when
- * present, then seq, jobSeq, prevHash, jobPrevHash, hash. Entries written before rules existed have no
- * rule or ruleHash; the hash covers the fields an entry has, so they verify as they are. See hash.ts for what the hash covers.
+ * Stream fields, in write order: v, entryId, time, actorId, actorName, action, account (only for an
+ * account other than `default`), region, jobId, then the optional reason, outcome, cosStatus,
+ * cosRequestId, cosErrorCode, source, intentId, rule, ruleHash when present, then seq, jobSeq, prevHash,
+ * jobPrevHash, hash. See hash.ts for what the hash covers.
+ *
+ * The account is left out for `default`: entries written before several accounts have no account field
+ * and read as the default account, and their hashes (over the stored fields) still verify; an entry of
+ * the default account written now is encoded exactly as before. Entries written before rules existed
+ * have no rule or ruleHash; the hash covers the fields an entry has, so they verify as they are.
  */
 import { randomUUID } from 'node:crypto';
 import { isValidRegion } from '../cos/region.js';
 import { isValidJobId } from '../cos/validation.js';
+import { DEFAULT_ACCOUNT_NAME, isValidAccountName } from '../jobs/job-ref.js';
 import type { StreamRecord } from '../redis/replies.js';
 import { AuditInputError } from './errors.js';
 import { HASH_PATTERN } from './hash.js';
@@ -82,6 +88,7 @@ export interface PreparedEntry {
   entryId: string;
   actor: AuditActor;
   action: AuditAction;
+  account: string;
   region: string;
   jobId: string;
   optional: Partial<Record<OptionalField, string>>;
@@ -131,6 +138,9 @@ export function prepareEntry(input: AuditEntryInput, newEntryId: () => string = 
   if (!AUDIT_ACTIONS.includes(input.action)) {
     problems.push(`action must be one of ${AUDIT_ACTIONS.join(', ')}`);
   }
+  if (!isValidAccountName(input.account)) {
+    problems.push('account must be an account name: lowercase letters, digits, - and _ (at most 32)');
+  }
   if (typeof input.region !== 'string' || !isValidRegion(input.region)) {
     problems.push('region must be a COS region such as ap-guangzhou');
   }
@@ -159,6 +169,7 @@ export function prepareEntry(input: AuditEntryInput, newEntryId: () => string = 
     entryId,
     actor: { id: (actor as AuditActor).id, name: wellFormed((actor as AuditActor).name) },
     action: input.action,
+    account: input.account,
     region: input.region,
     jobId: input.jobId,
     optional,
@@ -174,6 +185,7 @@ export function entryFields(entry: PreparedEntry, position: ChainPosition): [str
     ['actorId', entry.actor.id],
     ['actorName', entry.actor.name],
     ['action', entry.action],
+    ...(entry.account === DEFAULT_ACCOUNT_NAME ? [] : [['account', entry.account] as [string, string]]),
     ['region', entry.region],
     ['jobId', entry.jobId],
   ];
@@ -217,6 +229,9 @@ export function decodeEntry(record: StreamRecord): DecodedEntry {
   const action = values.get('action');
   // Unknown but well-formed actions are read as they are, so a newer writer does not look like damage.
   if (action === undefined || !ACTION_PATTERN.test(action)) return missing('action');
+  // Absent in entries of the default account, including every entry written before several accounts.
+  const account = values.get('account') ?? DEFAULT_ACCOUNT_NAME;
+  if (!isValidAccountName(account)) return missing('account');
   const region = values.get('region');
   if (region === undefined || region === '') return missing('region');
   const jobId = values.get('jobId');
@@ -239,6 +254,7 @@ export function decodeEntry(record: StreamRecord): DecodedEntry {
     entryId,
     actor: { id: actorId, name: actorName },
     action: action as AuditAction,
+    account,
     region,
     jobId,
     time,

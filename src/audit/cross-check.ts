@@ -92,8 +92,9 @@ export class AuditVerifier {
 
   async verify(scope: AuditScope): Promise<VerifyResult> {
     if (scope.kind === 'global') return this.verifyGlobal();
-    if (scope.kind === 'job') return this.verifyJob({ region: scope.region, jobId: scope.jobId });
-    throw new RangeError("verify needs { kind: 'global' } or { kind: 'job', region, jobId }");
+    if (scope.kind === 'job')
+      return this.verifyJob({ account: scope.account, region: scope.region, jobId: scope.jobId });
+    throw new RangeError("verify needs { kind: 'global' } or { kind: 'job', account, region, jobId }");
   }
 
   private async verifyGlobal(): Promise<VerifyResult> {
@@ -155,7 +156,7 @@ export class AuditVerifier {
     if (!chain.ok) return chain;
     const fail = (problem: VerifyProblem): VerifyResult => ({ ok: false, entries: chain.entries, problem });
     try {
-      const stream = this.keys.auditJobStream(job.region, job.jobId);
+      const stream = this.keys.auditJobStream(job);
       const own = new Map<string, StreamRecord>();
       let after: string | undefined;
       for (;;) {
@@ -170,7 +171,12 @@ export class AuditVerifier {
         const page = await this.reads.page(this.keys.auditLog(), after, this.pageSize);
         for (const record of page) {
           const decoded = decodeEntry(record);
-          if (!decoded.ok || decoded.entry.region !== job.region || decoded.entry.jobId !== job.jobId)
+          if (
+            !decoded.ok ||
+            decoded.entry.account !== job.account ||
+            decoded.entry.region !== job.region ||
+            decoded.entry.jobId !== job.jobId
+          )
             continue;
           // An entry appended after the job stream was read is there when looked up again.
           const copy = own.get(record.id) ?? (await this.reads.records(stream, [record.id]))[0];
@@ -219,7 +225,7 @@ export class AuditVerifier {
       for (const positions of byJob.values()) {
         const first = entries[positions[0]!]!;
         const copies = await this.reads.records(
-          this.keys.auditJobStream(first.region, first.jobId),
+          this.keys.auditJobStream(first),
           positions.map((i) => page[i]!.id),
         );
         positions.forEach((i, n) => {
@@ -242,7 +248,7 @@ export class AuditVerifier {
       for (const entry of entries) {
         const label = jobLabel(entry);
         const seen = jobs.get(label) ?? {
-          ref: { region: entry.region, jobId: entry.jobId },
+          ref: { account: entry.account, region: entry.region, jobId: entry.jobId },
           count: 0,
           lastId: '',
         };
@@ -341,7 +347,7 @@ export class AuditVerifier {
 
   /** Step 4 for one job: records beyond the `count` the global chain accounts for. */
   private async checkJobExtras(job: JobRef, count: number, lastId: string | undefined, globalEnd: number) {
-    const stream = this.keys.auditJobStream(job.region, job.jobId);
+    const stream = this.keys.auditJobStream(job);
     if ((await this.reads.streamLength(stream)) <= count) return;
     let after = lastId;
     for (;;) {
@@ -402,7 +408,7 @@ export class AuditVerifier {
   private async checkDecisions(only: JobRef | undefined): Promise<void> {
     const decided = only === undefined ? await this.reads.jobsWithKey('decision') : [only];
     for (const job of decided) {
-      if (only !== undefined && !(await this.reads.exists(this.keys.jobDecision(job.region, job.jobId)))) {
+      if (only !== undefined && !(await this.reads.exists(this.keys.jobDecision(job)))) {
         return;
       }
       if (await this.chainHas(job, recordsResult)) continue;
@@ -426,7 +432,7 @@ export class AuditVerifier {
   }
 
   private async chainHas(job: JobRef, test: (entry: AuditEntry) => boolean): Promise<boolean> {
-    const stream = this.keys.auditJobStream(job.region, job.jobId);
+    const stream = this.keys.auditJobStream(job);
     let after: string | undefined;
     for (;;) {
       const page = await this.reads.page(stream, after, this.pageSize);

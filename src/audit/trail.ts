@@ -11,6 +11,7 @@
  */
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import type { JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RedisClient } from '../redis/connection.js';
@@ -84,8 +85,8 @@ export class RedisAuditTrail implements AuditTrail {
     return this.appender.append(input);
   }
 
-  async history(region: string, jobId: string): Promise<AuditEntry[]> {
-    return this.read(this.keys.auditJobStream(region, jobId), '-', '+', Number.POSITIVE_INFINITY);
+  async history(ref: JobRef): Promise<AuditEntry[]> {
+    return this.read(this.keys.auditJobStream(ref), '-', '+', Number.POSITIVE_INFINITY);
   }
 
   async range(from: number, to: number, limit?: number): Promise<AuditEntry[]> {
@@ -119,11 +120,12 @@ export class RedisAuditTrail implements AuditTrail {
       headKey = this.keys.auditHead();
       spec = GLOBAL_CHAIN;
     } else if (scope.kind === 'job') {
-      streamKey = this.keys.auditJobStream(scope.region, scope.jobId);
-      headKey = this.keys.auditJobHead(scope.region, scope.jobId);
-      spec = jobChain(scope.region, scope.jobId);
+      const ref = { account: scope.account, region: scope.region, jobId: scope.jobId };
+      streamKey = this.keys.auditJobStream(ref);
+      headKey = this.keys.auditJobHead(ref);
+      spec = jobChain(ref);
     } else {
-      throw new RangeError("verify needs { kind: 'global' } or { kind: 'job', region, jobId }");
+      throw new RangeError("verify needs { kind: 'global' } or { kind: 'job', account, region, jobId }");
     }
     // The head is read before the stream: every entry up to it is then guaranteed to be in the stream.
     const head = await readHead(this.redis, headKey);

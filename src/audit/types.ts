@@ -1,5 +1,6 @@
 /** The audit trail's public contract. The Redis implementation lives beside this file. */
 
+import type { JobRef } from '../jobs/job-ref.js';
 import type { NewestEntries, NewestEntriesQuery } from './recent.js';
 
 export type { NewestEntries, NewestEntriesQuery } from './recent.js';
@@ -34,6 +35,8 @@ export interface AuditEntryInput {
   entryId?: string;
   actor: AuditActor;
   action: AuditAction;
+  /** The job's account (`default` for environment-only configuration and for entries older than accounts). */
+  account: string;
   region: string;
   jobId: string;
   reason?: string;
@@ -52,7 +55,7 @@ export interface AuditEntryInput {
   ruleHash?: string;
 }
 
-type AlwaysRecorded = 'entryId' | 'actor' | 'action' | 'region' | 'jobId';
+type AlwaysRecorded = 'entryId' | 'actor' | 'action' | 'account' | 'region' | 'jobId';
 
 /** An entry as stored: the input's fields (the optional ones only when given) plus its place in the chains. */
 export interface AuditEntry
@@ -71,7 +74,7 @@ export interface AuditEntry
   streamId: string;
 }
 
-export type AuditScope = { kind: 'global' } | { kind: 'job'; region: string; jobId: string };
+export type AuditScope = { kind: 'global' } | { kind: 'job'; account: string; region: string; jobId: string };
 
 /**
  * `seq` and `afterSeq` are positions in the chain being verified: the global seq for `{ kind: 'global' }`,
@@ -111,12 +114,12 @@ export interface VerifyResult {
   /** The first problem found, walking from the oldest entry. */
   problem?: VerifyProblem;
   /** Set when a global verification found the problem in one job's chain (its seq is then the job seq). */
-  job?: { region: string; jobId: string };
+  job?: { account: string; region: string; jobId: string };
 }
 
 export interface AuditTrail {
   append(input: AuditEntryInput): Promise<AuditEntry>;
-  history(region: string, jobId: string): Promise<AuditEntry[]>;
+  history(ref: JobRef): Promise<AuditEntry[]>;
   /** Global entries with from <= time < to (ISO-8601 or epoch ms), oldest first. */
   range(from: number, to: number, limit?: number): Promise<AuditEntry[]>;
   verify(scope: AuditScope): Promise<VerifyResult>;

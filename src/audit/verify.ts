@@ -21,6 +21,7 @@
  *
  * "seq" in a problem is the position in the chain being verified: the global seq, or the job's jobSeq.
  */
+import { type JobRef, jobRefLabel } from '../jobs/job-ref.js';
 import type { StreamRecord } from '../redis/replies.js';
 import { type DecodedEntry, decodeEntry } from './codec.js';
 import { type EntryHasher, GENESIS_HASH } from './hash.js';
@@ -47,13 +48,15 @@ export const GLOBAL_CHAIN: ChainSpec = {
   foreign: () => undefined,
 };
 
-export function jobChain(region: string, jobId: string): ChainSpec {
+export function jobChain(ref: JobRef): ChainSpec {
   return {
-    label: `chain of job ${region}/${jobId}`,
+    label: `chain of job ${jobRefLabel(ref)}`,
     seqOf: (e) => e.jobSeq,
     prevOf: (e) => e.jobPrevHash,
     foreign: (e) =>
-      e.region === region && e.jobId === jobId ? undefined : `it belongs to job ${e.region}/${e.jobId}`,
+      e.account === ref.account && e.region === ref.region && e.jobId === ref.jobId
+        ? undefined
+        : `it belongs to job ${jobRefLabel(e)}`,
   };
 }
 

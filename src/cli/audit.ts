@@ -11,6 +11,7 @@ import type { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
 import { EnvReader, readRedisConfig } from '../config/index.js';
 import { openAuditStore } from '../core.js';
+import { accountProblem, DEFAULT_ACCOUNT_NAME, type JobRef, jobRefLabel } from '../jobs/job-ref.js';
 import { silentLogger } from '../logger.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';
 import {
@@ -63,6 +64,27 @@ async function openAudit(context: CommandContext): Promise<AuditSession> {
   };
 }
 
+/**
+ * `<JobId> [--account A] [--region R]`. The audit commands need no COS credentials, so they do not read
+ * the accounts file: the account is `default` unless named, and the region may be left out only for the
+ * default account when COS_REGIONS names one region.
+ */
+function auditJobArgs(context: CommandContext, session: AuditSession): JobRef {
+  const account = stringFlag(context.args, 'account') ?? DEFAULT_ACCOUNT_NAME;
+  const problem = accountProblem(account);
+  if (problem !== undefined) throw new UsageError(`--account: ${problem}.`);
+  const regions = account === DEFAULT_ACCOUNT_NAME ? session.regions : [];
+  if (account !== DEFAULT_ACCOUNT_NAME && stringFlag(context.args, 'region') === undefined) {
+    throw new UsageError(`Add --region R: the region of account ${account}'s job.`);
+  }
+  return { account, ...jobArgs(context, regions) };
+}
+
+/** `ap-guangzhou/<JobId>`, or `prod/ap-guangzhou/<JobId>` for another account than the default. */
+function jobScope(ref: JobRef): string {
+  return ref.account === DEFAULT_ACCOUNT_NAME ? ref.jobId : jobRefLabel(ref);
+}
+
 function entryRows(entries: readonly AuditEntry[]): string[][] {
   return entries.map((e) => [
     String(e.seq),
@@ -73,6 +95,14 @@ function entryRows(entries: readonly AuditEntry[]): string[][] {
     cell(e.cosStatus ?? '', 12),
     cell(e.reason ?? '', 60),
   ]);
+}
+
+/** The account column is shown only when an entry belongs to another account than the default. */
+function entryTable(entries: readonly AuditEntry[]): string {
+  const headers = ['seq', 'time', 'actor', 'action', 'outcome', 'COS', 'reason'];
+  if (entries.every((e) => e.account === DEFAULT_ACCOUNT_NAME)) return table(headers, entryRows(entries));
+  const rows = entryRows(entries).map((row, i) => [...row.slice(0, 2), entries[i]!.account, ...row.slice(2)]);
+  return table([...headers.slice(0, 2), 'account', ...headers.slice(2)], rows);
 }
 
 function verifyLine(scope: string, result: VerifyResult): string {
@@ -124,32 +154,30 @@ async function withAudit(
 const showCommand: CliCommand = {
   path: ['audit', 'show'],
   summary: "Print a job's audit trail and verify its chain.",
-  usage: 'cosjob audit show <JobId> [--region R] [--json]',
-  flags: { region: 'string', json: 'boolean' },
+  usage: 'cosjob audit show <JobId> [--account A] [--region R] [--json]',
+  flags: { account: 'string', region: 'string', json: 'boolean' },
   run: (context) =>
     withAudit(context, async (session) => {
-      const { audit, regions } = session;
-      const { jobId, region } = jobArgs(context, regions);
+      const { audit } = session;
+      const ref = auditJobArgs(context, session);
+      const { account, region, jobId } = ref;
       const [entries, verify] = await Promise.all([
-        audit.history(region, jobId),
-        audit.verify({ kind: 'job', region, jobId }),
+        audit.history(ref),
+        audit.verify({ kind: 'job', ...ref }),
       ]);
       if (booleanFlag(context.args, 'json')) {
         const hint = verifyHint(session, verify);
         writeLine(
           context.io.stdout,
           JSON.stringify(
-            { region, jobId, entries, verify, ...(hint === undefined ? {} : { hint }) },
+            { account, region, jobId, entries, verify, ...(hint === undefined ? {} : { hint }) },
             null,
             2,
           ),
         );
       } else {
-        writeLine(
-          context.io.stdout,
-          table(['seq', 'time', 'actor', 'action', 'outcome', 'COS', 'reason'], entryRows(entries)),
-        );
-        writeVerify(context, session, `job ${jobId}`, verify);
+        writeLine(context.io.stdout, entryTable(entries));
+        writeVerify(context, session, `job ${jobScope(ref)}`, verify);
       }
       return verify.ok ? EXIT_OK : EXIT_FAILURE;
     }),
@@ -159,18 +187,18 @@ const verifyCommand: CliCommand = {
   path: ['audit', 'verify'],
   summary:
     "Verify the whole audit chain (or one job's); exit 1 and name the first problem if it was tampered with.",
-  usage: 'cosjob audit verify [<JobId> [--region R]] [--checkpoints FILE|slack]',
-  flags: { region: 'string', checkpoints: 'string' },
+  usage: 'cosjob audit verify [<JobId> [--account A] [--region R]] [--checkpoints FILE|slack]',
+  flags: { account: 'string', region: 'string', checkpoints: 'string' },
   run: (context) =>
     withAudit(context, async (session) => {
-      const { verifier, regions } = session;
+      const { verifier } = session;
       const source = stringFlag(context.args, 'checkpoints');
       if (context.args.positionals.length > 0) {
         if (source !== undefined)
           throw new UsageError('--checkpoints checks the global chain: drop the JobId.');
-        const { jobId, region } = jobArgs(context, regions);
-        const result = await verifier.verify({ kind: 'job', region, jobId });
-        writeVerify(context, session, `job ${jobId}`, result);
+        const ref = auditJobArgs(context, session);
+        const result = await verifier.verify({ kind: 'job', ...ref });
+        writeVerify(context, session, `job ${jobScope(ref)}`, result);
         return result.ok ? EXIT_OK : EXIT_FAILURE;
       }
       const result = await verifier.verify({ kind: 'global' });

@@ -9,23 +9,23 @@ import {
   type Env,
   EnvReader,
   environmentSource,
-  readAccountsAndRules,
   readApprovalConfig,
-  readCosConfig,
   readRedisConfig,
-  readWatcherConfig,
 } from '../config/index.js';
 import { buildCore, type Core } from '../core.js';
+import { validateJobId } from '../cos/validation.js';
 import { outcomeText } from '../decision-text.js';
+import { accountRegionLabel, type JobRef } from '../jobs/job-ref.js';
 import { registerSecret, silentLogger } from '../logger.js';
+import { accountFlag, readCliAccounts } from './accounts.js';
 import { stringFlag, UsageError } from './args.js';
 import {
   type CliCommand,
   type CliOutput,
+  type CommandContext,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
-  jobArgs,
   reportFailure,
   writeLine,
 } from './command.js';
@@ -68,20 +68,17 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
       action === 'approve'
         ? 'Approve a Suspended job (confirm it to COS) as an approver, through the same checks and audit as Slack.'
         : 'Cancel a job as an approver, with a reason, through the same checks and audit as Slack.',
-    usage: `cosjob ${action} <JobId> --as <SlackUserId> [--name "Display Name"] ${action === 'cancel' ? '--reason TEXT' : '[--reason TEXT]'} [--region R]`,
-    flags: { as: 'string', name: 'string', reason: 'string', region: 'string' },
+    usage: `cosjob ${action} <JobId> --as <SlackUserId> [--name "Display Name"] ${action === 'cancel' ? '--reason TEXT' : '[--reason TEXT]'} [--account A] [--region R]`,
+    flags: { as: 'string', name: 'string', reason: 'string', account: 'string', region: 'string' },
     run: async (context) => {
       const reader = new EnvReader(context.env);
-      const cos = readCosConfig(reader);
       const redisConfig = readRedisConfig(reader);
       const approvals = readApprovalConfig(reader);
-      // The same rules as the bot: a job's rule says who may act on it and how many must approve.
-      const { rules } = readAccountsAndRules(reader, {
-        source: environmentSource(context.env),
+      const { accounts, rules, endpoint } = readCliAccounts(
+        reader,
+        environmentSource(context.env),
         approvals,
-        watcher: readWatcherConfig(reader),
-        cos: () => cos,
-      });
+      );
       const botToken = reader.matching(
         'SLACK_BOT_TOKEN',
         /^xoxb-[A-Za-z0-9-]+$/,
@@ -104,22 +101,22 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
         );
         return EXIT_USAGE;
       }
-      let target: { jobId: string; region: string };
+      let asked: { jobId: string; account: string | undefined; region: string | undefined };
       try {
-        target = jobArgs(context, cos.regions);
+        asked = jobAndPlace(context);
+        asked.account = accountFlag(accounts, asked.account);
+        const regions = accounts.filter((a) => asked.account === undefined || a.name === asked.account);
+        if (asked.region !== undefined && !regions.some((a) => a.regions.includes(asked.region as string))) {
+          throw new UsageError(
+            `--region ${cell(asked.region, 40)} is not watched by ${asked.account === undefined ? 'any account' : `account ${asked.account}`} (${regions.map((a) => `${a.name}: ${a.regions.join(', ')}`).join('; ')}).`,
+          );
+        }
       } catch (error) {
         if (error instanceof UsageError) {
           writeLine(context.io.stderr, `cosjob: ${error.message}`);
           return EXIT_USAGE;
         }
         return reportFailure(context.io, error);
-      }
-      if (!cos.regions.includes(target.region)) {
-        writeLine(
-          context.io.stderr,
-          `cosjob: --region ${cell(target.region, 40)} is not in COS_REGIONS (${cos.regions.join(', ')}).`,
-        );
-        return EXIT_USAGE;
       }
       let core: Core;
       try {
@@ -128,7 +125,14 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
             ? await slackDirectory(botToken, slackApiUrl)
             : undefined;
         core = await buildCore(
-          { cos, redis: redisConfig, approvals, watcher: { pollIntervalSeconds: 60 }, rules },
+          {
+            accounts,
+            ...(endpoint === undefined ? {} : { cosEndpoint: endpoint }),
+            redis: redisConfig,
+            approvals,
+            watcher: { pollIntervalSeconds: 60 },
+            rules,
+          },
           {
             logger: silentLogger,
             connectionName: 'cosjob-cli',
@@ -141,6 +145,12 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
         return reportFailure(context.io, error);
       }
       try {
+        const located = await locate(core, asked);
+        if (typeof located === 'string') {
+          writeLine(context.io.stderr, `cosjob: ${located}`);
+          return EXIT_USAGE;
+        }
+        const target: JobRef = located;
         const reason = stringFlag(context.args, 'reason');
         const outcome = await core.engine.decide({
           ...target,
@@ -175,10 +185,61 @@ function decisionCommand(action: 'approve' | 'cancel'): CliCommand {
   };
 }
 
+/** `<JobId> [--account A] [--region R]` as typed (checked against the configuration afterwards). */
+function jobAndPlace(context: CommandContext): {
+  jobId: string;
+  account: string | undefined;
+  region: string | undefined;
+} {
+  const [jobId, ...extra] = context.args.positionals;
+  if (jobId === undefined) throw new UsageError('Name the JobId.');
+  if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(cell(extra[0]!, 40))}.`);
+  validateJobId(jobId);
+  return { jobId, account: stringFlag(context.args, 'account'), region: stringFlag(context.args, 'region') };
+}
+
+/**
+ * The job the arguments name: the (account, region) given, else where cosjob's records or COS find the
+ * JobId. A JobId is unique only within one account and region, so one found in several is refused with
+ * where it is, naming the flag that tells them apart.
+ */
+async function locate(
+  core: Core,
+  asked: { jobId: string; account: string | undefined; region: string | undefined },
+): Promise<JobRef | string> {
+  const { jobId, account, region } = asked;
+  const { engine } = core;
+  const candidates = engine.targets.filter(
+    (t) => (account === undefined || t.account === account) && (region === undefined || t.region === region),
+  );
+  if (candidates.length === 1) return { ...candidates[0]!, jobId };
+  const location = await engine.locateJob(jobId, true, account);
+  switch (location.kind) {
+    case 'found':
+      if (region === undefined || location.ref.region === region) return location.ref;
+      return `job ${jobId} was not found in ${region}.`;
+    case 'several': {
+      const places = location.places.filter((p) => region === undefined || p.region === region);
+      if (places.length === 1) return { ...places[0]!, jobId };
+      const accounts = [...new Set(places.map((p) => p.account))];
+      return accounts.length > 1
+        ? `job ${jobId} exists in several accounts (${places.map(accountRegionLabel).join(', ')}): add --account A.`
+        : `job ${jobId} exists in several regions (${places.map(accountRegionLabel).join(', ')}): add --region R.`;
+    }
+    case 'unknown_account':
+      return `--account ${account} is not a configured account (configured: ${location.accounts.join(', ')}).`;
+    case 'unreachable':
+      return `COS could not be asked in ${accountRegionLabel(location.place)}; name the account and region with --account A --region R.`;
+    case 'not_found':
+    case 'not_tracked':
+      return `job ${jobId} was not found in ${candidates.map(accountRegionLabel).join(', ')}.`;
+  }
+}
+
 /** `<kind>: <what happened>`, and the COS code and request id of a failure. */
 function writeOutcome(
   out: CliOutput,
-  subject: { action: 'approve' | 'cancel'; region: string; jobId: string },
+  subject: { action: 'approve' | 'cancel'; account: string; region: string; jobId: string },
   outcome: DecisionOutcome,
 ): void {
   writeLine(out, `${outcome.kind}: ${outcomeText(subject, outcome)}`);

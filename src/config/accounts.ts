@@ -6,6 +6,7 @@
  */
 import { APPID_PATTERN, type CredentialKind, credentialProblem, UIN_PATTERN } from '../cos/credentials.js';
 import { isKnownRegion } from '../cos/region.js';
+import { ACCOUNT_NAME_PATTERN, DEFAULT_ACCOUNT_NAME } from '../jobs/job-ref.js';
 import { type CosConfig, regionProblem } from './cos.js';
 import { SLACK_CHANNEL_ID_PATTERN } from './slack.js';
 import type { SettingSource } from './source.js';
@@ -30,9 +31,8 @@ export interface AccountConfig {
   channel?: string;
 }
 
-export const DEFAULT_ACCOUNT_NAME = 'default';
-/** Account names go into JobRefs, Redis keys and Slack button values: short and plain. */
-export const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+export { ACCOUNT_NAME_PATTERN, DEFAULT_ACCOUNT_NAME };
+
 // Environment variable names as shells write them. Upper case only: a SecretKey is 32 letters and digits,
 // so a mixed-case "name" is far more likely a pasted key than a variable.
 const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;

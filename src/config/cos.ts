@@ -54,7 +54,17 @@ function readRegions(reader: SettingReader): string[] {
   return regions;
 }
 
-export function readCosConfig(reader: SettingReader): CosConfig {
+/** COS_ENDPOINT: when set, every account's requests go to this origin (an emulator, tests). */
+export function readCosEndpoint(reader: SettingReader): string | undefined {
+  return reader.url(SETTINGS.COS_ENDPOINT, ['http:', 'https:']);
+}
+
+/**
+ * The environment's account: COS_SECRET_ID, COS_SECRET_KEY, COS_APPID, COS_UIN, COS_REGIONS (all required
+ * here; read only when no COSJOB_CONFIG file declares accounts) with `endpoint` (COS_ENDPOINT, read by the
+ * caller once for every account) or, when not given, COS_ENDPOINT read here.
+ */
+export function readCosConfig(reader: SettingReader, endpoint = readCosEndpoint(reader)): CosConfig {
   const secretId = credential(reader, SETTINGS.COS_SECRET_ID, 'secretId') ?? '';
   const secretKey = credential(reader, SETTINGS.COS_SECRET_KEY, 'secretKey') ?? '';
   const securityToken = credential(reader, SETTINGS.COS_SECURITY_TOKEN, 'securityToken');
@@ -63,7 +73,6 @@ export function readCosConfig(reader: SettingReader): CosConfig {
   const uin =
     reader.matching(SETTINGS.COS_UIN, UIN_PATTERN, 'the numeric account UIN, e.g. 100000000001') ?? '';
   const regions = readRegions(reader);
-  const endpoint = reader.url(SETTINGS.COS_ENDPOINT, ['http:', 'https:']);
   return {
     secretId,
     secretKey,

@@ -5,6 +5,7 @@
 import type { ApprovalEngine } from '../approvals/engine.js';
 import type { Clock } from '../clock.js';
 import { outcomeText } from '../decision-text.js';
+import { type AccountRegion, accountRegionLabel } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { explainFailure } from './explain.js';
 import type { CosjobMetrics } from './metrics.js';
@@ -26,7 +27,12 @@ export function observeEngine(o: EngineObserverOptions): () => void {
 
   const offDecisions = engine.events.on('decision_made', ({ request, outcome }) => {
     metrics.decisions.inc({ action: request.action, outcome: outcome.kind });
-    const log = logger.child({ region: request.region, jobId: request.jobId, slackUser: request.actor.id });
+    const log = logger.child({
+      account: request.account,
+      region: request.region,
+      jobId: request.jobId,
+      slackUser: request.actor.id,
+    });
     const common = { actor: request.actor.name, action: request.action, source: request.source };
     switch (outcome.kind) {
       case 'approved':
@@ -69,12 +75,13 @@ export function observeEngine(o: EngineObserverOptions): () => void {
   });
 
   const offPolls = engine.events.on('region_polled', async (event) => {
-    metrics.pollCycles.inc({ region: event.region, result: event.result });
+    const at = { account: event.account, region: event.region };
+    metrics.pollCycles.inc({ ...at, result: event.result });
     if (event.result === 'ok' && event.suspended !== undefined) {
-      metrics.jobsWaiting.set({ region: event.region }, event.suspended);
+      metrics.jobsWaiting.set(at, event.suspended);
     }
     if (event.result === 'skipped' || !o.regionHealth) return;
-    await recordRegionHealth(o, o.regionHealth, event.region, event.result, event.failures, event.error);
+    await recordRegionHealth(o, o.regionHealth, at, event.result, event.failures, event.error);
   });
 
   return () => {
@@ -87,17 +94,18 @@ export function observeEngine(o: EngineObserverOptions): () => void {
 async function recordRegionHealth(
   o: EngineObserverOptions,
   store: RegionHealthStore,
-  region: string,
+  at: AccountRegion,
   result: 'ok' | 'error',
   failures: number,
   error: unknown,
 ): Promise<void> {
   const now = o.clock.now();
-  const previous = (await store.get(region)) ?? { failures: 0, alerted: false };
+  const previous = (await store.get(at)) ?? { failures: 0, alerted: false };
+  const place = accountRegionLabel(at);
   if (result === 'ok') {
     let alerted = previous.alerted;
-    if (alerted && o.notices) alerted = !(await o.notices.post(o.notices.regionRecovered(region)));
-    await store.set(region, { ...previous, lastOkAt: now, failures: 0, alerted });
+    if (alerted && o.notices) alerted = !(await o.notices.post(o.notices.regionRecovered(place)));
+    await store.set(at, { ...previous, lastOkAt: now, failures: 0, alerted });
     return;
   }
   const reason = explainFailure(error);
@@ -105,7 +113,7 @@ async function recordRegionHealth(
   const inARow = Math.max(failures, previous.failures + 1);
   let alerted = previous.alerted;
   if (!alerted && inARow >= REGION_FAILURES_BEFORE_NOTICE && o.notices) {
-    alerted = await o.notices.post(o.notices.regionFailing(region, inARow, reason));
+    alerted = await o.notices.post(o.notices.regionFailing(place, inARow, reason));
   }
-  await store.set(region, { ...previous, lastErrorAt: now, lastError: reason, failures: inARow, alerted });
+  await store.set(at, { ...previous, lastErrorAt: now, lastError: reason, failures: inARow, alerted });
 }

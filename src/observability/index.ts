@@ -75,7 +75,7 @@ export function startObservability(hooks: ObservabilityHooks, parts: ObservedPar
     redis: parts.redis,
     webClient: parts.webClient,
     regionHealth,
-    regions: config.cos.regions,
+    targets: engine.targets,
     pollIntervalMs: config.watcher.pollIntervalSeconds * 1000,
     keyPrefix: config.redis.keyPrefix,
     instanceId: engine.instanceId,

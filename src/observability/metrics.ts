@@ -24,8 +24,8 @@ export class CosjobMetrics {
   readonly refusals: Counter<'code'>;
   readonly cosRequests: Counter<'api' | 'status'>;
   readonly cosRequestDuration: Histogram<'api'>;
-  readonly pollCycles: Counter<'region' | 'result'>;
-  readonly jobsWaiting: Gauge<'region'>;
+  readonly pollCycles: Counter<'account' | 'region' | 'result'>;
+  readonly jobsWaiting: Gauge<'account' | 'region'>;
   readonly slackApiCalls: Counter<'method' | 'result'>;
   readonly slackRateLimited: Counter;
   readonly auditEntries: Counter<'kind'>;
@@ -62,14 +62,14 @@ export class CosjobMetrics {
     });
     this.pollCycles = new Counter({
       name: 'cosjob_poll_cycles_total',
-      help: 'Discovery polls per region: ok, error, or skipped while backing off.',
-      labelNames: ['region', 'result'],
+      help: 'Discovery polls per account and region: ok, error, or skipped while backing off.',
+      labelNames: ['account', 'region', 'result'],
       registers,
     });
     this.jobsWaiting = new Gauge({
       name: 'cosjob_jobs_waiting',
-      help: 'Suspended jobs COS listed in the last successful poll of the region.',
-      labelNames: ['region'],
+      help: 'Suspended jobs COS listed in the last successful poll of the account and region.',
+      labelNames: ['account', 'region'],
       registers,
     });
     this.slackApiCalls = new Counter({

@@ -6,6 +6,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
+import { type AccountRegion, accountRegionLabel } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/connection.js';
 import { explainFailure } from './explain.js';
@@ -25,7 +26,8 @@ export interface ReadinessOptions {
   redis: RedisClient;
   webClient: WebClient;
   regionHealth: RegionHealthStore;
-  regions: readonly string[];
+  /** The (account, region) pairs polled; checks are named by accountRegionLabel (`region` for default). */
+  targets: readonly AccountRegion[];
   pollIntervalMs: number;
   keyPrefix: string;
   instanceId: string;
@@ -120,19 +122,19 @@ export class Readiness {
   private async checkRegions(redisOk: boolean): Promise<Record<string, CheckResult>> {
     const out: Record<string, CheckResult> = {};
     if (!redisOk) {
-      for (const region of this.o.regions)
-        out[region] = 'unknown: poll health is kept in Redis, which is unavailable';
+      for (const at of this.o.targets)
+        out[accountRegionLabel(at)] = 'unknown: poll health is kept in Redis, which is unavailable';
       return out;
     }
     let records: Awaited<ReturnType<RegionHealthStore['all']>>;
     try {
-      records = await this.o.regionHealth.all(this.o.regions);
+      records = await this.o.regionHealth.all(this.o.targets);
     } catch (error) {
-      for (const region of this.o.regions) out[region] = `unknown: ${explainFailure(error)}`;
+      for (const at of this.o.targets) out[accountRegionLabel(at)] = `unknown: ${explainFailure(error)}`;
       return out;
     }
     const now = this.o.clock.now();
-    for (const region of this.o.regions) {
+    for (const region of this.o.targets.map(accountRegionLabel)) {
       const verdict = regionPollVerdict(records.get(region), now, this.o.pollIntervalMs);
       if (verdict.kind === 'ok') out[region] = 'ok';
       else if (verdict.kind === 'failing') out[region] = verdict.reason;

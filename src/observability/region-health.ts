@@ -1,7 +1,10 @@
 /**
- * Per-region poll health, kept in Redis by the replica that polls (the leader) so every replica's
- * /readyz can tell whether COS is being reached, and so channel notices survive a change of leader.
+ * Poll health per (account, region), kept in Redis by the replica that polls (the leader) so every
+ * replica's /readyz can tell whether COS is being reached, and so channel notices survive a change of
+ * leader. Each pair is one field of one hash, named `<region>` for the default account (as before several
+ * accounts) and `<account>/<region>` for another.
  */
+import { type AccountRegion, accountRegionLabel } from '../jobs/job-ref.js';
 import type { RedisClient } from '../redis/connection.js';
 
 export interface RegionHealthRecord {
@@ -46,17 +49,19 @@ export class RegionHealthStore {
     this.key = `${keyPrefix}:health:regions`;
   }
 
-  async get(region: string): Promise<RegionHealthRecord | undefined> {
-    return parseRecord(await this.redis.hget(this.key, region));
+  async get(at: AccountRegion): Promise<RegionHealthRecord | undefined> {
+    return parseRecord(await this.redis.hget(this.key, accountRegionLabel(at)));
   }
 
-  async all(regions: readonly string[]): Promise<Map<string, RegionHealthRecord | undefined>> {
-    const values = regions.length === 0 ? [] : await this.redis.hmget(this.key, ...regions);
-    return new Map(regions.map((region, i) => [region, parseRecord(values[i])]));
+  /** The records of these pairs, by accountRegionLabel. */
+  async all(targets: readonly AccountRegion[]): Promise<Map<string, RegionHealthRecord | undefined>> {
+    const labels = targets.map(accountRegionLabel);
+    const values = labels.length === 0 ? [] : await this.redis.hmget(this.key, ...labels);
+    return new Map(labels.map((label, i) => [label, parseRecord(values[i])]));
   }
 
-  async set(region: string, record: RegionHealthRecord): Promise<void> {
-    await this.redis.hset(this.key, region, JSON.stringify(record));
+  async set(at: AccountRegion, record: RegionHealthRecord): Promise<void> {
+    await this.redis.hset(this.key, accountRegionLabel(at), JSON.stringify(record));
   }
 }
 

@@ -4,7 +4,14 @@
  * Slack (bot token, channel membership, app token in Socket Mode). Each check says what to fix.
  */
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import { type AppConfig, ConfigError, type Env, loadAppConfig } from '../config/index.js';
+import {
+  type AppConfig,
+  ConfigError,
+  cosConfigOf,
+  DEFAULT_ACCOUNT_NAME,
+  type Env,
+  loadAppConfig,
+} from '../config/index.js';
 import { type CosAttempt, closeCosClients, createCosClients } from '../cos/client.js';
 import { CosError } from '../cos/errors.js';
 import { type Logger, redactText, silentLogger } from '../logger.js';
@@ -208,16 +215,24 @@ async function checkCos(config: AppConfig, options: DoctorOptions): Promise<Chec
     if (attempt.serverDate) dates.set(attempt.region, { serverDate: attempt.serverDate, at: Date.now() });
     options.onCosAttempt?.(attempt);
   };
-  const clients = createCosClients(config.cos, {
-    logger: options.logger ?? silentLogger,
-    timeouts: { deadlineMs: options.timeoutMs ?? 5_000 },
-    retry: { maxAttempts: 1 },
-    onAttempt,
-  });
+  // One check per (account, region), each with its own account's key; the default account's checks keep
+  // their names (`cos.<region>`), another account's are `cos.<account>.<region>`.
+  const targets = config.accounts.flatMap((account) =>
+    [
+      ...createCosClients(cosConfigOf(account, config.cosEndpoint), {
+        logger: options.logger ?? silentLogger,
+        timeouts: { deadlineMs: options.timeoutMs ?? 5_000 },
+        retry: { maxAttempts: 1 },
+        onAttempt,
+      }),
+    ].map(([region, client]) => ({ account: account.name, region, client })),
+  );
+  const clients = targets.map((t) => t.client);
   try {
     return await Promise.all(
-      [...clients.values()].map(async (client): Promise<CheckResult> => {
-        const name = `cos.${client.region}`;
+      targets.map(async ({ account, client }): Promise<CheckResult> => {
+        const name =
+          account === DEFAULT_ACCOUNT_NAME ? `cos.${client.region}` : `cos.${account}.${client.region}`;
         let failure: CheckResult | undefined;
         try {
           await client.listJobs({ maxResults: 1 });

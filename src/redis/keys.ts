@@ -1,15 +1,19 @@
 /**
  * Every Redis key cosjob uses, in one place.
  *
- * Layout (prefix `cosjob` shown):
+ * Layout (prefix `cosjob` shown). `<job>` names one job: `<region>:<jobId>` for the account named
+ * `default`, `<account>:<region>:<jobId>` for any other account. The default account keeps the text
+ * versions before several accounts wrote, so an upgrade keeps its data; the two forms cannot be confused
+ * because no account, region or JobId contains `:`.
  *
  *   {cosjob:audit}:log                         stream  global audit chain
  *   {cosjob:audit}:head                        hash    global head: seq, hash, streamId, timeMs
- *   {cosjob:audit}:job:<region>:<jobId>        stream  one job's audit chain
- *   {cosjob:audit}:jobhead:<region>:<jobId>    hash    that job's head: seq, hash, streamId
+ *   {cosjob:audit}:job:<job>                   stream  one job's audit chain
+ *   {cosjob:audit}:jobhead:<job>               hash    that job's head: seq, hash, streamId
  *   {cosjob:audit}:ids                         hash    entryId → stream id (makes appends idempotent)
- *   {cosjob:job:<region>:<jobId>}:<name>       engine  claim, votes, record, decision…
+ *   {cosjob:job:<job>}:<name>                  engine  claim, votes, record, decision…
  *   cosjob:<name>[:<part>]                     plain   leader leases, seen sets, …
+ *   cosjob:tracked                             set     JobRef key text (`[<account>|]<region>|<jobId>`)
  *   cosjob:limit:<bucket>:<userId>:<window>    hash    one user's attempts in one rate-limit window
  *   cosjob:limit:pending                       set     windows whose excess is still to be audited
  *   cosjob:told                                set     configuration warnings the channel was told
@@ -27,6 +31,7 @@
 
 import { isValidRegion } from '../cos/region.js';
 import { isValidJobId } from '../cos/validation.js';
+import { DEFAULT_ACCOUNT_NAME, isValidAccountName, type JobRef } from '../jobs/job-ref.js';
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -43,7 +48,7 @@ function checked(value: string, valid: boolean, what: string, expected: string):
   return value;
 }
 
-// Regions and JobIds follow the same rules as everywhere else in cosjob; neither rule lets through a
+// Accounts, regions and JobIds follow the same rules as everywhere else in cosjob; no rule lets through a
 // brace, a colon or a `|`, so a part can never break a hash tag or the key text around it.
 function region(value: string): string {
   return checked(value, isValidRegion(value), 'the region', 'a COS region such as ap-guangzhou');
@@ -56,6 +61,32 @@ function jobId(value: string): string {
     'the JobId',
     'a COS JobId: 1–64 letters, digits, - and _, starting with a letter or digit',
   );
+}
+
+function account(value: string): string {
+  return checked(
+    value,
+    isValidAccountName(value),
+    'the account',
+    'an account name: 1–32 lowercase letters, digits, - and _, starting with a letter or digit',
+  );
+}
+
+/** The `<job>` part of the per-job keys: `<region>:<jobId>` (default account) or `<account>:<region>:<jobId>`. */
+export function jobKeyPart(ref: JobRef): string {
+  const regionAndJob = `${region(ref.region)}:${jobId(ref.jobId)}`;
+  return ref.account === DEFAULT_ACCOUNT_NAME ? regionAndJob : `${account(ref.account)}:${regionAndJob}`;
+}
+
+/**
+ * Reads a `<job>` part back (undefined when it is not one): two parts mean the default account. Only the
+ * shape is read here; callers rebuild the key from the result and compare, which applies every rule.
+ */
+export function parseJobKeyPart(text: string): JobRef | undefined {
+  const parts = text.split(':');
+  if (parts.length === 2) return { account: DEFAULT_ACCOUNT_NAME, region: parts[0]!, jobId: parts[1]! };
+  if (parts.length === 3) return { account: parts[0]!, region: parts[1]!, jobId: parts[2]! };
+  return undefined;
 }
 
 function name(value: string): string {
@@ -86,17 +117,20 @@ export class KeySpace {
     return `{${this.prefix}:audit}`;
   }
 
-  /** The hash tag shared by one job's engine keys, e.g. `{cosjob:job:ap-guangzhou:<id>}`. */
-  jobTag(jobRegion: string, id: string): string {
-    return `{${this.prefix}:job:${region(jobRegion)}:${jobId(id)}}`;
+  /**
+   * The hash tag shared by one job's engine keys, e.g. `{cosjob:job:ap-guangzhou:<id>}` (default account)
+   * or `{cosjob:job:prod:ap-guangzhou:<id>}`.
+   */
+  jobTag(ref: JobRef): string {
+    return `{${this.prefix}:job:${jobKeyPart(ref)}}`;
   }
 
   private auditKey(...parts: string[]): string {
     return [this.auditTag, ...parts].join(':');
   }
 
-  private jobKey(jobRegion: string, id: string, keyName: string): string {
-    return `${this.jobTag(jobRegion, id)}:${keyName}`;
+  private jobKey(ref: JobRef, keyName: string): string {
+    return `${this.jobTag(ref)}:${keyName}`;
   }
 
   private plainKey(...parts: string[]): string {
@@ -114,12 +148,12 @@ export class KeySpace {
     return this.auditKey('head');
   }
   /** Stream: one job's chain; its entries carry the same stream ids as in the global stream. */
-  auditJobStream(jobRegion: string, id: string): string {
-    return this.auditKey('job', region(jobRegion), jobId(id));
+  auditJobStream(ref: JobRef): string {
+    return this.auditKey('job', jobKeyPart(ref));
   }
   /** Hash: one job's head (seq, hash, streamId). */
-  auditJobHead(jobRegion: string, id: string): string {
-    return this.auditKey('jobhead', region(jobRegion), jobId(id));
+  auditJobHead(ref: JobRef): string {
+    return this.auditKey('jobhead', jobKeyPart(ref));
   }
   /** Hash: entryId → global stream id, so a retried append finds the entry it already wrote. */
   auditEntryIds(): string {
@@ -128,21 +162,21 @@ export class KeySpace {
 
   // ---- approval engine, per job (one hash tag per job) ----
 
-  jobClaim(jobRegion: string, id: string): string {
-    return this.jobKey(jobRegion, id, 'claim');
+  jobClaim(ref: JobRef): string {
+    return this.jobKey(ref, 'claim');
   }
-  jobVotes(jobRegion: string, id: string): string {
-    return this.jobKey(jobRegion, id, 'votes');
+  jobVotes(ref: JobRef): string {
+    return this.jobKey(ref, 'votes');
   }
-  jobRecord(jobRegion: string, id: string): string {
-    return this.jobKey(jobRegion, id, 'record');
+  jobRecord(ref: JobRef): string {
+    return this.jobKey(ref, 'record');
   }
-  jobDecision(jobRegion: string, id: string): string {
-    return this.jobKey(jobRegion, id, 'decision');
+  jobDecision(ref: JobRef): string {
+    return this.jobKey(ref, 'decision');
   }
   /** String with expiry: the replica posting the job's card, so two replicas never both post it. */
-  jobCardLock(jobRegion: string, id: string): string {
-    return this.jobKey(jobRegion, id, 'cardlock');
+  jobCardLock(ref: JobRef): string {
+    return this.jobKey(ref, 'cardlock');
   }
 
   // ---- plain keys ----
@@ -159,7 +193,7 @@ export class KeySpace {
   dialog(viewId: string): string {
     return this.plainKey('dialog', name(viewId));
   }
-  /** Set: `region|jobId` of jobs cosjob announced and follows until they finish. */
+  /** Set: JobRef key text (`[account|]region|jobId`) of jobs cosjob announced and follows until they finish. */
   tracked(): string {
     return this.plainKey('tracked');
   }

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { SlackConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { CardService } from './cards.js';
+import { channelFor } from './channels.js';
 import type { CancelDialogs } from './dialogs.js';
 import { BurstDigests } from './digests.js';
 import { SlackUserNames } from './directory.js';
@@ -17,7 +18,7 @@ import type { ListenerContext } from './listeners/context.js';
 import { registerHome } from './listeners/home.js';
 import { registerViews } from './listeners/views.js';
 import { subscribeSlackNotifier } from './notifier.js';
-import { ChannelPoster } from './poster.js';
+import { ChannelPosters } from './poster.js';
 import {
   type ForeignRequest,
   foreignRequest,
@@ -56,6 +57,8 @@ export interface SlackAppOptions {
   clientOptions?: WebClientOptions;
   /** A request refused because it named another team, app or enterprise (the runtime audits it). */
   onForeignRequest?: (request: ForeignRequest) => void;
+  /** Accounts whose cards go to a channel of their own (COSJOB_CONFIG `channel:`), by account name. */
+  accountChannels?: ReadonlyMap<string, string>;
   /** The Home tab (app_home_opened): where it reads each region's poll health, and the clock it judges it by. */
   home?: { regionHealth: RegionHealthReader; pollIntervalMs: number; clock: Clock };
   /** HTTP mode: routes served beside /slack/events (health, readiness, metrics); default: /healthz only. */
@@ -69,7 +72,8 @@ export interface SlackAppOptions {
 export interface RunningSlackApp {
   app: App;
   cards: CardService;
-  poster: ChannelPoster;
+  /** One paced queue per channel the app posts in. */
+  poster: ChannelPosters;
   /** Present when the Home tab is served (SlackAppOptions.home). */
   home?: HomeTab;
   /** The HTTP port in HTTP mode. */
@@ -203,17 +207,20 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
       ? new App({ ...common, socketMode: true, appToken: slack.appToken, receiver: socketReceiver })
       : new App({ ...common, receiver: guardedHttpReceiver(o, installation) });
 
-  const poster = new ChannelPoster({
+  const poster = new ChannelPosters({
     client: o.webClient,
-    channel: slack.channelId,
     logger,
     ...(o.postIntervalMs !== undefined ? { minIntervalMs: o.postIntervalMs } : {}),
   });
+  const channels = {
+    approvalChannel: slack.channelId,
+    ...(o.accountChannels ? { accountChannels: o.accountChannels } : {}),
+  };
   const cards = new CardService({
     engine: o.engine,
     client: app.client,
-    poster,
-    channel: slack.channelId,
+    posters: poster,
+    channelFor: (ref) => channelFor(channels, ref),
     logger,
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
@@ -221,7 +228,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
   const digests = new BurstDigests({
     engine: o.engine,
     cards,
-    poster,
+    posters: poster,
     client: app.client,
     channel: slack.channelId,
     logger,

@@ -2,21 +2,20 @@ import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine, CardState } from '../approvals/engine.js';
 import type { JobRecord } from '../approvals/job-records.js';
 import type { AuditEntry } from '../audit/types.js';
-import { jobRefKey } from '../jobs/job-ref.js';
+import { type JobRef, jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
 import { ruleChangeLine, ruleLine } from './blocks/rule.js';
 import type { SlackMessage } from './blocks/text.js';
 import { auditEntryReply, refusalDigestReply } from './blocks/thread.js';
-import type { ChannelPoster, ReplyPriority } from './poster.js';
+import type { ChannelPosters, ReplyPriority } from './poster.js';
 
 const CARD_POSTING_LOCK_MS = 120_000;
 const DEFAULT_REFUSAL_ECHO_INTERVAL_MS = 60_000;
 
 /** Refusals on one card waiting for the interval's one reply, by entry id so each is shown once. */
 interface PendingRefusals {
-  region: string;
-  jobId: string;
+  ref: JobRef;
   entries: Map<string, AuditEntry>;
   timer: NodeJS.Timeout;
 }
@@ -79,6 +78,7 @@ export function ruleOfCard(state: CardState): { line: string; change?: string } 
 
 export function renderCard(state: CardState, override?: CardPhase): SlackMessage {
   return jobCard({
+    account: state.record.account,
     region: state.record.region,
     job: state.record.job,
     phase: override ?? phaseOf(state),
@@ -104,8 +104,10 @@ export class CardService {
     private readonly o: {
       engine: ApprovalEngine;
       client: WebClient;
-      poster: ChannelPoster;
-      channel: string;
+      /** One paced queue per channel. */
+      posters: ChannelPosters;
+      /** The channel a job's card goes to (see channelFor in channels.ts). */
+      channelFor: (ref: JobRef) => string;
       logger: Logger;
       /** A card's thread gets at most one reply about refusals per interval (default a minute). */
       refusalEchoIntervalMs?: number;
@@ -120,21 +122,21 @@ export class CardService {
   }
 
   /** Announces a job: queued, paced, posted once. */
-  enqueueCard(region: string, jobId: string): void {
+  enqueueCard(ref: JobRef): void {
     const { engine } = this.o;
-    this.o.poster.enqueue({
+    const channel = this.o.channelFor(ref);
+    this.o.posters.for(channel).enqueue({
       kind: 'card',
-      key: jobRefKey({ region, jobId }),
-      region,
-      jobId,
+      key: jobRefKey(ref),
+      ...ref,
       build: async () => {
-        const state = await engine.cardState(region, jobId);
+        const state = await engine.cardState(ref);
         if (!state || state.record.card) return undefined;
         // Another replica may be posting this very card (it echoed a reply while the leader announced).
-        if (!(await engine.claimCardPosting(region, jobId, CARD_POSTING_LOCK_MS))) return undefined;
+        if (!(await engine.claimCardPosting(ref, CARD_POSTING_LOCK_MS))) return undefined;
         return renderCard(state);
       },
-      onPosted: (ts) => engine.cardPosted(region, jobId, this.o.channel, ts),
+      onPosted: (ts) => engine.cardPosted(ref, channel, ts),
     });
   }
 
@@ -142,12 +144,12 @@ export class CardService {
    * Re-renders the posted card (a no-op for jobs without one) and returns the job's record, or undefined
    * when cosjob has none or it could not be read.
    */
-  async refresh(region: string, jobId: string, override?: CardPhase): Promise<JobRecord | undefined> {
+  async refresh(ref: JobRef, override?: CardPhase): Promise<JobRecord | undefined> {
     // The card is derived state: failing to re-render it (Redis or Slack unavailable) must not stop the
     // decision or the answer to the person; the next refresh brings it up to date.
     let state: CardState | undefined;
     try {
-      state = await this.o.engine.cardState(region, jobId);
+      state = await this.o.engine.cardState(ref);
       const card = state?.record.card;
       if (state && card) {
         await this.o.client.chat.update({
@@ -157,12 +159,12 @@ export class CardService {
         });
       }
     } catch (error) {
-      this.o.logger.warn('could not update a job card', { region, jobId, error });
+      this.o.logger.warn('could not update a job card', { ...ref, error });
     }
     if (state?.record.digest && this.digests) {
       await this.digests
         .refresh(state.record, override)
-        .catch((error) => this.o.logger.warn('could not update a burst digest', { region, jobId, error }));
+        .catch((error) => this.o.logger.warn('could not update a burst digest', { ...ref, error }));
     }
     return state?.record;
   }
@@ -172,27 +174,28 @@ export class CardService {
    * most once per interval, so a flood of clicks cannot turn into a flood of chat.update calls. Returns
    * the job's record, as refresh does, or reads it without rendering.
    */
-  async refreshAfterRefusal(region: string, jobId: string): Promise<JobRecord | undefined> {
-    const key = jobRefKey({ region, jobId });
+  async refreshAfterRefusal(ref: JobRef): Promise<JobRecord | undefined> {
+    const key = jobRefKey(ref);
     const last = this.refreshedOnRefusal.get(key);
     const now = Date.now();
     if (last !== undefined && now - last < this.refusalEchoIntervalMs) {
-      return this.o.engine.jobRecord(region, jobId).catch(() => undefined);
+      return this.o.engine.jobRecord(ref).catch(() => undefined);
     }
     this.refreshedOnRefusal.set(key, now);
     if (this.refreshedOnRefusal.size > 10_000) this.refreshedOnRefusal.clear();
-    return this.refresh(region, jobId);
+    return this.refresh(ref);
   }
 
   /**
    * Queues a reply in the job's thread. A job cosjob tracks but never announced (approved by a typed
    * command before the watcher saw it) gets its card first, so its updates never land loose in the channel.
    */
-  reply(region: string, jobId: string, message: SlackMessage, priority: ReplyPriority = 'decision'): void {
-    this.enqueueCard(region, jobId);
-    this.o.poster.enqueue({
+  reply(ref: JobRef, message: SlackMessage, priority: ReplyPriority = 'decision'): void {
+    this.enqueueCard(ref);
+    // The card's channel: replies queue behind the card in the same channel's queue.
+    this.o.posters.for(this.o.channelFor(ref)).enqueue({
       kind: 'reply',
-      threadTs: async () => (await this.o.engine.jobRecord(region, jobId))?.card?.ts,
+      threadTs: async () => (await this.o.engine.jobRecord(ref))?.card?.ts,
       message,
       priority,
     });
@@ -202,14 +205,14 @@ export class CardService {
    * Refusals are told to the person privately; the card's thread gets them as one reply at the end of
    * the interval, each audit entry once, queued behind cards and decisions.
    */
-  noteRefusals(region: string, jobId: string, entries: readonly AuditEntry[]): void {
+  noteRefusals(ref: JobRef, entries: readonly AuditEntry[]): void {
     if (entries.length === 0) return;
-    const key = jobRefKey({ region, jobId });
+    const key = jobRefKey(ref);
     let pending = this.pendingRefusals.get(key);
     if (!pending) {
       const timer = setTimeout(() => this.flushRefusals(key), this.refusalEchoIntervalMs);
       timer.unref();
-      pending = { region, jobId, entries: new Map(), timer };
+      pending = { ref, entries: new Map(), timer };
       this.pendingRefusals.set(key, pending);
     }
     for (const entry of entries) pending.entries.set(entry.entryId, entry);
@@ -234,18 +237,17 @@ export class CardService {
     this.pendingRefusals.delete(key);
     const entries = [...pending.entries.values()].sort((a, b) => a.seq - b.seq);
     this.reply(
-      pending.region,
-      pending.jobId,
+      pending.ref,
       refusalDigestReply(entries, Math.max(1, Math.round(this.refusalEchoIntervalMs / 1000))),
       'echo',
     );
   }
 
   /** Echoes audit entries in the card's thread, several entries of one act in one reply. */
-  echoAudit(region: string, jobId: string, entries: readonly AuditEntry[]): void {
+  echoAudit(ref: JobRef, entries: readonly AuditEntry[]): void {
     if (entries.length === 0) return;
     const replies = entries.map((entry) => auditEntryReply(entry));
-    this.reply(region, jobId, {
+    this.reply(ref, {
       text: replies.map((r) => r.text).join('\n'),
       blocks: replies.flatMap((r) => r.blocks).slice(0, 50),
     });

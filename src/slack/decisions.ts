@@ -23,6 +23,7 @@ export interface SlackDecisionDeps {
 
 const WHAT_TO_DO: Record<RefusalCode, string> = {
   invalid_input: 'Check the JobId and try again; `/cosjob help` shows the usage.',
+  unknown_account: 'Use `--account` with one of the configured accounts, or a card.',
   unknown_region:
     'cosjob acts only in its configured regions: use a card, `/cosjob list`, or `--region` with one of them.',
   not_approver: 'Ask an approver to act, or ask an admin to add you as an approver.',
@@ -45,7 +46,7 @@ function whatToDo(request: Pick<DecisionRequest, 'action' | 'jobId'>, refusal: R
 }
 
 export function outcomeMessage(
-  request: Pick<DecisionRequest, 'action' | 'jobId' | 'region'>,
+  request: Pick<DecisionRequest, 'action' | 'jobId' | 'region' | 'account'>,
   outcome: DecisionResult,
 ): SlackMessage {
   const what = `${request.action === 'approve' ? 'Approve' : 'Cancel'} job ${request.jobId}`;
@@ -87,10 +88,10 @@ export async function decideFromSlack(
   reply: Reply,
 ): Promise<DecisionOutcome> {
   const { engine, cards } = deps;
-  const { region, jobId } = request;
+  const ref = { account: request.account, region: request.region, jobId: request.jobId };
   const outcome = await engine.decide(request, {
     onClaimed: () =>
-      cards.refresh(region, jobId, {
+      cards.refresh(ref, {
         kind: 'in_progress',
         byUserId: request.actor.id,
         action: request.action,
@@ -101,18 +102,18 @@ export async function decideFromSlack(
     // entries as one reply per interval. Only a refusal saying the card is stale re-renders it, at most
     // once per interval.
     const record = CARD_IS_STALE.has(outcome.code)
-      ? await cards.refreshAfterRefusal(region, jobId)
+      ? await cards.refreshAfterRefusal(ref)
       : outcome.entries.length > 0
-        ? await engine.jobRecord(region, jobId).catch(() => undefined)
+        ? await engine.jobRecord(ref).catch(() => undefined)
         : undefined;
-    if (record?.card) cards.noteRefusals(region, jobId, outcome.entries);
+    if (record?.card) cards.noteRefusals(ref, outcome.entries);
     await tell(deps, reply, outcomeMessage(request, outcome));
     return outcome;
   }
   // The card is rendered from what the engine now knows.
-  const record = await cards.refresh(region, jobId);
+  const record = await cards.refresh(ref);
   // Only a job cosjob tracks has a thread; one without a card yet (a typed command came first) gets one.
-  if (record) cards.echoAudit(region, jobId, outcome.entries);
+  if (record) cards.echoAudit(ref, outcome.entries);
 
   const postedOnCard =
     (outcome.kind === 'approved' || outcome.kind === 'cancelled') &&

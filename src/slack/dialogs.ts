@@ -4,11 +4,13 @@
  * dialog cosjob really opened, for that person and that job. Kept in Redis with a short expiry so any
  * replica can accept the submission.
  */
+import { DEFAULT_ACCOUNT_NAME } from '../jobs/job-ref.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { KeySpace } from '../redis/keys.js';
 
 export interface OpenedDialog {
   userId: string;
+  account: string;
   region: string;
   jobId: string;
   /** A card's Cancel button (the job is announced) or `/cosjob cancel <JobId>` (typed-command rules). */
@@ -50,7 +52,9 @@ export class CancelDialogs {
         (parsed.openedFrom === 'card' || parsed.openedFrom === 'command') &&
         (parsed.action === undefined || parsed.action === 'approve' || parsed.action === 'cancel')
       ) {
-        return parsed as OpenedDialog;
+        // Dialogs opened before several accounts name no account: they were the default account's.
+        const account = typeof parsed.account === 'string' ? parsed.account : DEFAULT_ACCOUNT_NAME;
+        return { ...(parsed as OpenedDialog), account };
       }
     } catch {
       // unreadable: treated as unknown

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalEngine, CardState } from '../approvals/engine.js';
 import type { DigestMessage, JobRecord } from '../approvals/job-records.js';
-import { type JobRef, jobRefKey } from '../jobs/job-ref.js';
+import { type AccountRegion, accountRegionKey, type JobRef, jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import { burstDigest, type DigestRow, MAX_DIGEST_ROWS } from './blocks/digest.js';
 import type { CardPhase } from './blocks/job-card.js';
 import type { SlackMessage } from './blocks/text.js';
 import { type CardService, phaseOf } from './cards.js';
-import type { ChannelPoster } from './poster.js';
+import type { ChannelPosters } from './poster.js';
 
 /** "More than 5 new jobs" make a burst. */
 export const DEFAULT_BURST_THRESHOLD = 5;
@@ -25,7 +25,8 @@ const DEFAULT_MAX_HOLD_MS = 2_000;
 export interface BurstDigestsOptions {
   engine: ApprovalEngine;
   cards: CardService;
-  poster: ChannelPoster;
+  /** Digests go to `channel`'s queue (the approval channel), ahead of every card there. */
+  posters: ChannelPosters;
   client: { chat: { update: (args: { channel: string; ts: string } & SlackMessage) => Promise<unknown> } };
   channel: string;
   logger: Logger;
@@ -39,12 +40,13 @@ export async function renderDigest(
   jobs: readonly JobRef[],
   override?: { ref: JobRef; phase: CardPhase },
 ): Promise<SlackMessage> {
-  const states = await Promise.all(jobs.map((ref) => engine.cardState(ref.region, ref.jobId)));
+  const states = await Promise.all(jobs.map((ref) => engine.cardState(ref)));
   const overriddenKey = override ? jobRefKey(override.ref) : undefined;
   const rows = states
     .filter((state): state is CardState => state !== undefined)
     .map(
       (state): DigestRow => ({
+        account: state.record.account,
         region: state.record.region,
         job: state.record.job,
         phase: override && jobRefKey(state.record) === overriddenKey ? override.phase : phaseOf(state),
@@ -70,22 +72,22 @@ export class BurstDigests {
     this.maxHoldMs = o.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
   }
 
-  discoveryStarted(region: string): void {
-    this.discovering.add(region);
+  discoveryStarted(at: AccountRegion): void {
+    this.discovering.add(accountRegionKey(at));
   }
 
-  discoveryEnded(region: string): void {
-    this.discovering.delete(region);
+  discoveryEnded(at: AccountRegion): void {
+    this.discovering.delete(accountRegionKey(at));
     if (this.discovering.size === 0) this.release();
   }
 
   /** A new job: its card now, or, during a discovery pass, held for the pass's digest. */
-  announce(region: string, jobId: string): void {
+  announce(ref: JobRef): void {
     if (this.discovering.size === 0) {
-      this.o.cards.enqueueCard(region, jobId);
+      this.o.cards.enqueueCard(ref);
       return;
     }
-    this.held.push({ region, jobId });
+    this.held.push(ref);
     if (!this.holdTimer) {
       this.holdTimer = setTimeout(() => this.release(), this.maxHoldMs);
       this.holdTimer.unref();
@@ -100,7 +102,7 @@ export class BurstDigests {
   async refresh(record: JobRecord, override?: CardPhase): Promise<void> {
     const digest = record.digest;
     if (!digest) return;
-    const ref = { region: record.region, jobId: record.jobId };
+    const ref: JobRef = { account: record.account, region: record.region, jobId: record.jobId };
     const message = await renderDigest(
       this.o.engine,
       digest.jobs,
@@ -125,13 +127,13 @@ export class BurstDigests {
     }
     // Digested jobs (those posted just now included) get their cards after every digest of the pass.
     const cards = burst ? this.digested.splice(0) : [...this.digested.splice(0), ...jobs];
-    for (const ref of cards) this.o.cards.enqueueCard(ref.region, ref.jobId);
+    for (const ref of cards) this.o.cards.enqueueCard(ref);
   }
 
   /** Queues one digest (ahead of every card); its jobs' cards are queued when the pass ends. */
   private post(jobs: JobRef[]): void {
     const { engine, channel } = this.o;
-    this.o.poster.enqueue({
+    this.o.posters.for(channel).enqueue({
       kind: 'digest',
       digestId: randomUUID(),
       build: () => renderDigest(engine, jobs),

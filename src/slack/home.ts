@@ -8,6 +8,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
 import type { Clock } from '../clock.js';
+import { type AccountRegion, accountRegionLabel } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import {
   type RegionHealthRecord,
@@ -18,9 +19,9 @@ import { type HomeInput, type HomeJob, homeView, type Part, type RegionPollLine 
 import type { SlackMessage } from './blocks/text.js';
 import type { Reply } from './decisions.js';
 
-/** The leader's per-region poll records (src/observability/region-health.ts). */
+/** The leader's poll records per (account, region), by accountRegionLabel (src/observability/region-health.ts). */
 export interface RegionHealthReader {
-  all(regions: readonly string[]): Promise<Map<string, RegionHealthRecord | undefined>>;
+  all(targets: readonly AccountRegion[]): Promise<Map<string, RegionHealthRecord | undefined>>;
 }
 
 export interface HomeTabOptions {
@@ -49,12 +50,14 @@ async function part<T>(read: () => Promise<T>, logger: Logger, what: string): Pr
   }
 }
 
-function pollLine(region: string, verdict: RegionPollVerdict): RegionPollLine {
+function pollLine(at: AccountRegion, verdict: RegionPollVerdict): RegionPollLine {
+  const { account, region } = at;
   switch (verdict.kind) {
     case 'ok':
-      return { region, kind: 'ok', lastOkAt: verdict.lastOkAt };
+      return { account, region, kind: 'ok', lastOkAt: verdict.lastOkAt };
     case 'failing':
       return {
+        account,
         region,
         kind: 'failing',
         reason: verdict.reason,
@@ -62,9 +65,9 @@ function pollLine(region: string, verdict: RegionPollVerdict): RegionPollLine {
         ...(verdict.lastOkAt === undefined ? {} : { lastOkAt: verdict.lastOkAt }),
       };
     case 'stale':
-      return { region, kind: 'stale', lastOkAt: verdict.lastOkAt };
+      return { account, region, kind: 'stale', lastOkAt: verdict.lastOkAt };
     case 'never':
-      return { region, kind: 'never' };
+      return { account, region, kind: 'never' };
   }
 }
 
@@ -146,7 +149,7 @@ export class HomeTab {
 
   private async read(userId: string, notice: SlackMessage | undefined): Promise<HomeInput> {
     const { engine, logger } = this.o;
-    const regions = engine.regions;
+    const targets = engine.targets;
     const [mayAct, waiting, decisions, health] = await Promise.all([
       engine.mayAct(userId).catch(() => false),
       part(
@@ -154,6 +157,7 @@ export class HomeTab {
           const read = await engine.waitingJobs();
           const jobs: HomeJob[] = await Promise.all(
             read.jobs.map(async ({ record, voterIds, requiredApprovals }) => ({
+              account: record.account,
               region: record.region,
               jobId: record.jobId,
               job: record.job,
@@ -173,10 +177,10 @@ export class HomeTab {
       part(() => engine.recentDecisions(10), logger, 'the last decisions'),
       part(
         async () => {
-          const records = await this.o.regionHealth.all(regions);
+          const records = await this.o.regionHealth.all(targets);
           const now = this.o.clock.now();
-          return regions.map((region) =>
-            pollLine(region, regionPollVerdict(records.get(region), now, this.o.pollIntervalMs)),
+          return targets.map((at) =>
+            pollLine(at, regionPollVerdict(records.get(accountRegionLabel(at)), now, this.o.pollIntervalMs)),
           );
         },
         logger,

@@ -36,7 +36,10 @@ export function jobRefOfPayload(body: Record<string, unknown>): JobRef | undefin
   const view = body.view;
   if (view !== null && typeof view === 'object') {
     const metadata = parseCancelModalMetadata((view as { private_metadata?: unknown }).private_metadata);
-    if (metadata.ok) return { region: metadata.metadata.region, jobId: metadata.metadata.jobId };
+    if (metadata.ok) {
+      const { account, region, jobId } = metadata.metadata;
+      return { account, region, jobId };
+    }
   }
   return undefined;
 }

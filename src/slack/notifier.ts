@@ -26,35 +26,38 @@ export interface NotifierOptions {
 export function subscribeSlackNotifier(o: NotifierOptions): () => void {
   const { engine, cards, digests } = o;
   const offs = [
-    engine.events.on('region_discovery_started', ({ region }) => {
-      digests.discoveryStarted(region);
+    engine.events.on('region_discovery_started', ({ account, region }) => {
+      digests.discoveryStarted({ account, region });
     }),
-    engine.events.on('region_polled', ({ region }) => {
-      digests.discoveryEnded(region);
+    engine.events.on('region_polled', ({ account, region }) => {
+      digests.discoveryEnded({ account, region });
     }),
-    engine.events.on('job_pending', ({ region, job, redelivery }) => {
-      if (redelivery) cards.enqueueCard(region, job.id);
-      else digests.announce(region, job.id);
+    engine.events.on('job_pending', ({ account, region, job, redelivery }) => {
+      const ref = { account, region, jobId: job.id };
+      if (redelivery) cards.enqueueCard(ref);
+      else digests.announce(ref);
     }),
-    engine.events.on('job_progress', async ({ region, job }) => {
-      await cards.refresh(region, job.id);
-      cards.reply(region, job.id, progressReply(job));
+    engine.events.on('job_progress', async ({ account, region, job }) => {
+      const ref = { account, region, jobId: job.id };
+      await cards.refresh(ref);
+      cards.reply(ref, progressReply(job));
     }),
-    engine.events.on('job_finished', async ({ region, job }) => {
-      await cards.refresh(region, job.id);
-      cards.reply(region, job.id, finishedSummary(job));
+    engine.events.on('job_finished', async ({ account, region, job }) => {
+      const ref = { account, region, jobId: job.id };
+      await cards.refresh(ref);
+      cards.reply(ref, finishedSummary(job));
     }),
-    engine.events.on('job_changed_outside', async ({ region, job }) => {
-      await cards.refresh(region, job.id);
-      cards.reply(region, job.id, changedOutsideReply(job.status));
+    engine.events.on('job_changed_outside', async ({ account, region, job }) => {
+      const ref = { account, region, jobId: job.id };
+      await cards.refresh(ref);
+      cards.reply(ref, changedOutsideReply(job.status));
     }),
-    engine.events.on('job_reminder', async ({ region, jobId, waitingMinutes }) => {
+    engine.events.on('job_reminder', async ({ account, region, jobId, waitingMinutes }) => {
       // The job's own rule says who may approve it: they are the ones reminded.
-      const rule = await engine.ruleForJob(region, jobId).catch(() => undefined);
+      const rule = await engine.ruleForJob({ account, region, jobId }).catch(() => undefined);
       const approvers = rule?.rule.requires.approvers;
       cards.reply(
-        region,
-        jobId,
+        { account, region, jobId },
         reminderReply({
           approverUserIds: approvers?.users ?? o.approverUserIds,
           approverUsergroupIds: approvers?.groups ?? o.approverUsergroupIds,
@@ -62,18 +65,18 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
         }),
       );
     }),
-    engine.events.on('job_expired', async ({ region, jobId, hours }) => {
-      await cards.refresh(region, jobId);
-      cards.reply(region, jobId, expiredReply(hours));
+    engine.events.on('job_expired', async ({ account, region, jobId, hours }) => {
+      await cards.refresh({ account, region, jobId });
+      cards.reply({ account, region, jobId }, expiredReply(hours));
     }),
     // A decision a crash interrupted is settled later: the card stops offering buttons for it.
-    engine.events.on('job_reconciled', async ({ region, jobId }) => {
-      await cards.refresh(region, jobId);
+    engine.events.on('job_reconciled', async ({ account, region, jobId }) => {
+      await cards.refresh({ account, region, jobId });
     }),
-    engine.events.on('job_decided', async ({ region, jobId, actor }) => {
+    engine.events.on('job_decided', async ({ account, region, jobId, actor }) => {
       // Auto-cancel (a `system` decision in this process) updates the card here; decisions made by the CLI,
       // another process, reach the card at the watcher's next status change.
-      if (actor.id === SYSTEM_ACTOR.id) await cards.refresh(region, jobId);
+      if (actor.id === SYSTEM_ACTOR.id) await cards.refresh({ account, region, jobId });
     }),
   ];
   return () => {

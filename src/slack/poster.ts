@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { DEFAULT_ACCOUNT_NAME } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { SlackMessage } from './blocks/text.js';
 
@@ -11,8 +12,9 @@ const DIGEST_EVENT_TYPE = 'cosjob_digest';
 export type PostItem =
   | {
       kind: 'card';
-      /** `region|jobId`: one card per job, whatever happens. */
+      /** The JobRef key text (`[account|]region|jobId`): one card per job, whatever happens. */
       key: string;
+      account: string;
       region: string;
       jobId: string;
       /** Builds the card at send time; undefined when it must not be posted (already posted). */
@@ -47,6 +49,11 @@ export type ReplyPriority = 'decision' | 'echo';
 function rankOf(item: PostItem): 0 | 1 | 2 {
   if (item.kind === 'digest') return 0;
   return item.kind === 'reply' && item.priority === 'echo' ? 2 : 1;
+}
+
+/** A card's message metadata: the job, with its account unless it is the default one (as cards were). */
+function cardPayload(account: string, region: string, jobId: string): Record<string, string> {
+  return account === DEFAULT_ACCOUNT_NAME ? { region, job_id: jobId } : { account, region, job_id: jobId };
 }
 
 export interface ChannelPosterOptions {
@@ -187,7 +194,9 @@ export class ChannelPoster {
           this.o.logger.error('Slack refused a message for its content; dropped it so the queue moves on', {
             channel: this.o.channel,
             kind: item.kind,
-            ...(item.kind === 'card' ? { region: item.region, jobId: item.jobId } : {}),
+            ...(item.kind === 'card'
+              ? { account: item.account, region: item.region, jobId: item.jobId }
+              : {}),
             slackError: e.data?.error,
           });
           this.remove(item);
@@ -234,7 +243,7 @@ export class ChannelPoster {
     const metadata =
       item.kind === 'digest'
         ? { event_type: DIGEST_EVENT_TYPE, event_payload: { digest_id: item.digestId } }
-        : { event_type: CARD_EVENT_TYPE, event_payload: { region: item.region, job_id: item.jobId } };
+        : { event_type: CARD_EVENT_TYPE, event_payload: cardPayload(item.account, item.region, item.jobId) };
     if (mayHavePosted) {
       const existing = await this.findPosted(metadata.event_type, metadata.event_payload);
       if (existing) {
@@ -267,5 +276,46 @@ export class ChannelPoster {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * One ChannelPoster per channel, made on first use: Slack's posting limit is per channel, so cards going
+ * to an account's own channel are paced apart from those in the approval channel.
+ */
+export class ChannelPosters {
+  private readonly posters = new Map<string, ChannelPoster>();
+  private stopped = false;
+
+  constructor(private readonly o: Omit<ChannelPosterOptions, 'channel'>) {}
+
+  for(channel: string): ChannelPoster {
+    let poster = this.posters.get(channel);
+    if (!poster) {
+      poster = new ChannelPoster({ ...this.o, channel });
+      if (this.stopped) poster.stop();
+      this.posters.set(channel, poster);
+    }
+    return poster;
+  }
+
+  /** Items queued in every channel. */
+  get pending(): number {
+    return [...this.posters.values()].reduce((n, poster) => n + poster.pending, 0);
+  }
+
+  /** Resolves when every channel's queue has posted what it holds (or was stopped). */
+  async idle(): Promise<void> {
+    // A poster made while waiting (a reply queued by a card being posted) is waited for too.
+    for (;;) {
+      const posters = [...this.posters.values()];
+      await Promise.all(posters.map((poster) => poster.idle()));
+      if (this.stopped || (this.posters.size === posters.length && this.pending === 0)) return;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const poster of this.posters.values()) poster.stop();
   }
 }

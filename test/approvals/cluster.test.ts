@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCore } from '../../src/core.js';
+import { singleAccountClients } from '../../src/cos/client-set.js';
 import { silentLogger } from '../../src/logger.js';
 import { closeRedis, createRedis, type RedisClient, waitForReady } from '../../src/redis/connection.js';
 import { type CosFixture, REGIONS, startCosFixture } from '../helpers/cos-fixture.js';
@@ -60,7 +61,12 @@ describe('the approval engine on Redis Cluster', () => {
         },
         watcher: { pollIntervalSeconds: 60 },
       },
-      { logger: silentLogger, clock: cos.clock, clients: cos.clients, engine: { reconcileGraceMs: 0 } },
+      {
+        logger: silentLogger,
+        clock: cos.clock,
+        clients: singleAccountClients(cos.clients),
+        engine: { reconcileGraceMs: 0 },
+      },
     );
     const { engine } = core;
     const pending: string[] = [];
@@ -75,6 +81,7 @@ describe('the approval engine on Redis Cluster', () => {
     expect(
       (
         await engine.decide({
+          account: 'default',
           region: REGION,
           jobId: approveMe,
           action: 'approve',
@@ -86,6 +93,7 @@ describe('the approval engine on Redis Cluster', () => {
     expect(
       (
         await engine.decide({
+          account: 'default',
           region: REGION,
           jobId: approveMe,
           action: 'approve',
@@ -97,6 +105,7 @@ describe('the approval engine on Redis Cluster', () => {
     expect(
       (
         await engine.decide({
+          account: 'default',
           region: REGION,
           jobId: cancelMe,
           action: 'cancel',

@@ -15,7 +15,9 @@ const { engine } = stack;
 async function announcedJob(fx: EngineFixture, region: string = REGION): Promise<string> {
   const id = stack.cos.createSuspendedJob(region);
   const job = await stack.cos.clients.get(region)!.describeJob(id);
-  expect(await fx.records.createIfAbsent(region, job, stack.cos.clock.now())).toBe(true);
+  expect(
+    await fx.records.createIfAbsent({ account: 'default', region: region }, job, stack.cos.clock.now()),
+  ).toBe(true);
   return id;
 }
 
@@ -27,6 +29,7 @@ describe('decide', () => {
     const fx = await engine();
     const jobId = await announcedJob(fx);
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -41,9 +44,11 @@ describe('decide', () => {
     expect(job.statusUpdateReason).toBe('approved by Alice (UALICE) via Slack: looks right');
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
     // The card renders from the record: it must show the status COS reports after the decision.
-    expect((await fx.records.get(REGION, jobId))?.job.status).toBe('Ready');
+    expect((await fx.records.get({ account: 'default', region: REGION, jobId: jobId }))?.job.status).toBe(
+      'Ready',
+    );
 
-    const history = await fx.audit.history(REGION, jobId);
+    const history = await fx.audit.history({ account: 'default', region: REGION, jobId: jobId });
     expect(history.map((e) => [e.action, e.outcome])).toEqual([
       ['approve_requested', 'intent'],
       ['approved', 'applied'],
@@ -53,9 +58,10 @@ describe('decide', () => {
       cosStatus: 'Ready',
       actor: { id: 'UALICE' },
     });
-    expect((await fx.audit.verify({ kind: 'job', region: REGION, jobId })).ok).toBe(true);
+    expect((await fx.audit.verify({ account: 'default', kind: 'job', region: REGION, jobId })).ok).toBe(true);
 
     const again = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -71,6 +77,7 @@ describe('decide', () => {
     const jobId = await announcedJob(fx);
     await fx.redis.hset(`{${redisCtx.keyPrefix}:job:${REGION}:${jobId}}:record`, 'job', '{not json');
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -78,7 +85,7 @@ describe('decide', () => {
       source: 'slack-button',
     });
     expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable', damagedRecord: true });
-    expect(outcomeText({ action: 'approve', region: REGION, jobId }, outcome)).toMatch(
+    expect(outcomeText({ account: 'default', action: 'approve', region: REGION, jobId }, outcome)).toMatch(
       /record for job .* is damaged.*Nothing was sent to COS/,
     );
     expect(statusUpdatesFor(jobId)).toHaveLength(0);
@@ -90,6 +97,7 @@ describe('decide', () => {
     // 252 bytes: within the person's limit, past COS's 256 once "cancelled by … via cosjob CLI: " leads it.
     const reason = '取消'.repeat(42);
     const tooLong = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'cancel',
@@ -99,6 +107,7 @@ describe('decide', () => {
     });
     expect(tooLong).toMatchObject({ kind: 'refused', code: 'invalid_input', problem: 'reason_too_long' });
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'cancel',
@@ -118,6 +127,7 @@ describe('decide', () => {
     const jobId = await announcedJob(fx);
     const before = stack.cos.emulator.stats.totalRequests;
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -126,7 +136,7 @@ describe('decide', () => {
     });
     expect(outcome).toMatchObject({ kind: 'refused', code: 'not_approver' });
     expect(stack.cos.emulator.stats.totalRequests).toBe(before);
-    const history = await fx.audit.history(REGION, jobId);
+    const history = await fx.audit.history({ account: 'default', region: REGION, jobId: jobId });
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ action: 'denied', outcome: 'refused', actor: { id: 'UMALLORY' } });
   });
@@ -148,6 +158,7 @@ describe('decide', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId: a,
           action: 'approve',
@@ -159,6 +170,7 @@ describe('decide', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId: b,
           action: 'approve',
@@ -175,6 +187,7 @@ describe('decide', () => {
     const stranger = stack.cos.createSuspendedJob(REGION);
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId: stranger,
         action: 'approve',
@@ -185,6 +198,7 @@ describe('decide', () => {
     ).toMatchObject({ kind: 'refused', code: 'unknown_job' });
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId: '../../jobs',
         action: 'approve',
@@ -197,6 +211,7 @@ describe('decide', () => {
     });
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: 'eu-nowhere',
         jobId: stranger,
         action: 'approve',
@@ -215,6 +230,7 @@ describe('decide', () => {
     const jobId = await announcedJob(fx);
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId,
         action: 'cancel',
@@ -226,6 +242,7 @@ describe('decide', () => {
       code: 'reason_required',
     });
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'cancel',
@@ -237,7 +254,9 @@ describe('decide', () => {
     const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(['Cancelling', 'Cancelled']).toContain(job.status);
     expect(job.statusUpdateReason).toBe('cancelled by bob (UBOB) via Slack: wrong bucket');
-    const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
+    const actions = (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(['cancel_requested', 'cancelled']);
   });
 
@@ -249,6 +268,7 @@ describe('decide', () => {
     stack.cos.emulator.store.setPriority(REGION, priorityChanged, 99);
     for (const jobId of [etagChanged, priorityChanged]) {
       const outcome = await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId,
         action: 'approve',
@@ -257,7 +277,7 @@ describe('decide', () => {
       });
       expect(outcome).toMatchObject({ kind: 'refused', code: 'job_changed' });
       expect(statusUpdatesFor(jobId)).toHaveLength(0);
-      const [entry] = await fx.audit.history(REGION, jobId);
+      const [entry] = await fx.audit.history({ account: 'default', region: REGION, jobId: jobId });
       expect(entry).toMatchObject({ action: 'denied', outcome: 'refused' });
       expect(entry!.reason).toMatch(/changed since it was posted/);
     }
@@ -265,6 +285,7 @@ describe('decide', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId: etagChanged,
           action: 'cancel',
@@ -283,6 +304,7 @@ describe('decide', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId,
           action: 'approve',
@@ -293,6 +315,7 @@ describe('decide', () => {
     ).toBe('refused');
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId,
         action: 'cancel',
@@ -313,6 +336,7 @@ describe('decide', () => {
     const calls = jobs.flatMap((jobId, j) =>
       Array.from({ length: 10 }, (_, k) =>
         fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId,
           action: (j + k) % 3 === 0 ? 'cancel' : 'approve',
@@ -329,7 +353,9 @@ describe('decide', () => {
     expect(winners).toHaveLength(10);
     let denied = 0;
     for (const jobId of jobs)
-      denied += (await fx.audit.history(REGION, jobId)).filter((e) => e.action === 'denied').length;
+      denied += (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).filter(
+        (e) => e.action === 'denied',
+      ).length;
     expect(denied).toBe(outcomes.filter((o) => o.kind === 'refused').length);
     expect(
       outcomes
@@ -347,6 +373,7 @@ describe('decide', () => {
       jobs.flatMap((jobId) =>
         APPROVERS.flatMap((approver, i) => [
           (i % 2 === 0 ? a : b).engine.decide({
+            account: 'default',
             region: REGION,
             jobId,
             action: 'approve',
@@ -354,6 +381,7 @@ describe('decide', () => {
             source: 'slack-button',
           }),
           (i % 2 === 0 ? b : a).engine.decide({
+            account: 'default',
             region: REGION,
             jobId,
             action: 'approve',
@@ -372,6 +400,7 @@ describe('decide', () => {
     const fx = await engine({ requiredApprovals: 2 });
     const jobId = await announcedJob(fx);
     const first = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -380,6 +409,7 @@ describe('decide', () => {
     });
     expect(first).toMatchObject({ kind: 'vote_recorded', votes: 1, required: 2, voterIds: ['UALICE'] });
     const twice = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -389,6 +419,7 @@ describe('decide', () => {
     expect(twice).toMatchObject({ kind: 'refused', code: 'already_voted', votes: 1 });
     expect(statusUpdatesFor(jobId)).toHaveLength(0);
     const second = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -401,16 +432,13 @@ describe('decide', () => {
     ).toEqual(['UALICE', 'UBOB']);
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
     // The repeated vote is refused and that refusal is audited too.
-    expect((await fx.audit.history(REGION, jobId)).map((e) => e.action)).toEqual([
-      'approve_vote',
-      'denied',
-      'approve_vote',
-      'approve_requested',
-      'approved',
-    ]);
+    expect(
+      (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).map((e) => e.action),
+    ).toEqual(['approve_vote', 'denied', 'approve_vote', 'approve_requested', 'approved']);
 
     const other = await announcedJob(fx);
     await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId: other,
       action: 'approve',
@@ -418,6 +446,7 @@ describe('decide', () => {
       source: 'slack-button',
     });
     const cancel = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId: other,
       action: 'cancel',
@@ -433,6 +462,7 @@ describe('decide', () => {
     const fx = await engine({ requiredApprovals: 2 });
     const jobId = await announcedJob(fx);
     await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -442,6 +472,7 @@ describe('decide', () => {
     // The final attempt fails at COS (the vote itself was counted after its re-check).
     stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', statusCode: 503, times: 1 });
     const failed = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -450,6 +481,7 @@ describe('decide', () => {
     });
     expect(failed).toMatchObject({ kind: 'failed', code: 'cos_error' });
     const retried = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -466,6 +498,7 @@ describe('decide', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId,
           action: 'approve',
@@ -475,6 +508,7 @@ describe('decide', () => {
       ).kind,
     ).toBe('approved');
     const cancel = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'cancel',
@@ -484,13 +518,14 @@ describe('decide', () => {
     });
     expect(cancel).toMatchObject({ kind: 'cancelled' });
     expect(statusUpdatesFor(jobId).map((u) => u.requested)).toEqual(['Ready', 'Cancelled']);
-    expect(await fx.store.decision(REGION, jobId)).toMatchObject({
+    expect(await fx.store.decision({ account: 'default', region: REGION, jobId: jobId })).toMatchObject({
       action: 'cancel',
       actor: { id: 'UBOB' },
     });
     // A second approval after that is refused.
     expect(
       await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId,
         action: 'approve',
@@ -508,6 +543,7 @@ describe('decide', () => {
     const jobId = await announcedJob(a);
     stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'latency', latencyMs: 400, times: 1 });
     const deciding = a.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -518,6 +554,7 @@ describe('decide', () => {
     const b = await engine({ instanceId: 'b' });
     expect(await b.engine.reconciler.reconcile(0)).toMatchObject({ examined: 0, inFlight: 1 });
     const cancel = await b.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'cancel',
@@ -528,7 +565,9 @@ describe('decide', () => {
     expect(cancel).toMatchObject({ kind: 'refused', code: 'busy' });
     expect(await deciding).toMatchObject({ kind: 'approved' });
     expect(statusUpdatesFor(jobId).map((u) => u.requested)).toEqual(['Ready']);
-    expect((await a.audit.history(REGION, jobId)).map((e) => e.action)).not.toContain('reconciled');
+    expect(
+      (await a.audit.history({ account: 'default', region: REGION, jobId: jobId })).map((e) => e.action),
+    ).not.toContain('reconciled');
   });
 
   it('an ambiguous COS failure is reconciled with DescribeJob, never sent twice', async () => {
@@ -536,6 +575,7 @@ describe('decide', () => {
     const jobId = await announcedJob(fx);
     stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'reset', afterEffect: true, times: 1 });
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -544,7 +584,7 @@ describe('decide', () => {
     });
     expect(outcome).toMatchObject({ kind: 'approved', cosStatus: 'Ready' });
     expect(statusUpdatesFor(jobId)).toHaveLength(1);
-    const result = (await fx.audit.history(REGION, jobId)).at(-1)!;
+    const result = (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).at(-1)!;
     expect(result.action).toBe('approved');
     expect(result.outcome).toMatch(/confirmed by DescribeJob/);
   });
@@ -554,6 +594,7 @@ describe('decide', () => {
     const jobId = await announcedJob(fx);
     stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
     const failed = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -561,11 +602,14 @@ describe('decide', () => {
       source: 'slack-button',
     });
     expect(failed).toMatchObject({ kind: 'failed', code: 'cos_error' });
-    expect((await fx.audit.history(REGION, jobId)).at(-1)).toMatchObject({
+    expect(
+      (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).at(-1),
+    ).toMatchObject({
       action: 'failed',
       outcome: 'not_applied',
     });
     const retried = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -584,6 +628,7 @@ describe('decide', () => {
       await redisCtx.server!.kill('SIGKILL');
       try {
         const outcome = await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId,
           action: 'approve',
@@ -591,9 +636,9 @@ describe('decide', () => {
           source: 'slack-button',
         });
         expect(outcome).toMatchObject({ kind: 'failed', code: 'store_unavailable', damagedRecord: false });
-        expect(outcomeText({ action: 'approve', region: REGION, jobId }, outcome)).toMatch(
-          /nothing was sent to COS/,
-        );
+        expect(
+          outcomeText({ account: 'default', action: 'approve', region: REGION, jobId }, outcome),
+        ).toMatch(/nothing was sent to COS/);
         expect(stack.cos.emulator.stats.totalRequests).toBe(before);
         expect(stack.cos.emulator.store.getJob(REGION, jobId)!.status).toBe('Suspended');
       } finally {
@@ -612,6 +657,7 @@ describe('decide', () => {
         if (api === 'UpdateJobStatus') await redisCtx.server!.kill('SIGKILL');
       });
       const outcome = await fx.engine.decide({
+        account: 'default',
         region: REGION,
         jobId,
         action: 'approve',
@@ -634,12 +680,14 @@ describe('decide', () => {
       }
       const report = await recovered.engine.reconciler.reconcile(0);
       expect(report).toMatchObject({ examined: 1, applied: 1 });
-      const history = await recovered.audit.history(REGION, jobId);
+      const history = await recovered.audit.history({ account: 'default', region: REGION, jobId: jobId });
       expect(history.map((e) => [e.action, e.outcome])).toEqual([
         ['approve_requested', 'intent'],
         ['reconciled', 'applied'],
       ]);
-      expect(await recovered.store.decision(REGION, jobId)).toMatchObject({
+      expect(
+        await recovered.store.decision({ account: 'default', region: REGION, jobId: jobId }),
+      ).toMatchObject({
         action: 'approve',
         actor: { id: 'UALICE' },
       });
@@ -661,13 +709,14 @@ describe('decide', () => {
         { status: 'Suspended', id: a },
       );
       await fx.records.createIfAbsent(
-        REGIONS[1],
+        { account: 'default', region: REGIONS[1] },
         await stack.cos.clients.get(REGIONS[1])!.describeJob(job.id),
         stack.cos.clock.now(),
       );
       expect(
         (
           await fx.engine.decide({
+            account: 'default',
             region: REGIONS[1],
             jobId: a,
             action: 'approve',
@@ -683,7 +732,7 @@ describe('decide', () => {
 
 async function assertOneResultPerJob(fx: EngineFixture, jobs: string[]): Promise<void> {
   for (const jobId of jobs) {
-    const history = await fx.audit.history(REGION, jobId);
+    const history = await fx.audit.history({ account: 'default', region: REGION, jobId: jobId });
     const intents = history.filter((e) => e.outcome === 'intent');
     const results = history.filter((e) => e.action === 'approved' || e.action === 'cancelled');
     expect(intents).toHaveLength(1);

@@ -63,8 +63,8 @@ describe('job watcher', () => {
     const late = stack.cos.createSuspendedJob(REGION);
     const job = await stack.cos.clients.get(REGION)!.describeJob(late);
     const created = await Promise.all([
-      a.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
-      b.records.createIfAbsent(REGION, job, stack.cos.clock.now()),
+      a.records.createIfAbsent({ account: 'default', region: REGION }, job, stack.cos.clock.now()),
+      b.records.createIfAbsent({ account: 'default', region: REGION }, job, stack.cos.clock.now()),
     ]);
     expect(created.filter(Boolean)).toHaveLength(1);
   });
@@ -88,7 +88,9 @@ describe('job watcher', () => {
     await fx.engine.watcher.pollOnce();
     expect(describes() - before).toBe(1);
     expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([leaving]);
-    expect((await fx.records.get(REGION, waiting))?.lastStatus).toBe('Suspended');
+    expect((await fx.records.get({ account: 'default', region: REGION, jobId: waiting }))?.lastStatus).toBe(
+      'Suspended',
+    );
   });
 
   it('reads many records at once, a damaged one failing only its own entry', async () => {
@@ -96,8 +98,12 @@ describe('job watcher', () => {
     const good = stack.cos.createSuspendedJob(REGION);
     const damaged = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
-    await fx.redis.hset(fx.keys.jobRecord(REGION, damaged), 'job', '{not json');
-    const refs = [good, damaged, 'nosuchjob'].map((jobId) => ({ region: REGION, jobId }));
+    await fx.redis.hset(
+      fx.keys.jobRecord({ account: 'default', region: REGION, jobId: damaged }),
+      'job',
+      '{not json',
+    );
+    const refs = [good, damaged, 'nosuchjob'].map((jobId) => ({ account: 'default', region: REGION, jobId }));
     const [a, b, c] = await fx.records.getMany(refs);
     expect(a).toMatchObject({ ok: true, value: { jobId: good, lastStatus: 'Suspended' } });
     expect(b?.ok).toBe(false);
@@ -110,24 +116,27 @@ describe('job watcher', () => {
     const fx = await engine();
     const jobId = stack.cos.createSuspendedJob(REGION);
     await fx.engine.watcher.pollOnce();
-    const refs = [{ region: REGION, jobId }];
+    const refs = [{ account: 'default', region: REGION, jobId }];
     const [first] = await fx.records.getMany(refs);
     const [unchanged] = await fx.records.getMany(refs);
     expect(unchanged).toEqual(first);
     expect(unchanged?.ok && unchanged.value?.card).toBeUndefined();
-    await fx.records.setCard(REGION, jobId, 'C1', '1.0001');
+    await fx.records.setCard({ account: 'default', region: REGION, jobId: jobId }, 'C1', '1.0001');
     const [carded] = await fx.records.getMany(refs);
     expect(carded?.ok && carded.value?.card).toEqual({ channel: 'C1', ts: '1.0001' });
-    await fx.records.update(REGION, jobId, { lastStatus: 'Ready' });
+    await fx.records.update({ account: 'default', region: REGION, jobId: jobId }, { lastStatus: 'Ready' });
     const [updated] = await fx.records.getMany(refs);
     expect(updated?.ok && updated.value?.lastStatus).toBe('Ready');
     // A key of the wrong type fails its own entry only.
-    const other = { region: REGION, jobId: 'not-a-hash' };
-    await fx.redis.set(fx.keys.jobRecord(REGION, other.jobId), 'a string');
+    const other = { account: 'default', region: REGION, jobId: 'not-a-hash' };
+    await fx.redis.set(
+      fx.keys.jobRecord({ account: 'default', region: REGION, jobId: other.jobId }),
+      'a string',
+    );
     const [stillRead, wrongType] = await fx.records.getMany([...refs, other]);
     expect(stillRead?.ok && stillRead.value?.lastStatus).toBe('Ready');
     expect(wrongType?.ok === false && String(wrongType.error)).toContain('WRONGTYPE');
-    await fx.redis.del(fx.keys.jobRecord(REGION, jobId));
+    await fx.redis.del(fx.keys.jobRecord({ account: 'default', region: REGION, jobId: jobId }));
     expect(await fx.records.getMany(refs)).toEqual([{ ok: true, value: undefined }]);
   });
 
@@ -140,7 +149,7 @@ describe('job watcher', () => {
     await fx.engine.watcher.pollOnce();
     await fx.engine.watcher.pollOnce();
     expect(seen.job_changed_outside.map((e) => e.job.id)).toEqual([jobId]);
-    const history = await fx.audit.history(REGION, jobId);
+    const history = await fx.audit.history({ account: 'default', region: REGION, jobId: jobId });
     expect(history.filter((e) => e.action === 'changed_outside')).toHaveLength(1);
   });
 
@@ -152,6 +161,7 @@ describe('job watcher', () => {
     expect(
       (
         await fx.engine.decide({
+          account: 'default',
           region: REGION,
           jobId,
           action: 'approve',
@@ -174,7 +184,9 @@ describe('job watcher', () => {
       progress: { totalTasks: 1200, succeededTasks: 1200 },
     });
     expect((await fx.records.tracked()).length).toBe(0);
-    const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
+    const actions = (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).map(
+      (e) => e.action,
+    );
     expect(actions).toContain('status_changed');
     expect(actions.at(-1)).toBe('finished');
   });
@@ -209,6 +221,7 @@ describe('job watcher', () => {
     const jobId = stack.cos.createSuspendedJob(REGION);
     stack.cos.emulator.faults.add({ api: 'UpdateJobStatus', kind: 'status5xx', times: 1 });
     const outcome = await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -224,9 +237,27 @@ describe('job watcher', () => {
   it('lets one replica at a time post a card, and the same replica renew its claim', async () => {
     const fx = await engine();
     const jobId = stack.cos.createSuspendedJob(REGION);
-    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
-    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-b', 60_000)).toBe(false);
-    expect(await fx.records.claimCardPosting(REGION, jobId, 'replica-a', 60_000)).toBe(true);
+    expect(
+      await fx.records.claimCardPosting(
+        { account: 'default', region: REGION, jobId: jobId },
+        'replica-a',
+        60_000,
+      ),
+    ).toBe(true);
+    expect(
+      await fx.records.claimCardPosting(
+        { account: 'default', region: REGION, jobId: jobId },
+        'replica-b',
+        60_000,
+      ),
+    ).toBe(false);
+    expect(
+      await fx.records.claimCardPosting(
+        { account: 'default', region: REGION, jobId: jobId },
+        'replica-a',
+        60_000,
+      ),
+    ).toBe(true);
   });
 
   it('reports failures with every failure reason', async () => {
@@ -239,6 +270,7 @@ describe('job watcher', () => {
     ]);
     await fx.engine.watcher.pollOnce();
     await fx.engine.decide({
+      account: 'default',
       region: REGION,
       jobId,
       action: 'approve',
@@ -275,13 +307,17 @@ describe('job watcher', () => {
 
     stack.cos.clock.advance(60 * 60_000);
     await fx.engine.watcher.pollOnce();
-    expect(seen.job_expired).toEqual([{ region: REGION, jobId, hours: 2, outcome: 'cancelled' }]);
+    expect(seen.job_expired).toEqual([
+      { account: 'default', region: REGION, jobId, hours: 2, outcome: 'cancelled' },
+    ]);
     const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(['Cancelling', 'Cancelled']).toContain(job.status);
     expect(job.statusUpdateReason).toBe(
       'cancelled by cosjob (system) via cosjob: expired: not approved within 2 h',
     );
-    const actions = (await fx.audit.history(REGION, jobId)).map((e) => e.action);
+    const actions = (await fx.audit.history({ account: 'default', region: REGION, jobId: jobId })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(['reminded', 'cancel_requested', 'cancelled', 'expired']));
     await fx.engine.watcher.pollOnce();
     expect(seen.job_expired).toHaveLength(1);
@@ -314,7 +350,7 @@ describe('job watcher', () => {
     const report = await fx.engine.watcher.pollOnce();
     const deadReport = report.regions.find((r) => r.region === deadRegion)!;
     expect(deadReport.error).toBeDefined();
-    expect(fx.engine.watcher.regionHealth(deadRegion)?.failures).toBe(1);
+    expect(fx.engine.watcher.regionHealth({ account: 'default', region: deadRegion })?.failures).toBe(1);
     expect(seen.job_pending.map((e) => e.job.id)).toEqual([good]);
     expect(report.regions.find((r) => r.region === REGION)!.badJobs).toEqual([bad]);
 

@@ -57,9 +57,11 @@ describe('on Redis Cluster', () => {
     await trail.append(entry(JOB_B));
     const third = await trail.append(entry(JOB_A, { action: 'approved' }));
     expect(await trail.append(entry(JOB_A, { entryId: first.entryId }))).toEqual(first);
-    expect(await trail.history(REGION, JOB_A)).toEqual([first, third]);
+    expect(await trail.history({ account: 'default', region: REGION, jobId: JOB_A })).toEqual([first, third]);
     expect(await trail.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 3 });
-    expect(await trail.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({
+    expect(
+      await trail.verify({ account: 'default', kind: 'job', region: REGION, jobId: JOB_A }),
+    ).toMatchObject({
       ok: true,
       entries: 2,
     });
@@ -71,10 +73,12 @@ describe('on Redis Cluster', () => {
     await trail.append(entry(JOB_A));
     await trail.append(entry(JOB_B));
     const approved = await trail.append(entry(JOB_A, { action: 'approved', outcome: 'applied' }));
-    await cluster!.set(keys.jobDecision(REGION, JOB_A), '{}');
+    await cluster!.set(keys.jobDecision({ account: 'default', region: REGION, jobId: JOB_A }), '{}');
     const verifier = new AuditVerifier(cluster!, { keys, trail });
     expect(await verifier.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 3 });
-    expect(await verifier.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({ ok: true });
+    expect(
+      await verifier.verify({ account: 'default', kind: 'job', region: REGION, jobId: JOB_A }),
+    ).toMatchObject({ ok: true });
     await cluster!.call('XDEL', keys.auditLog(), approved.streamId);
     await cluster!.hset(keys.auditHead(), 'seq', '2', 'hash', approved.prevHash);
     expect((await verifier.verify({ kind: 'global' })).problem).toMatchObject({
@@ -94,7 +98,14 @@ describe('on Redis Cluster', () => {
     );
     const keys = new KeySpace('cosjob');
     await expect(
-      script.run(cluster!, [keys.jobClaim(REGION, JOB_A), keys.jobVotes(REGION, JOB_A)], []),
+      script.run(
+        cluster!,
+        [
+          keys.jobClaim({ account: 'default', region: REGION, jobId: JOB_A }),
+          keys.jobVotes({ account: 'default', region: REGION, jobId: JOB_A }),
+        ],
+        [],
+      ),
     ).resolves.toBe('OK');
   });
 });

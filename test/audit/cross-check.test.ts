@@ -42,8 +42,8 @@ async function fixture(hmacKey?: string, pageSize?: number): Promise<Fixture> {
   return { ...trail, verifier };
 }
 
-const JOB_A_SCOPE = { kind: 'job', region: REGION, jobId: JOB_A } as const;
-const JOB_B_SCOPE = { kind: 'job', region: REGION, jobId: JOB_B } as const;
+const JOB_A_SCOPE = { kind: 'job', account: 'default', region: REGION, jobId: JOB_A } as const;
+const JOB_B_SCOPE = { kind: 'job', account: 'default', region: REGION, jobId: JOB_B } as const;
 
 async function deleteAllAuditKeys(f: Fixture): Promise<void> {
   for (const key of await f.redis.keys(`${f.keys.auditTag}:*`)) await f.redis.del(key);
@@ -95,7 +95,10 @@ describe.each([
 
   it('lost: every audit key deleted while decisions and carded job records remain', async () => {
     const f = await fixture(hmacKey);
-    await f.redis.set(f.keys.jobDecision(REGION, JOB_A), JSON.stringify({ action: 'approve' }));
+    await f.redis.set(
+      f.keys.jobDecision({ account: 'default', region: REGION, jobId: JOB_A }),
+      JSON.stringify({ action: 'approve' }),
+    );
     await deleteAllAuditKeys(f);
     expect(await f.audit.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 0 });
     const result = await f.verifier.verify({ kind: 'global' });
@@ -109,7 +112,7 @@ describe.each([
   it('lost: an empty trail while a job record shows a posted card', async () => {
     const f = await fixture(hmacKey);
     await f.redis.hset(
-      f.keys.jobRecord(REGION, JOB_B),
+      f.keys.jobRecord({ account: 'default', region: REGION, jobId: JOB_B }),
       'jobId',
       JOB_B,
       'cardChannel',
@@ -128,7 +131,7 @@ describe.each([
     const keys = keysFor(redisCtx.keyPrefix);
     const audit = new RedisAuditTrail(redis, { keys, ...(hmacKey ? { hmacKey } : {}) });
     // A record without a card: the job was seen but nothing was posted or decided yet.
-    await redis.hset(keys.jobRecord(REGION, JOB_A), 'jobId', JOB_A);
+    await redis.hset(keys.jobRecord({ account: 'default', region: REGION, jobId: JOB_A }), 'jobId', JOB_A);
     const verifier = new AuditVerifier(redis, { keys, trail: audit });
     expect(await verifier.verify({ kind: 'global' })).toEqual({ ok: true, entries: 0 });
   });
@@ -146,9 +149,16 @@ describe.each([
     const f = await fixture(hmacKey);
     // Job B's result entry is global seq 6; everything of it is removed consistently, index included.
     const cancelled = await f.audit.append(entry(JOB_B, { action: 'cancelled', outcome: 'applied' }));
-    await f.redis.set(f.keys.jobDecision(REGION, JOB_B), JSON.stringify({ action: 'cancel' }));
+    await f.redis.set(
+      f.keys.jobDecision({ account: 'default', region: REGION, jobId: JOB_B }),
+      JSON.stringify({ action: 'cancel' }),
+    );
     await f.redis.call('XDEL', f.keys.auditLog(), cancelled.streamId);
-    await f.redis.call('XDEL', f.keys.auditJobStream(REGION, JOB_B), cancelled.streamId);
+    await f.redis.call(
+      'XDEL',
+      f.keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_B }),
+      cancelled.streamId,
+    );
     await f.redis.hdel(f.keys.auditEntryIds(), cancelled.entryId);
     await cutGlobalTail(f, 6);
     await cutJobTail(f, JOB_B, 3);
@@ -174,7 +184,10 @@ describe.each([
 
   it("missing_from_job: a job's whole chain deleted (stream and head)", async () => {
     const f = await fixture(hmacKey);
-    await f.redis.del(f.keys.auditJobStream(REGION, JOB_A), f.keys.auditJobHead(REGION, JOB_A));
+    await f.redis.del(
+      f.keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      f.keys.auditJobHead({ account: 'default', region: REGION, jobId: JOB_A }),
+    );
     const result = await f.verifier.verify({ kind: 'global' });
     expect(result.problem).toMatchObject({ kind: 'missing_from_job', seq: 1 });
     expect(result.problem!.detail).toContain(`chain of job ${REGION}/${JOB_A}`);
@@ -182,8 +195,11 @@ describe.each([
 
   it('diverged: a job-stream copy edited (the job chain walk alone also names it)', async () => {
     const f = await fixture(hmacKey);
-    await rewriteStream(f.redis, f.keys.auditJobStream(REGION, JOB_A), (records) =>
-      records.map((r) => (r.id === f.entries[2]!.streamId ? setField(r, 'reason', 'changed') : r)),
+    await rewriteStream(
+      f.redis,
+      f.keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      (records) =>
+        records.map((r) => (r.id === f.entries[2]!.streamId ? setField(r, 'reason', 'changed') : r)),
     );
     const result = await f.verifier.verify({ kind: 'global' });
     expect(result.problem).toMatchObject({ kind: 'diverged', seq: 3, streamId: f.entries[2]!.streamId });
@@ -226,9 +242,11 @@ describe.each([
 
   it('a problem inside one job chain is reported with the job', async () => {
     const f = await fixture(hmacKey);
-    const head = await f.redis.hgetall(f.keys.auditJobHead(REGION, JOB_A));
+    const head = await f.redis.hgetall(
+      f.keys.auditJobHead({ account: 'default', region: REGION, jobId: JOB_A }),
+    );
     await f.redis.hset(
-      f.keys.auditJobHead(REGION, JOB_A),
+      f.keys.auditJobHead({ account: 'default', region: REGION, jobId: JOB_A }),
       'seq',
       '2',
       'hash',
@@ -295,18 +313,28 @@ describe('cross-checks across pages and concurrent appends', () => {
   it('without the key, a job chain recomputed after an edit walks clean but diverges from the global one', async () => {
     const f = await fixture();
     let prevHash = '0'.repeat(64);
-    await rewriteStream(f.redis, f.keys.auditJobStream(REGION, JOB_A), (records) =>
-      records.map((r) => {
-        let forged = setField(r, 'jobPrevHash', prevHash);
-        if (r.id === f.entries[2]!.streamId) forged = setField(forged, 'reason', 'rewritten');
-        forged = rehash(forged);
-        prevHash = forged.fields.find(([name]) => name === 'hash')![1];
-        return forged;
-      }),
+    await rewriteStream(
+      f.redis,
+      f.keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      (records) =>
+        records.map((r) => {
+          let forged = setField(r, 'jobPrevHash', prevHash);
+          if (r.id === f.entries[2]!.streamId) forged = setField(forged, 'reason', 'rewritten');
+          forged = rehash(forged);
+          prevHash = forged.fields.find(([name]) => name === 'hash')![1];
+          return forged;
+        }),
     );
-    await f.redis.hset(f.keys.auditJobHead(REGION, JOB_A), 'hash', prevHash);
+    await f.redis.hset(
+      f.keys.auditJobHead({ account: 'default', region: REGION, jobId: JOB_A }),
+      'hash',
+      prevHash,
+    );
     expect((await f.audit.verify(JOB_A_SCOPE)).ok).toBe(true);
-    const records = await readStream(f.redis, f.keys.auditJobStream(REGION, JOB_A));
+    const records = await readStream(
+      f.redis,
+      f.keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+    );
     expect(records).toHaveLength(3);
     expect((await f.verifier.verify(JOB_A_SCOPE)).problem).toMatchObject({ kind: 'diverged', seq: 3 });
     expect((await f.verifier.verify({ kind: 'global' })).problem).toMatchObject({ kind: 'diverged', seq: 3 });

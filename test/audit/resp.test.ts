@@ -117,10 +117,10 @@ describe('the audit trail under each protocol', () => {
     }
     const views = await Promise.all(
       writers.map(async (trail) => ({
-        history: await trail.history(REGION, JOB_A),
+        history: await trail.history({ account: 'default', region: REGION, jobId: JOB_A }),
         range: await trail.range(START_MS, START_MS + 60_000),
         global: await trail.verify({ kind: 'global' }),
-        job: await trail.verify({ kind: 'job', region: REGION, jobId: JOB_B }),
+        job: await trail.verify({ account: 'default', kind: 'job', region: REGION, jobId: JOB_B }),
       })),
     );
     expect(views[0]!.history).toHaveLength(3);

@@ -30,6 +30,7 @@ export function useClients(): (url: string) => RedisClient {
 
 export function entry(jobId: string, overrides: Partial<AuditEntryInput> = {}): AuditEntryInput {
   return {
+    account: 'default',
     actor: { id: 'U0123ABCD', name: 'Alice' },
     action: 'approve_vote',
     region: REGION,
@@ -145,10 +146,22 @@ export async function cutJobTail(state: TrailState, jobId: string, keepJobSeq: n
   const { redis, keys, entries } = state;
   const own = entries.filter((e) => e.jobId === jobId);
   const cut = own.filter((e) => e.jobSeq > keepJobSeq).map((e) => e.streamId);
-  if (cut.length > 0) await redis.call('XDEL', keys.auditJobStream(REGION, jobId), ...cut);
+  if (cut.length > 0)
+    await redis.call(
+      'XDEL',
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: jobId }),
+      ...cut,
+    );
   const last = own.find((e) => e.jobSeq === keepJobSeq);
-  if (last === undefined) await redis.call('DEL', keys.auditJobHead(REGION, jobId));
-  else await pointHead(redis, keys.auditJobHead(REGION, jobId), last.jobSeq, last);
+  if (last === undefined)
+    await redis.call('DEL', keys.auditJobHead({ account: 'default', region: REGION, jobId: jobId }));
+  else
+    await pointHead(
+      redis,
+      keys.auditJobHead({ account: 'default', region: REGION, jobId: jobId }),
+      last.jobSeq,
+      last,
+    );
 }
 
 /**

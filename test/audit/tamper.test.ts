@@ -30,8 +30,8 @@ async function fixture(hmacKey?: string): Promise<SixEntryTrail> {
   return trail;
 }
 
-const JOB_A_SCOPE = { kind: 'job', region: REGION, jobId: JOB_A } as const;
-const JOB_B_SCOPE = { kind: 'job', region: REGION, jobId: JOB_B } as const;
+const JOB_A_SCOPE = { kind: 'job', account: 'default', region: REGION, jobId: JOB_A } as const;
+const JOB_B_SCOPE = { kind: 'job', account: 'default', region: REGION, jobId: JOB_B } as const;
 
 /** A stream id strictly between two existing ones (the fixture's entries are one second apart). */
 function idBetween(a: AuditEntry, b: AuditEntry): string {
@@ -183,7 +183,11 @@ describe.each([
   it('job chain and global chain are verified independently', async () => {
     const { redis, keys, audit, entries } = await fixture(hmacKey);
     // Job A's middle entry (global seq 3, job seq 2) deleted from the job stream only.
-    await redis.call('XDEL', keys.auditJobStream(REGION, JOB_A), entries[2]!.streamId);
+    await redis.call(
+      'XDEL',
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      entries[2]!.streamId,
+    );
     expect(await audit.verify(JOB_A_SCOPE)).toMatchObject({
       ok: false,
       entries: 1,
@@ -202,10 +206,13 @@ describe.each([
 
   it('job chain: an edit is reported at the job seq', async () => {
     const { redis, keys, audit, entries } = await fixture(hmacKey);
-    await rewriteStream(redis, keys.auditJobStream(REGION, JOB_A), (records) =>
-      records.map((r) =>
-        r.id === entries[4]!.streamId ? setField(r, 'reason', 'edited in the job stream') : r,
-      ),
+    await rewriteStream(
+      redis,
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      (records) =>
+        records.map((r) =>
+          r.id === entries[4]!.streamId ? setField(r, 'reason', 'edited in the job stream') : r,
+        ),
     );
     expect((await audit.verify(JOB_A_SCOPE)).problem).toMatchObject({
       kind: 'edited',
@@ -218,10 +225,11 @@ describe.each([
     const { redis, keys, audit, entries } = await fixture(hmacKey);
     const otherJobRecord = (await readStream(redis, keys.auditLog()))[5]!;
     const copyId = `${Number(entries[4]!.streamId.split('-')[0]) + 1}-0`;
-    await rewriteStream(redis, keys.auditJobStream(REGION, JOB_A), (records) => [
-      ...records,
-      { id: copyId, fields: otherJobRecord.fields },
-    ]);
+    await rewriteStream(
+      redis,
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+      (records) => [...records, { id: copyId, fields: otherJobRecord.fields }],
+    );
     const result = await audit.verify(JOB_A_SCOPE);
     expect(result.problem).toMatchObject({ kind: 'inserted', streamId: copyId });
     expect(result.problem!.detail).toContain(`belongs to job ${REGION}/${JOB_B}`);
@@ -229,7 +237,11 @@ describe.each([
 
   it('job chain: the newest job entry deleted', async () => {
     const { redis, keys, audit, entries } = await fixture(hmacKey);
-    await redis.call('XDEL', keys.auditJobStream(REGION, JOB_B), entries[5]!.streamId);
+    await redis.call(
+      'XDEL',
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_B }),
+      entries[5]!.streamId,
+    );
     expect((await audit.verify(JOB_B_SCOPE)).problem).toMatchObject({ kind: 'truncated' });
     expect((await audit.verify(JOB_A_SCOPE)).ok).toBe(true);
   });

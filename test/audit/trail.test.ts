@@ -105,7 +105,10 @@ describe('append', () => {
     });
     expect(written.hash).toBe(specHash(record!.fields));
     // The job stream holds the same entry under the same id.
-    const [jobRecord] = await readStream(redis, keys.auditJobStream(REGION, JOB_A));
+    const [jobRecord] = await readStream(
+      redis,
+      keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A }),
+    );
     expect(jobRecord).toEqual(record);
   });
 
@@ -129,7 +132,9 @@ describe('append', () => {
     expect(again).toEqual(original);
     expect(different).toEqual(original);
     expect(await redis.call('XLEN', keys.auditLog())).toBe(1);
-    expect(await redis.call('XLEN', keys.auditJobStream(REGION, JOB_A))).toBe(1);
+    expect(
+      await redis.call('XLEN', keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB_A })),
+    ).toBe(1);
     // A separate trail object (another replica) sees the same entry too.
     const other = new RedisAuditTrail(client(redisCtx.url), { keys });
     expect(await other.append(entry(JOB_A, { entryId: 'result:intent-7' }))).toEqual(original);
@@ -159,9 +164,9 @@ describe('append', () => {
       Array.from({ length: 200 }, (_, i) => i + 1),
     );
     for (const jobId of jobs) {
-      const result = await trails[1]!.verify({ kind: 'job', region: REGION, jobId });
+      const result = await trails[1]!.verify({ account: 'default', kind: 'job', region: REGION, jobId });
       expect(result).toMatchObject({ ok: true, entries: 40 });
-      const history = await trails[2]!.history(REGION, jobId);
+      const history = await trails[2]!.history({ account: 'default', region: REGION, jobId });
       expect(history.map((e) => e.jobSeq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     }
   });
@@ -185,6 +190,7 @@ describe('append', () => {
     const { trail: audit, redis, keys } = trail();
     const error = await audit
       .append({
+        account: 'default',
         actor: { id: 'U1 with space', name: 'x' },
         action: 'launched' as never,
         region: 'Guangzhou',
@@ -208,8 +214,12 @@ describe('append', () => {
     const under = await audit.append(entry(JOB_A, { rule: 'deletes', ruleHash: '0123456789abcdef' }));
     expect(before.rule).toBeUndefined();
     expect(under).toMatchObject({ rule: 'deletes', ruleHash: '0123456789abcdef' });
-    expect((await audit.history(REGION, JOB_A)).map((e) => e.rule)).toEqual([undefined, 'deletes']);
-    expect((await audit.verify({ kind: 'job', region: REGION, jobId: JOB_A })).ok).toBe(true);
+    expect(
+      (await audit.history({ account: 'default', region: REGION, jobId: JOB_A })).map((e) => e.rule),
+    ).toEqual([undefined, 'deletes']);
+    expect((await audit.verify({ kind: 'job', account: 'default', region: REGION, jobId: JOB_A })).ok).toBe(
+      true,
+    );
     expect((await audit.verify({ kind: 'global' })).ok).toBe(true);
     const error = await audit
       .append(entry(JOB_A, { rule: 'x'.repeat(64), ruleHash: 'not hex' }))
@@ -237,7 +247,9 @@ describe('append', () => {
     const { trail: audit } = trail();
     const written = await audit.append(entry(JOB_A, { reason: 'broken \ud800 pair' }));
     expect(written.reason).toBe('broken \ufffd pair');
-    expect((await audit.history(REGION, JOB_A))[0]!.reason).toBe('broken \ufffd pair');
+    expect((await audit.history({ account: 'default', region: REGION, jobId: JOB_A }))[0]!.reason).toBe(
+      'broken \ufffd pair',
+    );
     expect((await audit.verify({ kind: 'global' })).ok).toBe(true);
   });
 
@@ -294,8 +306,8 @@ describe('history and range', () => {
     const a1 = await audit.append(entry(JOB_A));
     await audit.append(entry(JOB_B));
     const a2 = await audit.append(entry(JOB_A, { action: 'approved' }));
-    expect(await audit.history(REGION, JOB_A)).toEqual([a1, a2]);
-    expect(await audit.history(REGION, 'never-seen')).toEqual([]);
+    expect(await audit.history({ account: 'default', region: REGION, jobId: JOB_A })).toEqual([a1, a2]);
+    expect(await audit.history({ account: 'default', region: REGION, jobId: 'never-seen' })).toEqual([]);
   });
 
   it('returns global entries with from <= time < to, honouring limit', async () => {
@@ -315,9 +327,11 @@ describe('history and range', () => {
     const { trail: audit } = trail({ pageSize: 3 });
     const written: AuditEntry[] = [];
     for (let i = 0; i < 10; i += 1) written.push(await audit.append(entry(JOB_A)));
-    expect(await audit.history(REGION, JOB_A)).toEqual(written);
+    expect(await audit.history({ account: 'default', region: REGION, jobId: JOB_A })).toEqual(written);
     expect(await audit.range(0, START_MS + 100_000, 7)).toEqual(written.slice(0, 7));
-    expect(await audit.verify({ kind: 'job', region: REGION, jobId: JOB_A })).toMatchObject({
+    expect(
+      await audit.verify({ account: 'default', kind: 'job', region: REGION, jobId: JOB_A }),
+    ).toMatchObject({
       ok: true,
       entries: 10,
     });

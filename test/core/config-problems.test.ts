@@ -42,7 +42,7 @@ describe('configuration problems', () => {
 
   it('accepts a well-formed region Tencent does not list yet, with a warning', () => {
     const loaded = loadConfig(environmentSource({ ...valid, COS_REGIONS: 'ap-guangzhou,me-riyadh' }));
-    expect(loaded.app.cos.regions).toEqual(['ap-guangzhou', 'me-riyadh']);
+    expect(loaded.app.accounts[0]!.regions).toEqual(['ap-guangzhou', 'me-riyadh']);
     expect(loaded.warnings).toEqual([
       expect.stringMatching(/^COS_REGIONS names "me-riyadh", which is not among/),
     ]);

@@ -21,7 +21,7 @@ const valid = {
 describe('configuration', () => {
   it('reads a valid environment with defaults', () => {
     const config = loadAppConfig(valid);
-    expect(config.cos.regions).toEqual(['ap-guangzhou', 'ap-shanghai']);
+    expect(config.accounts[0]!.regions).toEqual(['ap-guangzhou', 'ap-shanghai']);
     expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', keyPrefix: 'cosjob' });
     expect(config.approvals).toMatchObject({ requiredApprovals: 1, requireCancelReason: true });
     expect(config.watcher).toEqual({ pollIntervalSeconds: 15 });

@@ -167,6 +167,7 @@ describe('COS answer checks: ids, numbers and audited text', () => {
 
 describe('COS answer checks agree with the audit codec', () => {
   const base: AuditEntryInput = {
+    account: 'default',
     actor: { id: 'system', name: 'cosjob' },
     action: 'status_changed',
     region: 'ap-guangzhou',

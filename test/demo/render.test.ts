@@ -147,6 +147,7 @@ describe('the real builders, rendered', () => {
 
   it('shows a pending card as a reader sees it: title, warning, fields, buttons, no raw tokens', () => {
     const card = jobCard({
+      account: 'default',
       region: 'ap-guangzhou',
       job,
       phase: { kind: 'pending' },
@@ -170,6 +171,7 @@ describe('the real builders, rendered', () => {
 
   it('shows the cancel dialog with its field, hint and both buttons', () => {
     const modal = cancelReasonModal({
+      account: 'default',
       region: 'ap-guangzhou',
       jobId: job.id,
       channelId: 'C0DEMO',

@@ -28,12 +28,13 @@ async function announcedJob(fx: EngineFixture): Promise<string> {
     totalTasks: 5,
   }).id;
   const job = await stack.cos.clients.get(REGION)!.describeJob(id);
-  await fx.records.createIfAbsent(REGION, job, stack.cos.clock.now());
+  await fx.records.createIfAbsent({ account: 'default', region: REGION }, job, stack.cos.clock.now());
   return id;
 }
 
 const approve = (fx: EngineFixture, jobId: string) =>
   fx.engine.decide({
+    account: 'default',
     region: REGION,
     jobId,
     action: 'approve',
@@ -84,7 +85,7 @@ describe('hostile Redis', () => {
     const jobId = await announcedJob(fx);
     const admin = new Redis(redisCtx.url);
     closers.push(async () => void admin.disconnect());
-    const claimKey = fx.keys.jobClaim(REGION, jobId);
+    const claimKey = fx.keys.jobClaim({ account: 'default', region: REGION, jobId: jobId });
     await admin.rpush(claimKey, 'not-a-claim');
 
     const outcome = await approve(fx, jobId).catch((error: unknown) => ({ kind: 'threw', error }));
@@ -100,7 +101,13 @@ describe('hostile Redis', () => {
     closers.push(async () => void admin.disconnect());
     await admin.rpush(fx.keys.auditHead(), 'not-a-head');
     const error = await fx.audit
-      .append({ actor: actor('UALICE'), action: 'denied', region: REGION, jobId: 'job-1' })
+      .append({
+        account: 'default',
+        actor: actor('UALICE'),
+        action: 'denied',
+        region: REGION,
+        jobId: 'job-1',
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(await admin.exists(fx.keys.auditLog())).toBe(0);
@@ -125,7 +132,7 @@ describe('hostile Redis', () => {
       const fx = await engine({ redisUrl: replica.url });
       let replicated = false;
       for (let i = 0; i < 200 && !replicated; i += 1) {
-        replicated = (await fx.records.get(REGION, jobId)) !== undefined;
+        replicated = (await fx.records.get({ account: 'default', region: REGION, jobId })) !== undefined;
         if (!replicated) await new Promise((resolve) => setTimeout(resolve, 25));
       }
       expect(replicated).toBe(true);

@@ -73,7 +73,7 @@ function click(e2e: E2E, job: { jobId: string; ts: string }, user: string, actio
     signingSecret: SIGNING_SECRET,
     slack: e2e.slack,
     channel: CHANNEL,
-    region: e2e.config.cos.regions[0]!,
+    region: e2e.regions[0]!,
     jobId: job.jobId,
     messageTs: job.ts,
     user,

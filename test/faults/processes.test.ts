@@ -117,7 +117,10 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     ledger.onEffect(undefined);
     await launch('bot-second');
     const reconciled = await eventually(
-      async () => (await reader.trail.history(REGION, jobId)).find((e) => e.action === 'reconciled'),
+      async () =>
+        (await reader.trail.history({ account: 'default', region: REGION, jobId: jobId })).find(
+          (e) => e.action === 'reconciled',
+        ),
       15_000,
       'the reconciled entry',
     );
@@ -145,15 +148,24 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     ledger.onEffect(undefined);
     await launch('bot-second');
     await eventually(
-      async () => (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'status_changed'),
+      async () =>
+        (await reader.trail.history({ account: 'default', region: REGION, jobId: jobId })).some(
+          (e) => e.action === 'status_changed',
+        ),
       15_000,
       'the survivor to see the job Ready',
     );
     const admin = new Redis(redis.url);
-    await admin.pexpire(new KeySpace(redis.keyPrefix).jobClaim(REGION, jobId), 1);
+    await admin.pexpire(
+      new KeySpace(redis.keyPrefix).jobClaim({ account: 'default', region: REGION, jobId }),
+      1,
+    );
     admin.disconnect();
     await eventually(
-      async () => (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'reconciled'),
+      async () =>
+        (await reader.trail.history({ account: 'default', region: REGION, jobId: jobId })).some(
+          (e) => e.action === 'reconciled',
+        ),
       15_000,
       'the reconciled entry',
     );
@@ -171,7 +183,9 @@ describe.skipIf(redisTestsUseExternalServer())('fault suite: bot processes kille
     await eventually(async () => cardsFor(first)[0], 10_000, 'the first card');
     // The kill comes after the card is recorded: this scenario is about the lease, not a crash mid-post.
     const posted = (jobId: string) => async () =>
-      (await reader.trail.history(REGION, jobId)).some((e) => e.action === 'posted');
+      (await reader.trail.history({ account: 'default', region: REGION, jobId: jobId })).some(
+        (e) => e.action === 'posted',
+      );
     await eventually(posted(first), 10_000, 'the first card recorded');
     const admin = new Redis(redis.url);
     const leaderId = await admin.get(new KeySpace(redis.keyPrefix).leader('watcher'));

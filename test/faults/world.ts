@@ -62,7 +62,9 @@ export class IntentLedger {
       const key = `${ctx.region}|${ctx.jobId}`;
       const seen = (this.calls.get(key) ?? 0) + 1;
       this.calls.set(key, seen);
-      const intents = (await reader.trail.history(ctx.region, ctx.jobId)).filter(isIntent).length;
+      const intents = (
+        await reader.trail.history({ account: 'default', region: ctx.region, jobId: ctx.jobId })
+      ).filter(isIntent).length;
       if (intents < seen) {
         this.violations.push(
           `${key}: UpdateJobStatus call #${seen} reached COS with ${intents} intent(s) audited`,

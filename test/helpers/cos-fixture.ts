@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/clock.js';
 import { CosJobsClient } from '../../src/cos/client.js';
 import { silentLogger } from '../../src/logger.js';
 import type { CreateJobInput } from '../../tools/cos/create-job-xml.js';
-import { type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
+import { type EmulatorAccount, type RunningEmulator, startEmulator } from '../../tools/emulator/server.js';
 
 export const TEST_ACCOUNT = {
   uin: '100000000001',
@@ -51,10 +51,15 @@ export function copyJobInput(overrides: Partial<CreateJobInput> = {}): CreateJob
 }
 
 export async function startCosFixture(
-  options: { regions?: readonly string[]; deadlineMs?: number } = {},
+  options: {
+    regions?: readonly string[];
+    deadlineMs?: number;
+    /** More accounts the emulator serves beside TEST_ACCOUNT, each with its own key (issue 11). */
+    extraAccounts?: readonly EmulatorAccount[];
+  } = {},
 ): Promise<CosFixture> {
   const clock = new ManualClock(Date.now());
-  const emulator = await startEmulator({ accounts: [TEST_ACCOUNT], clock });
+  const emulator = await startEmulator({ accounts: [TEST_ACCOUNT, ...(options.extraAccounts ?? [])], clock });
   const clients = new Map<string, CosJobsClient>();
   for (const region of options.regions ?? REGIONS) {
     clients.set(

@@ -3,6 +3,7 @@ import type { EngineSettings } from '../../src/approvals/engine.js';
 import type { ApproverDirectory } from '../../src/approvals/ports.js';
 import type { Clock } from '../../src/clock.js';
 import { buildCore, type Core } from '../../src/core.js';
+import { CosClientSet, singleAccountClients } from '../../src/cos/client-set.js';
 import type { CosJobsApi } from '../../src/cos/model.js';
 import { silentLogger } from '../../src/logger.js';
 import { type CosFixture, startCosFixture } from './cos-fixture.js';
@@ -17,7 +18,8 @@ export type EngineFixture = Core;
 export interface BuildEngineOptions extends Partial<EngineSettings> {
   redisUrl: string;
   keyPrefix: string;
-  clients: ReadonlyMap<string, CosJobsApi>;
+  /** One account's clients by region (the `default` account), or clients of several accounts. */
+  clients: ReadonlyMap<string, CosJobsApi> | CosClientSet;
   clock: Clock;
   directory?: ApproverDirectory;
   hmacKey?: string;
@@ -40,7 +42,7 @@ export async function buildEngine(o: BuildEngineOptions): Promise<EngineFixture>
     {
       logger: silentLogger,
       clock,
-      clients,
+      clients: clients instanceof CosClientSet ? clients : singleAccountClients(clients),
       ...(directory ? { directory } : {}),
       engine: { reconcileGraceMs: 0, ...settings },
     },

@@ -78,7 +78,10 @@ describe('region notices', () => {
     expect(told('cannot reach COS in *ap-shanghai*')).toBe(1);
     expect(told('reaches COS in *ap-shanghai* again')).toBe(1);
 
-    const health = await new RegionHealthStore(b.redis, redisCtx.keyPrefix).get('ap-guangzhou');
+    const health = await new RegionHealthStore(b.redis, redisCtx.keyPrefix).get({
+      account: 'default',
+      region: 'ap-guangzhou',
+    });
     expect(health).toMatchObject({ failures: 0, alerted: false });
     const errors = (await metricsA.registry.getMetricsAsJSON())
       .find((f) => f.name === 'cosjob_poll_cycles_total')!

@@ -60,12 +60,14 @@ describe('bot ACL', () => {
   it('lets the bot append, read and verify the audit trail', async () => {
     const trail = new RedisAuditTrail(bot!, { keys });
     const first = await trail.append({
+      account: 'default',
       actor: { id: 'U1', name: 'A' },
       action: 'approve_vote',
       region: REGION,
       jobId: JOB,
     });
     const again = await trail.append({
+      account: 'default',
       entryId: first.entryId,
       actor: { id: 'U1', name: 'A' },
       action: 'approve_vote',
@@ -74,22 +76,26 @@ describe('bot ACL', () => {
     });
     expect(again).toEqual(first);
     await trail.append({
+      account: 'default',
       actor: { id: 'system', name: 'cosjob' },
       action: 'approved',
       region: REGION,
       jobId: JOB,
     });
-    expect(await trail.history(REGION, JOB)).toHaveLength(2);
+    expect(await trail.history({ account: 'default', region: REGION, jobId: JOB })).toHaveLength(2);
     expect(await trail.verify({ kind: 'global' })).toMatchObject({ ok: true, entries: 2 });
-    expect(await trail.verify({ kind: 'job', region: REGION, jobId: JOB })).toMatchObject({
-      ok: true,
-      entries: 2,
-    });
+    expect(await trail.verify({ account: 'default', kind: 'job', region: REGION, jobId: JOB })).toMatchObject(
+      {
+        ok: true,
+        entries: 2,
+      },
+    );
   });
 
   it('refuses deleting, trimming, renaming or expiring audit keys', async () => {
     const trail = new RedisAuditTrail(bot!, { keys });
     const written = await trail.append({
+      account: 'default',
       actor: { id: 'U1', name: 'A' },
       action: 'posted',
       region: REGION,
@@ -101,7 +107,12 @@ describe('bot ACL', () => {
       ['UNLINK', log],
       ['XDEL', log, written.streamId],
       ['XTRIM', log, 'MAXLEN', 0],
-      ['XTRIM', keys.auditJobStream(REGION, JOB), 'MINID', '9999999999999'],
+      [
+        'XTRIM',
+        keys.auditJobStream({ account: 'default', region: REGION, jobId: JOB }),
+        'MINID',
+        '9999999999999',
+      ],
       ['RENAME', log, 'cosjob:moved'],
       ['EXPIRE', log, 1],
       ['HDEL', keys.auditHead(), 'seq'],
@@ -118,7 +129,7 @@ describe('bot ACL', () => {
         'EVAL',
         `return redis.call('XTRIM', '${log}', 'MAXLEN', 0)`,
         1,
-        keys.jobClaim(REGION, JOB),
+        keys.jobClaim({ account: 'default', region: REGION, jobId: JOB }),
       ),
     ).toMatch(/can't access|NOPERM/);
     // Server-wide destruction is out too.
@@ -136,12 +147,14 @@ describe('bot ACL', () => {
   });
 
   it('leaves the engine keys fully usable, including DEL', async () => {
-    const claim = keys.jobClaim(REGION, JOB);
+    const claim = keys.jobClaim({ account: 'default', region: REGION, jobId: JOB });
     expect(await bot!.call('SET', claim, 'U1', 'NX', 'PX', 30_000)).toBe('OK');
     expect(await bot!.call('DEL', claim)).toBe(1);
     expect(await bot!.call('SET', keys.leader('cos-poller'), 'me', 'PX', 1_000)).toBe('OK');
-    expect(await bot!.call('SADD', keys.jobVotes(REGION, JOB), 'U1')).toBe(1);
-    expect(await bot!.call('DEL', keys.jobVotes(REGION, JOB))).toBe(1);
+    expect(
+      await bot!.call('SADD', keys.jobVotes({ account: 'default', region: REGION, jobId: JOB }), 'U1'),
+    ).toBe(1);
+    expect(await bot!.call('DEL', keys.jobVotes({ account: 'default', region: REGION, jobId: JOB }))).toBe(1);
     // Keys outside the prefix are not the bot's business.
     expect(await refused('SET', 'someone-else:key', 'x')).toMatch(/NOPERM/);
   });

@@ -43,6 +43,7 @@ function job(id: string, text = 'dst'): Job {
 function homeJob(i: number, region: string, text?: string): HomeJob {
   const id = `job-${String(i).padStart(4, '0')}`;
   return {
+    account: 'default',
     region,
     jobId: id,
     job: job(id, text),
@@ -55,6 +56,7 @@ function homeJob(i: number, region: string, text?: string): HomeJob {
 
 function decision(i: number, reason: string): AuditEntry {
   return {
+    account: 'default',
     entryId: `e${i}`,
     actor: { id: i % 2 === 0 ? 'U0ALICE' : '<!channel>', name: HOSTILE },
     action: i % 3 === 0 ? 'cancelled' : 'approved',
@@ -80,8 +82,8 @@ function input(jobs: HomeJob[], overrides: Partial<HomeInput> = {}): HomeInput {
     regions: {
       ok: true,
       value: [
-        { region: 'ap-guangzhou', kind: 'failing', reason: HOSTILE, failures: 3 },
-        { region: 'ap-shanghai', kind: 'ok', lastOkAt: Date.parse(TIME) },
+        { account: 'default', region: 'ap-guangzhou', kind: 'failing', reason: HOSTILE, failures: 3 },
+        { account: 'default', region: 'ap-shanghai', kind: 'ok', lastOkAt: Date.parse(TIME) },
       ],
     },
     now: TIME,

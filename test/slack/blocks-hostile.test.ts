@@ -139,6 +139,7 @@ function summary(): JobSummary {
 
 function entry(seq: number): AuditEntry {
   return {
+    account: 'default',
     entryId: `entry-${seq}`,
     actor: { id: USERS[0] as string, name: 'alice' },
     action: 'cancelled',
@@ -187,6 +188,7 @@ const PHASES: CardPhase[] = [
 
 function cardInput(phase: CardPhase, operation?: JobOperation): JobCardInput {
   return {
+    account: 'default',
     region: REGION,
     job: { ...fullJob(operation), status: 'Suspended' },
     phase,
@@ -249,10 +251,12 @@ const CASES: BuilderCase[] = [
     'jobListMessage',
     {
       items: [
-        { region: REGION, job: summary() },
-        { region: REGION, job: fullJob() },
+        { account: 'default', region: REGION, job: summary() },
+        { account: 'default', region: REGION, job: fullJob() },
       ],
-      unreachable: [{ region: 'ap-shanghai', cosCode: 'SlowDown', requestId: 'NjVmYzA2MmNfNjE' }],
+      unreachable: [
+        { account: 'default', region: 'ap-shanghai', cosCode: 'SlowDown', requestId: 'NjVmYzA2MmNfNjE' },
+      ],
     },
     (i) => jobListMessage(i.items, { unreachable: i.unreachable }),
     ID_FIELDS,
@@ -260,7 +264,7 @@ const CASES: BuilderCase[] = [
   builder(
     'jobStatusMessage',
     { region: REGION, job: fullJob() },
-    (i) => jobStatusMessage(i.region, i.job),
+    (i) => jobStatusMessage({ account: 'default', region: i.region, jobId: i.job.id }, i.job),
     ID_FIELDS,
   ),
   builder(
@@ -317,6 +321,7 @@ const CASES: BuilderCase[] = [
   builder(
     'cancelReasonModal',
     {
+      account: 'default',
       region: REGION,
       jobId: JOB_ID,
       channelId: 'C0OPS',

@@ -92,6 +92,7 @@ function makeSummary(index: number, overrides: Partial<JobSummary> = {}): JobSum
 
 function makeEntry(seq: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {
+    account: 'default',
     entryId: `entry-${seq}`,
     actor: { id: 'U0ALICE', name: 'alice' },
     action: 'approve_vote',
@@ -223,13 +224,18 @@ describe('text primitives', () => {
 
 describe('job references in button values', () => {
   it('round-trips region and JobId', () => {
-    const value = encodeJobRef({ region: REGION, jobId: JOB_ID });
+    const value = encodeJobRef({ account: 'default', region: REGION, jobId: JOB_ID });
     expect(value.length).toBeLessThanOrEqual(2000);
-    expect(decodeJobRef(value)).toEqual({ ok: true, ref: { region: REGION, jobId: JOB_ID } });
-    const longest = 'a'.repeat(64);
-    expect(decodeJobRef(encodeJobRef({ region: 'na-siliconvalley', jobId: longest }))).toEqual({
+    expect(decodeJobRef(value)).toEqual({
       ok: true,
-      ref: { region: 'na-siliconvalley', jobId: longest },
+      ref: { account: 'default', region: REGION, jobId: JOB_ID },
+    });
+    const longest = 'a'.repeat(64);
+    expect(
+      decodeJobRef(encodeJobRef({ account: 'default', region: 'na-siliconvalley', jobId: longest })),
+    ).toEqual({
+      ok: true,
+      ref: { account: 'default', region: 'na-siliconvalley', jobId: longest },
     });
   });
 
@@ -296,8 +302,8 @@ describe('job references in button values', () => {
   });
 
   it('refuses to encode a reference it could not decode', () => {
-    expect(() => encodeJobRef({ region: REGION, jobId: '../x' })).toThrow(/JobId/);
-    expect(() => encodeJobRef({ region: 'Guangzhou', jobId: JOB_ID })).toThrow(/region/);
+    expect(() => encodeJobRef({ account: 'default', region: REGION, jobId: '../x' })).toThrow(/JobId/);
+    expect(() => encodeJobRef({ account: 'default', region: 'Guangzhou', jobId: JOB_ID })).toThrow(/region/);
   });
 });
 
@@ -377,6 +383,7 @@ describe('jobCard', () => {
 
   it('shows what the job does, where, and the approval state, with buttons while pending', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: PENDING,
@@ -407,13 +414,17 @@ describe('jobCard', () => {
     expect(cancel?.text.text).toBe('Cancel');
     expect(audit?.action_id).toBe(ACTION_IDS.audit);
     for (const b of [approve, cancel, audit]) {
-      expect(decodeJobRef(b?.value)).toEqual({ ok: true, ref: { region: REGION, jobId: JOB_ID } });
+      expect(decodeJobRef(b?.value)).toEqual({
+        ok: true,
+        ref: { account: 'default', region: REGION, jobId: JOB_ID },
+      });
     }
     expectWithinSlackLimits(card);
   });
 
   it('says "0 of 1 approval" before anyone voted', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: PENDING,
@@ -426,7 +437,7 @@ describe('jobCard', () => {
     const job = makeJob({
       operation: { kind: 'COSDeleteObject', rawKind: 'COSDeleteObject', parameters: {}, destructive: true },
     });
-    const card = jobCard({ region: REGION, job, phase: PENDING, approvals });
+    const card = jobCard({ account: 'default', region: REGION, job, phase: PENDING, approvals });
     expect(allText(card)).toContain('This job is destructive');
     const approve = buttons(card.blocks).find((b) => b.action_id === ACTION_IDS.approve);
     expect(approve?.confirm?.style).toBe('danger');
@@ -483,7 +494,7 @@ describe('jobCard', () => {
   it.each(finalPhases)(
     'in the %s phase shows the outcome and only the audit button',
     (_label, phase, expected) => {
-      const card = jobCard({ region: REGION, job: makeJob(), phase, approvals });
+      const card = jobCard({ account: 'default', region: REGION, job: makeJob(), phase, approvals });
       const text = allText(card);
       for (const fragment of expected) expect(text).toContain(fragment);
       expect(buttons(card.blocks).map((b) => b.action_id)).toEqual([ACTION_IDS.audit]);
@@ -494,6 +505,7 @@ describe('jobCard', () => {
 
   it('removes the decision buttons while a decision is in progress', () => {
     const card = jobCard({
+      account: 'default',
       region: REGION,
       job: makeJob(),
       phase: { kind: 'in_progress', byUserId: 'U0BOB', action: 'cancel' },
@@ -537,6 +549,7 @@ describe('jobCard', () => {
     ];
     for (const phase of phases) {
       const card = jobCard({
+        account: 'default',
         region: REGION,
         job,
         phase,
@@ -552,7 +565,13 @@ describe('jobCard', () => {
 // ---- cancel modal -------------------------------------------------------------------------------------
 
 describe('cancel reason modal', () => {
-  const base = { region: REGION, jobId: JOB_ID, channelId: 'C0OPS', messageTs: '1700000000.000100' };
+  const base = {
+    account: 'default',
+    region: REGION,
+    jobId: JOB_ID,
+    channelId: 'C0OPS',
+    messageTs: '1700000000.000100',
+  };
 
   it('asks for a reason of at most 256 characters and carries the card location', () => {
     const view = cancelReasonModal({ ...base, requireReason: true });
@@ -834,10 +853,10 @@ describe('ephemeral and command output', () => {
 
   it('lists jobs with buttons that fit their status', () => {
     const message = jobListMessage([
-      { region: REGION, job: makeSummary(1, { status: 'Suspended' }) },
-      { region: 'ap-beijing', job: makeSummary(2, { status: 'Active' }) },
-      { region: REGION, job: makeSummary(3, { status: 'Complete' }) },
-      { region: REGION, job: makeJob({ status: 'Suspended' }) },
+      { account: 'default', region: REGION, job: makeSummary(1, { status: 'Suspended' }) },
+      { account: 'default', region: 'ap-beijing', job: makeSummary(2, { status: 'Active' }) },
+      { account: 'default', region: REGION, job: makeSummary(3, { status: 'Complete' }) },
+      { account: 'default', region: REGION, job: makeJob({ status: 'Suspended' }) },
     ]);
     expectWithinSlackLimits(message);
     const rows = message.blocks.filter((b) => b.type === 'actions');
@@ -850,13 +869,14 @@ describe('ephemeral and command output', () => {
     const second = buttons([rows[1] as KnownBlock])[0];
     expect(decodeJobRef(second?.value)).toEqual({
       ok: true,
-      ref: { region: 'ap-beijing', jobId: 'job-0002' },
+      ref: { account: 'default', region: 'ap-beijing', jobId: 'job-0002' },
     });
     expect(message.text).toBe('4 COS batch jobs, 2 awaiting approval.');
   });
 
   it('shows the first jobs of 200 and says how many more', () => {
     const items = Array.from({ length: 200 }, (_, i) => ({
+      account: 'default',
       region: REGION,
       job: makeSummary(i + 1, { description: `${HOSTILE} ${'d'.repeat(500)}` }),
     }));
@@ -890,7 +910,7 @@ describe('ephemeral and command output', () => {
         reportScope: 'AllTasks',
       },
     });
-    const message = jobStatusMessage(REGION, job);
+    const message = jobStatusMessage({ account: 'default', region: REGION, jobId: JOB_ID }, job);
     const text = allText(message);
     expect(text).toContain(`Job ${JOB_ID}`);
     expect(text).toContain('too many failures');
@@ -900,7 +920,10 @@ describe('ephemeral and command output', () => {
     expect(buttons(message.blocks).map((b) => b.action_id)).toEqual([ACTION_IDS.audit]);
     expectWithinSlackLimits(message);
 
-    const suspended = jobStatusMessage(REGION, makeJob({ description: `${HOSTILE}${'&'.repeat(50_000)}` }));
+    const suspended = jobStatusMessage(
+      { account: 'default', region: REGION, jobId: JOB_ID },
+      makeJob({ description: `${HOSTILE}${'&'.repeat(50_000)}` }),
+    );
     expect(buttons(suspended.blocks).map((b) => b.action_id)).toEqual([
       ACTION_IDS.approve,
       ACTION_IDS.cancel,
@@ -933,6 +956,7 @@ describe('finished card keeps the decision', () => {
   it('still says who approved or cancelled, when and why, after the job ends', () => {
     const finished = (decision?: Extract<CardPhase, { kind: 'finished' }>['decision']): SlackMessage =>
       jobCard({
+        account: 'default',
         region: REGION,
         job: makeJob({ status: 'Complete' }),
         phase: {

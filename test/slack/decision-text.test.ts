@@ -4,7 +4,7 @@ import type { DecisionResult, Refusal } from '../../src/approvals/decision.js';
 import { outcomeText } from '../../src/decision-text.js';
 import { outcomeMessage } from '../../src/slack/decisions.js';
 
-const subject = { action: 'approve', region: 'ap-guangzhou', jobId: 'job_1' } as const;
+const subject = { action: 'approve', account: 'default', region: 'ap-guangzhou', jobId: 'job_1' } as const;
 const alice = { id: 'UALICE', name: 'alice' };
 
 describe('outcomeText', () => {
@@ -66,6 +66,7 @@ describe('outcomeText', () => {
 
   it('says what COS did, and keeps the COS explanation of a failure', () => {
     const approved: DecisionResult = {
+      account: 'default',
       kind: 'approved',
       region: subject.region,
       jobId: subject.jobId,
@@ -75,6 +76,7 @@ describe('outcomeText', () => {
     };
     expect(outcomeText(subject, approved)).toBe('Approved: COS now reports the job as Ready.');
     const vote: DecisionResult = {
+      account: 'default',
       kind: 'vote_recorded',
       region: subject.region,
       jobId: subject.jobId,

@@ -4,7 +4,7 @@ import { outcomeMessage } from '../../src/slack/decisions.js';
 import { textOf } from './e2e/harness.js';
 
 const HOSTILE = '<!channel> <https://evil.example|Re-approve here>';
-const request = { action: 'approve' as const, jobId: 'job-1', region: 'ap-guangzhou' };
+const request = { action: 'approve' as const, jobId: 'job-1', account: 'default', region: 'ap-guangzhou' };
 
 function expectInert(text: string): void {
   expect(text).not.toContain('<!channel>');
@@ -15,6 +15,7 @@ function expectInert(text: string): void {
 describe('outcomeMessage', () => {
   it('escapes a hostile COS status in an approval notice (text and blocks)', () => {
     const message = outcomeMessage(request, {
+      account: 'default',
       kind: 'approved',
       region: 'ap-guangzhou',
       jobId: 'job-1',
@@ -30,6 +31,7 @@ describe('outcomeMessage', () => {
     const message = outcomeMessage(
       { ...request, action: 'cancel' },
       {
+        account: 'default',
         kind: 'cancelled',
         region: 'ap-guangzhou',
         jobId: 'job-1',

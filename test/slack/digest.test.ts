@@ -15,6 +15,7 @@ function job(index: number): Job {
 
 function rows(count: number): DigestRow[] {
   return Array.from({ length: count }, (_, i) => ({
+    account: 'default',
     region: 'ap-guangzhou',
     job: job(i),
     phase: { kind: 'pending' },

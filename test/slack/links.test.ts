@@ -55,6 +55,7 @@ describe('manifest object link', () => {
 
   it('is on the card, as valid Block Kit, and absent when the ARN cannot be linked', () => {
     const card = jobCard({
+      account: 'default',
       region: 'ap-guangzhou',
       job: jobWithManifest(ARN),
       phase: { kind: 'pending' },
@@ -65,6 +66,7 @@ describe('manifest object link', () => {
       '<https://src-1250000000.cos.ap-guangzhou.myqcloud.com/manifests/m.csv|Open the manifest object>',
     );
     const unlinked = jobCard({
+      account: 'default',
       region: 'ap-guangzhou',
       job: jobWithManifest('qcs::cos:ap-guangzhou:uid/1250000000:evil.example-1/k'),
       phase: { kind: 'pending' },

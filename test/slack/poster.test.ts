@@ -59,6 +59,7 @@ function card(
   build?: () => Promise<SlackMessage | undefined>,
 ): PostItem {
   return {
+    account: 'default',
     kind: 'card',
     key: `ap-guangzhou|${jobId}`,
     region: 'ap-guangzhou',

@@ -5,13 +5,20 @@
 import type { ModalView } from '@slack/types';
 import { MAX_REASON_BYTES, normaliseReason } from '../../approvals/decision.js';
 import { hasControlCharacters } from '../../audit/codec.js';
-import { describeType, jobIdProblem, regionProblem } from '../../jobs/job-ref.js';
+import {
+  accountProblem,
+  DEFAULT_ACCOUNT_NAME,
+  describeType,
+  jobIdProblem,
+  regionProblem,
+} from '../../jobs/job-ref.js';
 import { CANCEL_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
 import { code, plain, SLACK_LIMITS, section, TEXT_CAPS, userText } from './text.js';
 
 export interface CancelModalMetadata {
   channelId: string;
   messageTs: string;
+  account: string;
   region: string;
   jobId: string;
 }
@@ -44,7 +51,7 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
     private_metadata: metadata,
     blocks: [
       section(
-        `Cancel job ${code(input.jobId, TEXT_CAPS.jobId)} in ${userText(input.region, TEXT_CAPS.region)}? ` +
+        `Cancel job ${code(input.jobId, TEXT_CAPS.jobId)} in ${placeText(input)}? ` +
           'COS stops the job and a cancelled job cannot be restarted.',
       ),
       {
@@ -70,6 +77,14 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
   };
 }
 
+/** `ap-guangzhou`, or `ap-guangzhou (account prod)` for an account other than the default. */
+function placeText(input: CancelModalMetadata): string {
+  const region = userText(input.region, TEXT_CAPS.region);
+  return input.account === DEFAULT_ACCOUNT_NAME
+    ? region
+    : `${region} (account ${userText(input.account, TEXT_CAPS.region)})`;
+}
+
 /** The card's location and the job, as both reason dialogs (cancel, approve) carry them. */
 export function serialiseMetadata(input: CancelModalMetadata): string {
   const problem = metadataProblem(input);
@@ -77,6 +92,8 @@ export function serialiseMetadata(input: CancelModalMetadata): string {
   const text = JSON.stringify({
     channel: input.channelId,
     ts: input.messageTs,
+    // Left out for the default account, as dialogs opened before several accounts wrote it.
+    ...(input.account === DEFAULT_ACCOUNT_NAME ? {} : { account: input.account }),
     region: input.region,
     jobId: input.jobId,
   });
@@ -92,7 +109,7 @@ function metadataProblem(fields: Record<keyof CancelModalMetadata, unknown>): st
   if (typeof fields.messageTs !== 'string' || !MESSAGE_TS.test(fields.messageTs)) {
     return 'the message ts must look like "1700000000.000100"';
   }
-  return regionProblem(fields.region) ?? jobIdProblem(fields.jobId);
+  return accountProblem(fields.account) ?? regionProblem(fields.region) ?? jobIdProblem(fields.jobId);
 }
 
 /** Reads private_metadata back from a view_submission. Anything unexpected is refused, not repaired. */
@@ -119,6 +136,7 @@ export function parseCancelModalMetadata(text: unknown): CancelModalMetadataResu
   const fields = {
     channelId: record.channel,
     messageTs: record.ts,
+    account: record.account ?? DEFAULT_ACCOUNT_NAME,
     region: record.region,
     jobId: record.jobId,
   };

@@ -3,6 +3,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import { MAX_REASON_BYTES } from '../../approvals/decision.js';
 import type { Job, JobSummary } from '../../cos/model.js';
 import { isFinished } from '../../cos/model.js';
+import { accountRegionLabel, DEFAULT_ACCOUNT_NAME, type JobRef } from '../../jobs/job-ref.js';
 import { encodeJobRef } from '../job-ref.js';
 import { ACTION_IDS } from './ids.js';
 import {
@@ -96,12 +97,14 @@ export function noticeMessage(input: NoticeInput): SlackMessage {
 }
 
 export interface JobListItem {
+  account: string;
   region: string;
   job: JobSummary | Job;
 }
 
-/** A configured region whose jobs could not be listed, with what COS (or the network) answered. */
+/** A configured (account, region) whose jobs could not be listed, with what COS (or the network) answered. */
 export interface UnreachableRegion {
+  account: string;
   region: string;
   cosCode?: string;
   requestId?: string;
@@ -116,35 +119,36 @@ export interface JobListOptions {
  * Approve only makes sense while COS waits for confirmation (Suspended); Cancel while the job has not
  * finished; the audit trail always.
  */
-function buttonsFor(region: string, job: JobSummary | Job): Button[] {
+function buttonsFor(at: { account: string; region: string }, job: JobSummary | Job): Button[] {
+  const ref: JobRef = { account: at.account, region: at.region, jobId: job.id };
   const operation = describeOperation(job.operation);
   const buttons: Button[] = [];
   if (job.status === 'Suspended') {
-    buttons.push(...decisionButtons(region, job.id, operation.plainSummary, operation.destructive));
+    buttons.push(...decisionButtons(ref, operation.plainSummary, operation.destructive));
   } else if (!isFinished(job.status)) {
     buttons.push(
       button({
         actionId: ACTION_IDS.cancel,
         text: 'Cancel',
-        value: encodeJobRef({ region, jobId: job.id }),
+        value: encodeJobRef(ref),
         style: 'danger',
       }),
     );
   }
-  buttons.push(auditButton(region, job.id));
+  buttons.push(auditButton(ref));
   return buttons;
 }
 
 function listEntry(item: JobListItem, index: number): KnownBlock[] {
-  const { region, job } = item;
+  const { job } = item;
   const operation = describeOperation(job.operation);
   const created = job.creationTime ? ` · created ${slackTime(job.creationTime)}` : '';
   const text =
-    `${code(job.id, TEXT_CAPS.jobId)} · ${userText(region, TEXT_CAPS.region)} · ` +
+    `${code(job.id, TEXT_CAPS.jobId)} · ${userText(accountRegionLabel(item), TEXT_CAPS.region)} · ` +
     `*${userText(job.status, TEXT_CAPS.status)}* · priority ${numberText(job.priority)}${created}\n` +
     `${operation.summary} · ${tasksText(job.progress)}\n` +
     `${descriptionText(job.description, TEXT_CAPS.descriptionList)}`;
-  return [section(text), actions(`cosjob_list_${index}`, buttonsFor(region, job))];
+  return [section(text), actions(`cosjob_list_${index}`, buttonsFor(item, job))];
 }
 
 /** One entry per job, with its buttons; when Slack's limits are reached, says how many were left out. */
@@ -194,7 +198,7 @@ function unreachableNotice(
   if (regions.length === 0) return undefined;
   const shown = regions.slice(0, MAX_UNREACHABLE_SHOWN).map((r) => {
     const refs = cosReferences(r);
-    return `${userText(r.region, TEXT_CAPS.region)}${refs ? ` (${refs})` : ''}`;
+    return `${userText(accountRegionLabel(r), TEXT_CAPS.region)}${refs ? ` (${refs})` : ''}`;
   });
   const more = regions.length > shown.length ? ` and ${regions.length - shown.length} more` : '';
   return {
@@ -205,7 +209,8 @@ function unreachableNotice(
 
 const STATUS_FAILURE_REASONS = 20;
 
-export function jobStatusMessage(region: string, job: Job): SlackMessage {
+export function jobStatusMessage(ref: JobRef, job: Job): SlackMessage {
+  const { account, region } = ref;
   const operation = describeOperation(job.operation);
   const blocks: KnownBlock[] = [
     header(`Job ${userPlain(job.id, TEXT_CAPS.jobId)}`),
@@ -213,7 +218,7 @@ export function jobStatusMessage(region: string, job: Job): SlackMessage {
       `*Operation:* ${operation.summary}` +
         (operation.destructive ? '\n⚠️ *This job is destructive*; approving it cannot be undone.' : ''),
     ),
-    jobFields(region, job),
+    jobFields(region, job, account),
     section(`*Description:* ${descriptionText(job.description, TEXT_CAPS.descriptionStatus)}`),
   ];
   const detailLines = [...manifestLines(job), ...operation.details];
@@ -239,10 +244,10 @@ export function jobStatusMessage(region: string, job: Job): SlackMessage {
     }
   }
   blocks.push(section(state.join('\n')));
-  blocks.push(actions('cosjob_status_actions', buttonsFor(region, job)));
+  blocks.push(actions('cosjob_status_actions', buttonsFor(ref, job)));
   return {
     text: fallbackText(
-      `Job ${userText(job.id, TEXT_CAPS.jobId)} (${userText(region, TEXT_CAPS.region)}): ` +
+      `Job ${userText(job.id, TEXT_CAPS.jobId)} (${userText(account === DEFAULT_ACCOUNT_NAME ? region : `${account}, ${region}`, TEXT_CAPS.region)}): ` +
         `${userText(job.status, TEXT_CAPS.status)}, ${userText(operation.plainSummary, 300)}.`,
     ),
     blocks,
@@ -257,9 +262,10 @@ export function helpMessage(): SlackMessage {
     `\`/cosjob cancel &lt;JobId&gt; &lt;reason&gt;\`: cancel the job; the reason is sent to COS (at most ${MAX_REASON_BYTES} bytes)`,
     '`/cosjob audit &lt;JobId&gt;`: the job’s audit trail and whether its hash chain verifies',
     'Add `--region R` (e.g. `--region ap-guangzhou`) to any command when more than one region is configured.',
+    'Add `--account A` (e.g. `--account prod`) to any command when several Tencent Cloud accounts are configured and the same JobId could be in more than one; `list` without it lists every account.',
   ];
   return {
-    text: 'cosjob commands: list, status, approve, cancel, audit (add --region R to choose a region).',
+    text: 'cosjob commands: list, status, approve, cancel, audit (add --account A or --region R to choose where).',
     blocks: [header('cosjob commands'), section(lines.map((l) => `• ${l}`).join('\n'))],
   };
 }

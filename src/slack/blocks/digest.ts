@@ -2,6 +2,7 @@
 
 import type { KnownBlock } from '@slack/types';
 import type { Job } from '../../cos/model.js';
+import { DEFAULT_ACCOUNT_NAME } from '../../jobs/job-ref.js';
 import type { CardPhase } from './job-card.js';
 import { byWhom, decisionButtons, tasksText } from './job-card.js';
 import { describeOperation } from './operation.js';
@@ -28,6 +29,7 @@ import {
 export const MAX_DIGEST_ROWS = 20;
 
 export interface DigestRow {
+  account: string;
   region: string;
   job: Job;
   phase: CardPhase;
@@ -49,7 +51,11 @@ export function burstDigest(input: DigestInput): SlackMessage {
       blocks.push(
         actions(
           `cosjob_digest_${index}`,
-          decisionButtons(row.region, row.job.id, operation.plainSummary, operation.destructive),
+          decisionButtons(
+            { account: row.account, region: row.region, jobId: row.job.id },
+            operation.plainSummary,
+            operation.destructive,
+          ),
         ),
       );
     }
@@ -66,7 +72,9 @@ export function burstDigest(input: DigestInput): SlackMessage {
 }
 
 function rowText(row: DigestRow, summary: string, destructive: boolean): string {
-  const subject = `${code(row.job.id, TEXT_CAPS.jobId)} · ${userText(row.region, TEXT_CAPS.region)} · ${tasksText(row.job.progress)}`;
+  const account =
+    row.account === DEFAULT_ACCOUNT_NAME ? '' : `*${userText(row.account, TEXT_CAPS.region)}* · `;
+  const subject = `${code(row.job.id, TEXT_CAPS.jobId)} · ${account}${userText(row.region, TEXT_CAPS.region)} · ${tasksText(row.job.progress)}`;
   const what = `${summary}${destructive ? ' ⚠️ *destructive*' : ''}`;
   return `${subject}\n${what}\n${outcomeLine(row)}`;
 }

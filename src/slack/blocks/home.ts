@@ -1,12 +1,13 @@
 /**
  * The Home tab for one person: the jobs waiting for approval grouped by where they run, with Approve and
  * Cancel for someone who may act (the card's own action ids and values, so the card's listeners handle
- * them), the last decisions, and each region's poll health. A Home tab holds at most 100 blocks: jobs that
+ * them), the last decisions, and the poll health of each (account, region). A Home tab holds at most 100 blocks: jobs that
  * do not fit are counted per group and the person is pointed to `/cosjob list`.
  */
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../../audit/types.js';
 import type { Job } from '../../cos/model.js';
+import { accountRegionLabel, DEFAULT_ACCOUNT_NAME, jobRefKey } from '../../jobs/job-ref.js';
 import { decisionButtons, tasksText } from './job-card.js';
 import { describeOperation } from './operation.js';
 import {
@@ -33,6 +34,7 @@ const NOTICE_BLOCKS = 3;
 const DECISION_REASON_CHARS = 120;
 
 export interface HomeJob {
+  account: string;
   region: string;
   jobId: string;
   job: Job;
@@ -47,19 +49,25 @@ export interface HomeJob {
 
 /**
  * How waiting jobs are grouped, outermost level first. Each level names the part of the job it groups by;
- * the group's title joins the levels' values. Accounts become a level before the region.
+ * the group's title joins the levels' non-empty values. The default account adds nothing to the title,
+ * so environment-only configuration groups by region alone, as before several accounts.
  */
 export interface GroupingLevel {
   name: string;
   of: (job: HomeJob) => string;
 }
-export const HOME_GROUPING: readonly GroupingLevel[] = [{ name: 'region', of: (job) => job.region }];
+export const HOME_GROUPING: readonly GroupingLevel[] = [
+  { name: 'account', of: (job) => (job.account === DEFAULT_ACCOUNT_NAME ? '' : job.account) },
+  { name: 'region', of: (job) => job.region },
+];
 
-export type RegionPollLine =
-  | { region: string; kind: 'ok'; lastOkAt: number }
-  | { region: string; kind: 'failing'; reason: string; failures: number; lastOkAt?: number }
-  | { region: string; kind: 'stale'; lastOkAt: number }
-  | { region: string; kind: 'never' };
+/** One (account, region) pair's poll health. */
+export type RegionPollLine = { account: string; region: string } & (
+  | { kind: 'ok'; lastOkAt: number }
+  | { kind: 'failing'; reason: string; failures: number; lastOkAt?: number }
+  | { kind: 'stale'; lastOkAt: number }
+  | { kind: 'never' }
+);
 
 /** A part that could not be read is shown as such; the rest of the Home still renders. */
 export type Part<T> = { ok: true; value: T } | { ok: false };
@@ -89,7 +97,11 @@ function groupJobs(jobs: readonly HomeJob[], levels: readonly GroupingLevel[]): 
     const key = JSON.stringify(values);
     let group = groups.get(key);
     if (!group) {
-      group = { title: values.map((v) => userText(v, TEXT_CAPS.region)).join(' · '), jobs: [] };
+      const title = values
+        .filter((v) => v !== '')
+        .map((v) => userText(v, TEXT_CAPS.region))
+        .join(' · ');
+      group = { title, jobs: [] };
       groups.set(key, group);
     }
     group.jobs.push(job);
@@ -116,10 +128,11 @@ function jobBlocks(job: HomeJob, input: HomeInput): KnownBlock[] {
   const blocks: KnownBlock[] = [section(jobLine(job, input.viewerId))];
   if (!(job.mayAct ?? input.mayAct)) return blocks;
   const operation = describeOperation(job.job.operation);
-  const buttons = decisionButtons(job.region, job.jobId, operation.plainSummary, operation.destructive);
+  const ref = { account: job.account, region: job.region, jobId: job.jobId };
+  const buttons = decisionButtons(ref, operation.plainSummary, operation.destructive);
   // Someone who voted already is refused a second vote: only Cancel is left to them.
   const shown = job.voterIds.includes(input.viewerId) ? buttons.slice(1) : buttons;
-  blocks.push(actions(`home:${job.region}|${job.jobId}`, shown));
+  blocks.push(actions(`home:${jobRefKey(ref)}`, shown));
   return blocks;
 }
 
@@ -127,11 +140,11 @@ function decisionLine(entry: AuditEntry): string {
   const what = entry.action === 'approved' ? '✅ Approved' : '🛑 Cancelled';
   const who = mentionUser(entry.actor.id);
   const reason = entry.reason?.trim() ? ` · ${userText(entry.reason.trim(), DECISION_REASON_CHARS)}` : '';
-  return `${what} ${code(entry.jobId, TEXT_CAPS.jobId)} (${userText(entry.region, TEXT_CAPS.region)}) by ${who} · ${slackTime(entry.time)}${reason}`;
+  return `${what} ${code(entry.jobId, TEXT_CAPS.jobId)} (${userText(accountRegionLabel(entry), TEXT_CAPS.region)}) by ${who} · ${slackTime(entry.time)}${reason}`;
 }
 
 function regionLine(line: RegionPollLine): string {
-  const region = `*${userText(line.region, TEXT_CAPS.region)}*`;
+  const region = `*${userText(accountRegionLabel(line), TEXT_CAPS.region)}*`;
   switch (line.kind) {
     case 'ok':
       return `🟢 ${region}: polled ${slackTime(new Date(line.lastOkAt).toISOString())}`;

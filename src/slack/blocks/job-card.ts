@@ -3,6 +3,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { SYSTEM_ACTOR } from '../../approvals/ports.js';
 import type { Job, JobFailure, JobProgress, JobReport, JobSummary } from '../../cos/model.js';
+import { DEFAULT_ACCOUNT_NAME, type JobRef } from '../../jobs/job-ref.js';
 import { encodeJobRef } from '../job-ref.js';
 import { ACTION_IDS } from './ids.js';
 import { manifestObjectUrl } from './links.js';
@@ -51,6 +52,8 @@ export type CardPhase =
     };
 
 export interface JobCardInput {
+  /** The job's account: named on the card unless it is the default account. */
+  account: string;
   region: string;
   job: Job;
   phase: CardPhase;
@@ -67,12 +70,14 @@ export interface JobCardInput {
 const CARD_FAILURE_REASONS = 5;
 
 export function jobCard(input: JobCardInput): SlackMessage {
-  const { region, job, phase } = input;
+  const { account, region, job, phase } = input;
+  const ref = { account, region, jobId: job.id };
   const operation = describeOperation(job.operation);
   const blocks: KnownBlock[] = [header(cardTitle(phase))];
+  if (account !== DEFAULT_ACCOUNT_NAME) blocks.push(context([accountLine(account, region)]));
 
   blocks.push(section(operationLine(operation.summary, operation.destructive)));
-  blocks.push(jobFields(region, job));
+  blocks.push(jobFields(region, job, account));
   blocks.push(section(`*Description:* ${descriptionText(job.description, TEXT_CAPS.descriptionCard)}`));
   const detailLines = [...manifestLines(job), ...operation.details];
   if (detailLines.length > 0) blocks.push(context([detailLines.join('\n')]));
@@ -81,8 +86,8 @@ export function jobCard(input: JobCardInput): SlackMessage {
 
   const buttons: Button[] = [];
   if (phase.kind === 'pending')
-    buttons.push(...decisionButtons(region, job.id, operation.plainSummary, operation.destructive));
-  buttons.push(auditButton(region, job.id));
+    buttons.push(...decisionButtons(ref, operation.plainSummary, operation.destructive));
+  buttons.push(auditButton(ref));
   blocks.push(actions('cosjob_actions', buttons));
 
   if (input.postedAt) blocks.push(context([`Posted ${slackTime(input.postedAt)}`]));
@@ -116,9 +121,22 @@ function operationLine(summary: string, destructive: boolean): string {
   return `*Operation:* ${summary}${warning}`;
 }
 
-/** Region, id, priority, tasks, creation time and COS status, shared by the card, status and list views. */
-export function jobFields(region: string, job: Job | JobSummary): KnownBlock {
+/** "Account *prod* · ap-guangzhou": which account's job this is, on cards and digest rows. */
+export function accountLine(account: string, region: string): string {
+  return `Account *${userText(account, TEXT_CAPS.region)}* · ${userText(region, TEXT_CAPS.region)}`;
+}
+
+/**
+ * Region (and the account, unless it is the default one), id, priority, tasks, creation time and COS
+ * status, shared by the card, status and list views.
+ */
+export function jobFields(
+  region: string,
+  job: Job | JobSummary,
+  account: string = DEFAULT_ACCOUNT_NAME,
+): KnownBlock {
   return fieldsSection([
+    ...(account === DEFAULT_ACCOUNT_NAME ? [] : [`*Account*\n${userText(account, TEXT_CAPS.region)}`]),
     `*Region*\n${userText(region, TEXT_CAPS.region)}`,
     `*Job ID*\n${code(job.id, TEXT_CAPS.jobId)}`,
     `*Priority*\n${numberText(job.priority)}`,
@@ -246,13 +264,13 @@ export function hoursText(hours: number): string {
   return `${rounded} ${rounded === 1 ? 'hour' : 'hours'}`;
 }
 
-export function decisionButtons(
-  region: string,
-  jobId: string,
-  plainSummary: string,
-  destructive: boolean,
-): Button[] {
-  const value = encodeJobRef({ region, jobId });
+export function decisionButtons(ref: JobRef, plainSummary: string, destructive: boolean): Button[] {
+  const { account, region, jobId } = ref;
+  const value = encodeJobRef(ref);
+  const place =
+    account === DEFAULT_ACCOUNT_NAME
+      ? userText(region, TEXT_CAPS.region)
+      : `${userText(region, TEXT_CAPS.region)} (account ${userText(account, TEXT_CAPS.region)})`;
   return [
     button({
       actionId: ACTION_IDS.approve,
@@ -262,7 +280,7 @@ export function decisionButtons(
       confirm: {
         title: 'Approve this COS job?',
         text:
-          `Approve job ${code(jobId, TEXT_CAPS.jobId)} in ${userText(region, TEXT_CAPS.region)}? ` +
+          `Approve job ${code(jobId, TEXT_CAPS.jobId)} in ${place}? ` +
           `COS will start it: ${userText(plainSummary, 120)}.${destructive ? ' *This deletes data.*' : ''}`,
         confirm: 'Approve',
         deny: 'Back',
@@ -273,17 +291,21 @@ export function decisionButtons(
   ];
 }
 
-export function auditButton(region: string, jobId: string): Button {
+export function auditButton(ref: JobRef): Button {
   return button({
     actionId: ACTION_IDS.audit,
     text: 'View audit trail',
-    value: encodeJobRef({ region, jobId }),
+    value: encodeJobRef(ref),
   });
 }
 
 function cardFallback(input: JobCardInput, plainSummary: string): string {
-  const { phase, region, job } = input;
-  const subject = `COS batch job ${userText(job.id, TEXT_CAPS.jobId)} (${userText(region, TEXT_CAPS.region)})`;
+  const { phase, account, region, job } = input;
+  const place =
+    account === DEFAULT_ACCOUNT_NAME
+      ? userText(region, TEXT_CAPS.region)
+      : `${userText(account, TEXT_CAPS.region)}, ${userText(region, TEXT_CAPS.region)}`;
+  const subject = `COS batch job ${userText(job.id, TEXT_CAPS.jobId)} (${place})`;
   const what = userText(plainSummary, 200);
   switch (phase.kind) {
     case 'pending':

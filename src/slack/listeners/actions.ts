@@ -52,7 +52,7 @@ function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler)
 /** The job's rule from cosjob's record (one Redis read, no COS call); undefined if it cannot be read. */
 async function ruleOfJob(ctx: ListenerContext, ref: JobRef): Promise<AppliedRule | undefined> {
   try {
-    return await ctx.engine.ruleForJob(ref.region, ref.jobId);
+    return await ctx.engine.ruleForJob(ref);
   } catch (error) {
     ctx.logger.warn('could not read the job record for its rule', { error, jobId: ref.jobId });
     return undefined;
@@ -165,15 +165,16 @@ export function registerActions(app: App, ctx: ListenerContext): void {
 
   app.action<BlockAction<ButtonAction>>(
     ACTION_IDS.audit,
-    onJobButton(ctx, 'Show the audit trail', async ({ body }, { region, jobId }, _origin, reply) => {
+    onJobButton(ctx, 'Show the audit trail', async ({ body }, ref, _origin, reply) => {
+      const { jobId } = ref;
       try {
-        const { entries, verify } = await ctx.engine.auditTrail(region, jobId);
+        const { entries, verify } = await ctx.engine.auditTrail(ref);
         const message = auditTrailMessage(entries, verify);
-        const record = await ctx.engine.jobRecord(region, jobId);
-        if (record?.card && !body.container?.is_ephemeral) ctx.cards.reply(region, jobId, message);
+        const record = await ctx.engine.jobRecord(ref);
+        if (record?.card && !body.container?.is_ephemeral) ctx.cards.reply(ref, message);
         else await reply(message);
       } catch (error) {
-        ctx.logger.warn('could not read the audit trail', { region, jobId, error });
+        ctx.logger.warn('could not read the audit trail', { ...ref, error });
         await reply(
           refusalMessage({
             what: `Show the audit trail of ${jobId}`,

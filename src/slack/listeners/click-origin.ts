@@ -32,7 +32,7 @@ export async function clickOrigin(
       ...(typeof messageTs === 'string' ? { messageTs } : {}),
     };
   }
-  const card = (await ctx.engine.jobRecord(ref.region, ref.jobId).catch(() => undefined))?.card;
+  const card = (await ctx.engine.jobRecord(ref).catch(() => undefined))?.card;
   return card
     ? { surface: 'home', channel: card.channel, messageTs: card.ts }
     : { surface: 'home', channel: ctx.channelId };

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { DecisionAction } from '../../approvals/decision.js';
+import type { JobRef } from '../../jobs/job-ref.js';
 import {
   parseCancelModalMetadata,
   readCancelReason,
@@ -50,8 +51,8 @@ function registerReasonView(
       await fieldError(problem);
       return;
     }
-    const { channelId, region, jobId } = metadata.metadata;
-    if (reason.reason === '' && (await reasonRequired(ctx, action, region, jobId))) {
+    const { channelId, account, region, jobId } = metadata.metadata;
+    if (reason.reason === '' && (await reasonRequired(ctx, action, { account, region, jobId }))) {
       await fieldError(
         action === 'cancel'
           ? 'Say why the job is being cancelled: the reason is stored with the job in COS.'
@@ -72,18 +73,21 @@ function registerReasonView(
     if (
       !opened ||
       opened.userId !== body.user.id ||
+      opened.account !== account ||
       opened.region !== region ||
       opened.jobId !== jobId ||
       (opened.action ?? 'cancel') !== action
     ) {
       ctx.logger.warn('refused a reason dialog cosjob did not open for this person, job and action', {
         userId: body.user.id,
+        account,
         region,
         jobId,
         known: opened !== undefined,
       });
       await ctx.engine
         .recordRefusal({
+          account,
           region,
           jobId,
           actor: await ctx.names.actor(body.user.id),
@@ -101,6 +105,7 @@ function registerReasonView(
     await decideFromSlack(
       ctx,
       {
+        account,
         region,
         jobId,
         action,
@@ -117,13 +122,8 @@ function registerReasonView(
 }
 
 /** Whether the job's rule asks for a reason for `action` (the environment's setting for a job not recorded). */
-async function reasonRequired(
-  ctx: ListenerContext,
-  action: DecisionAction,
-  region: string,
-  jobId: string,
-): Promise<boolean> {
-  const rule = await ctx.engine.ruleForJob(region, jobId).catch(() => undefined);
+async function reasonRequired(ctx: ListenerContext, action: DecisionAction, ref: JobRef): Promise<boolean> {
+  const rule = await ctx.engine.ruleForJob(ref).catch(() => undefined);
   if (action === 'approve') return rule?.rule.requires.requireReasonToApprove ?? true;
   return rule?.rule.requires.requireReasonToCancel ?? ctx.requireCancelReason;
 }

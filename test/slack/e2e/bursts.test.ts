@@ -84,7 +84,11 @@ describe('bursts of new jobs', () => {
     expect(buttonsOf(other)).toEqual(['cosjob_approve', 'cosjob_cancel', 'cosjob_audit']);
     // Its thread got the audit echo, once.
     expect(e2e.thread(card).map(textOf).join('\n')).toContain('approved the job');
-    const record = await e2e.runtime.engine.jobRecord(REGIONS[0], jobId);
+    const record = await e2e.runtime.engine.jobRecord({
+      account: 'default',
+      region: REGIONS[0],
+      jobId: jobId,
+    });
     expect(record?.digest).toMatchObject({ channel: CHANNEL, ts: last.ts });
     expect(record?.digest?.jobs).toHaveLength(20);
   }, 60_000);

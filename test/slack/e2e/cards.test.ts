@@ -20,7 +20,11 @@ describe('job cards', () => {
       event_type: 'cosjob_card',
       event_payload: { region: REGIONS[0], job_id: jobId },
     });
-    const record = await e2e.runtime.engine.jobRecord(REGIONS[0], jobId);
+    const record = await e2e.runtime.engine.jobRecord({
+      account: 'default',
+      region: REGIONS[0],
+      jobId: jobId,
+    });
     expect(record?.card).toEqual({ channel: CHANNEL, ts: card.ts });
     const entries = await e2e.auditEntries(jobId);
     expect(entries.map((e) => e.action)).toEqual(['posted']);
@@ -88,6 +92,6 @@ describe('job cards', () => {
     const logs = e2e.logLines.join('\n');
     expect(logs).not.toContain(e2e.config.slack.botToken);
     expect(logs).not.toContain(e2e.config.slack.signingSecret);
-    expect(logs).not.toContain(e2e.config.cos.secretKey);
+    expect(logs).not.toContain(e2e.config.accounts[0]!.credentials.secretKey);
   });
 });

@@ -6,8 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { AuditAction, AuditEntry } from '../../../src/audit/types.js';
-import type { AbuseLimits, AppConfig } from '../../../src/config/index.js';
+import {
+  type AbuseLimits,
+  type AccountConfig,
+  type AppConfig,
+  accountFromEnvironment,
+} from '../../../src/config/index.js';
 import type { Job } from '../../../src/cos/model.js';
+import { jobRefKey } from '../../../src/jobs/job-ref.js';
 import { createLogger } from '../../../src/logger.js';
 import type { RuleSet } from '../../../src/rules/types.js';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/runtime.js';
@@ -34,10 +40,39 @@ export { REGIONS };
 
 export type SlackUser = { id: string; name: string };
 
+/** An account of a COSJOB_CONFIG file, as the harness configures it: its keys, regions and channel. */
+export interface E2EAccount {
+  name: string;
+  uin: string;
+  appId: string;
+  secretId: string;
+  secretKey: string;
+  regions: readonly string[];
+  channel?: string;
+}
+
+function accountConfig(account: E2EAccount): AccountConfig {
+  const variable = account.name.toUpperCase().replaceAll('-', '_');
+  return {
+    name: account.name,
+    uin: account.uin,
+    appId: account.appId,
+    regions: [...account.regions],
+    credentials: { secretId: account.secretId, secretKey: account.secretKey },
+    credentialVariables: { secretId: `${variable}_COS_SECRET_ID`, secretKey: `${variable}_COS_SECRET_KEY` },
+    ...(account.channel ? { channel: account.channel } : {}),
+  };
+}
+
 export interface E2EOptions {
   regions?: readonly string[];
   /** Approval rules, as COSJOB_CONFIG would give them (default: none, the environment's default rule). */
   rules?: RuleSet;
+  /**
+   * Accounts as a COSJOB_CONFIG file declares them (default: the environment's one account, `default`,
+   * with TEST_ACCOUNT's key). The emulator serves each with its own key.
+   */
+  accounts?: readonly E2EAccount[];
   requiredApprovals?: number;
   /** Approver user groups (members from the fake's usergroups.users.list). */
   approverUsergroupIds?: string[];
@@ -93,20 +128,27 @@ export class E2E {
 
   static async start(redis: RedisTestContext, options: E2EOptions = {}): Promise<E2E> {
     const shared = options.shareWith;
-    const regions = options.regions ?? shared?.config.cos.regions ?? [...REGIONS];
-    const cos = shared?.cos ?? (await startCosFixture({ regions }));
+    const regions = options.regions ?? shared?.regions ?? [...REGIONS];
+    const extraAccounts = (options.accounts ?? [])
+      .filter((a) => a.uin !== TEST_ACCOUNT.uin)
+      .map(({ uin, appId, secretId, secretKey }) => ({ uin, appId, secretId, secretKey }));
+    const cos = shared?.cos ?? (await startCosFixture({ regions, extraAccounts }));
     const slack =
       shared?.slack ??
       (await startFakeSlack({ expectedToken: BOT_TOKEN, ...BOT, users: [ALICE, BOB, MALLORY] }));
     const config: AppConfig = {
-      cos: {
-        secretId: TEST_ACCOUNT.secretId,
-        secretKey: TEST_ACCOUNT.secretKey,
-        appId: TEST_ACCOUNT.appId,
-        uin: TEST_ACCOUNT.uin,
-        regions: [...regions],
-        endpoint: options.cosEndpoint ?? cos.emulator.url,
-      },
+      accounts: options.accounts
+        ? options.accounts.map(accountConfig)
+        : (shared?.config.accounts ?? [
+            accountFromEnvironment({
+              secretId: TEST_ACCOUNT.secretId,
+              secretKey: TEST_ACCOUNT.secretKey,
+              appId: TEST_ACCOUNT.appId,
+              uin: TEST_ACCOUNT.uin,
+              regions: [...regions],
+            }),
+          ]),
+      cosEndpoint: options.cosEndpoint ?? cos.emulator.url,
       redis: {
         url: redis.url,
         keyPrefix: options.keyPrefix ?? shared?.config.redis.keyPrefix ?? redis.keyPrefix,
@@ -172,6 +214,16 @@ export class E2E {
     return new E2E(cos, slack, runtime, config, logLines, !shared);
   }
 
+  /** The regions of the first account (the only one unless `accounts` was given). */
+  get regions(): string[] {
+    return this.config.accounts[0]!.regions;
+  }
+
+  /** The name of the first account (`default` unless `accounts` was given). */
+  get account(): string {
+    return this.config.accounts[0]!.name;
+  }
+
   get eventsUrl(): string {
     return `http://127.0.0.1:${this.runtime.slack.port}/slack/events`;
   }
@@ -188,9 +240,7 @@ export class E2E {
   }
 
   /** A Suspended job in the emulator, announced by one poll; returns its id and card. */
-  async pendingCard(
-    region: string = this.config.cos.regions[0]!,
-  ): Promise<{ jobId: string; card: StoredMessage }> {
+  async pendingCard(region: string = this.regions[0]!): Promise<{ jobId: string; card: StoredMessage }> {
     const jobId = this.cos.createSuspendedJob(region);
     await this.poll();
     const card = this.cardFor(jobId);
@@ -225,7 +275,7 @@ export class E2E {
   /** A button click on a message, signed; resolves with the HTTP response after the listeners finished. */
   click(
     actionId: string,
-    ref: { region?: string; jobId: string },
+    ref: { account?: string; region?: string; jobId: string },
     user: SlackUser,
     options: { messageTs?: string; extraHeaders?: Record<string, string>; value?: string } = {},
   ): Promise<Response> {
@@ -236,15 +286,16 @@ export class E2E {
   /** The block_actions payload Slack sends for a click on this job's card. */
   clickPayload(
     actionId: string,
-    ref: { region?: string; jobId: string },
+    ref: { account?: string; region?: string; jobId: string },
     user: SlackUser,
     options: { messageTs?: string; value?: string } = {},
   ): Record<string, unknown> {
-    const region = ref.region ?? this.config.cos.regions[0]!;
+    const region = ref.region ?? this.regions[0]!;
+    const account = ref.account ?? this.account;
     const messageTs = options.messageTs ?? this.cardFor(ref.jobId)?.ts ?? '1700000000.000100';
     return blockActionPayload({
       actionId,
-      value: options.value ?? `${region}|${ref.jobId}`,
+      value: options.value ?? jobRefKey({ account, region, jobId: ref.jobId }),
       userId: user.id,
       userName: user.name,
       channelId: CHANNEL,
@@ -319,15 +370,23 @@ export class E2E {
     };
   }
 
-  async auditActions(jobId: string, region: string = this.config.cos.regions[0]!): Promise<AuditAction[]> {
-    return (await this.auditEntries(jobId, region)).map((e) => e.action);
+  async auditActions(
+    jobId: string,
+    region: string = this.regions[0]!,
+    account: string = this.account,
+  ): Promise<AuditAction[]> {
+    return (await this.auditEntries(jobId, region, account)).map((e) => e.action);
   }
 
-  auditEntries(jobId: string, region: string = this.config.cos.regions[0]!): Promise<AuditEntry[]> {
-    return this.runtime.audit.history(region, jobId);
+  auditEntries(
+    jobId: string,
+    region: string = this.regions[0]!,
+    account: string = this.account,
+  ): Promise<AuditEntry[]> {
+    return this.runtime.audit.history({ account, region, jobId });
   }
 
-  job(jobId: string, region: string = this.config.cos.regions[0]!): Job {
+  job(jobId: string, region: string = this.regions[0]!): Job {
     const job = this.cos.emulator.store.getJob(region, jobId);
     if (!job) throw new Error(`the emulator has no job ${jobId} in ${region}`);
     return job;

@@ -76,7 +76,7 @@ function homeButtons(blocks: HomeBlock[]): { actionId: string; value: string }[]
 describe('The Home tab', () => {
   it('shows an approver the waiting job with the card buttons; Approve from Home approves, audits, updates the card and refreshes the Home', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const { jobId, card } = await e2e.pendingCard(region);
 
     const home = await openHome(e2e, ALICE);
@@ -120,7 +120,7 @@ describe('The Home tab', () => {
 
   it('shows a non-approver the jobs without buttons, and refuses a forged Home click as from a card', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const { jobId, card } = await e2e.pendingCard(region);
 
     const home = await openHome(e2e, MALLORY);
@@ -145,7 +145,7 @@ describe('The Home tab', () => {
 
   it('opens the cancel dialog from Home for the job card, and cancels through the modal', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const { jobId, card } = await e2e.pendingCard(region);
     await openHome(e2e, ALICE);
 
@@ -169,7 +169,7 @@ describe('The Home tab', () => {
 
   it('keeps within 100 blocks with more waiting jobs than fit: counts the rest and points to /cosjob list', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const total = 60;
     const jobIds = Array.from({ length: total }, () => e2e.cos.createSuspendedJob(region));
     await e2e.poll();
@@ -198,7 +198,7 @@ describe('The Home tab', () => {
 
   it('lists the last ten decisions, newest first, with who and when', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const jobIds = Array.from({ length: 12 }, () => e2e.cos.createSuspendedJob(region));
     await e2e.poll();
     for (const jobId of jobIds.slice(0, 11)) {
@@ -227,7 +227,7 @@ describe('The Home tab', () => {
 
   it("shows each region's poll health as the leader recorded it", async () => {
     const e2e = await start();
-    const [first, second] = e2e.config.cos.regions;
+    const [first, second] = e2e.regions;
 
     const before = homeText((await openHome(e2e, ALICE)).blocks);
     expect(before).toContain(`⚪ *${first}*: no successful poll yet`);
@@ -248,7 +248,7 @@ describe('The Home tab', () => {
 
   it('refreshes the Home of whoever decides, wherever: a card click and /cosjob', async () => {
     const e2e = await start();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const first = await e2e.pendingCard(region);
     const second = await e2e.pendingCard(region);
     expect(e2e.slack.callsTo('views.publish')).toHaveLength(0);

@@ -68,7 +68,11 @@ describe('hostile COS answers', () => {
     expect(titleOf(e2e.slack.message(CHANNEL, card.ts))).toBe('✅ COS batch job approved');
     // The claim is released and no intent is left for the reconciler.
     const keys = new KeySpace(e2e.config.redis.keyPrefix);
-    expect(await e2e.runtime.redis.exists(keys.jobClaim(e2e.config.cos.regions[0]!, jobId))).toBe(0);
+    expect(
+      await e2e.runtime.redis.exists(
+        keys.jobClaim({ account: 'default', region: e2e.regions[0]!, jobId: jobId }),
+      ),
+    ).toBe(0);
     expect(await e2e.runtime.redis.hlen(keys.intents())).toBe(0);
     expect(everythingSentToSlack(e2e)).not.toContain(LONG_STATUS);
   });
@@ -81,7 +85,11 @@ describe('hostile COS answers', () => {
     expect(e2e.statusUpdates(jobId)).toHaveLength(0);
     toldOnceAndEscaped(e2e, 'nothing was changed');
     const keys = new KeySpace(e2e.config.redis.keyPrefix);
-    expect(await e2e.runtime.redis.exists(keys.jobClaim(e2e.config.cos.regions[0]!, jobId))).toBe(0);
+    expect(
+      await e2e.runtime.redis.exists(
+        keys.jobClaim({ account: 'default', region: e2e.regions[0]!, jobId: jobId }),
+      ),
+    ).toBe(0);
     expect(await e2e.auditActions(jobId)).toEqual(['posted', 'failed']);
 
     // Nothing is stuck: with a sane answer the next click goes through.
@@ -93,7 +101,7 @@ describe('hostile COS answers', () => {
   it('a <!channel> link as <Status> in the UpdateJobStatus answer and its read-back: unknown, told so, escaped, and the reconciler settles it later', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     // The re-check before the update sees a sane job; the update's answer and its read-back do not.
     let updated = false;
     await approveWithSpoiledAnswers(e2e, jobId, (api) => {
@@ -115,7 +123,7 @@ describe('hostile COS answers', () => {
     expect(entries.map((e) => e.reason ?? '').join('\n')).not.toContain('<!channel>');
 
     // Once the claim lapses, the reconciler reads the (now sane) job and records what COS did.
-    await e2e.runtime.redis.del(keys.jobClaim(region, jobId));
+    await e2e.runtime.redis.del(keys.jobClaim({ account: 'default', region: region, jobId: jobId }));
     await e2e.runtime.engine.reconciler.reconcile(0);
     expect(await e2e.runtime.redis.hlen(keys.intents())).toBe(0);
     const after = await e2e.auditEntries(jobId);

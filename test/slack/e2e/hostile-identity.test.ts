@@ -46,8 +46,8 @@ describe('who acted comes from Slack, not from the payload', () => {
 
   it('/cosjob approve records the directory name, not the user_name the command carried', async () => {
     const e2e = await start();
-    const jobId = e2e.cos.createSuspendedJob(e2e.config.cos.regions[0]);
-    await e2e.command(`approve ${jobId} --region ${e2e.config.cos.regions[0]}`, {
+    const jobId = e2e.cos.createSuspendedJob(e2e.regions[0]);
+    await e2e.command(`approve ${jobId} --region ${e2e.regions[0]}`, {
       id: ALICE.id,
       name: 'someone-else',
     });

@@ -90,7 +90,7 @@ describe('signed requests the receiver still refuses', () => {
   it('refuses a click from another team with 403 and audits it against the job it named', async () => {
     const e2e = await start();
     const { jobId, card } = await e2e.pendingCard();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     const payload = blockActionPayload({
       actionId: 'cosjob_approve',
       value: `${region}|${jobId}`,

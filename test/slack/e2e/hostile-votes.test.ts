@@ -14,9 +14,9 @@ describe('N-of-M votes are re-validated', () => {
   it('a vote for a job whose manifest ETag changed after the card was posted is refused and not counted', async () => {
     const e2e = await start({ requiredApprovals: 2 });
     const { jobId } = await e2e.pendingCard();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
     e2e.cos.emulator.store.setManifestEtag(
-      { uin: e2e.config.cos.uin, region },
+      { uin: e2e.config.accounts[0]!.uin, region },
       jobId,
       '"ffffffffffffffffffffffffffffffff"',
     );
@@ -25,7 +25,7 @@ describe('N-of-M votes are re-validated', () => {
     await e2e.settled();
 
     const votes = await e2e.runtime.redis.smembers(
-      new KeySpace(e2e.config.redis.keyPrefix).jobVotes(region, jobId),
+      new KeySpace(e2e.config.redis.keyPrefix).jobVotes({ account: 'default', region, jobId }),
     );
     expect(votes).toEqual([]);
     const entries = await e2e.auditEntries(jobId);
@@ -40,7 +40,7 @@ describe('N-of-M votes are re-validated', () => {
     e2e.slack.setUser(CAROL);
     e2e.slack.setUsergroup(GROUP, [CAROL.id]);
     const { jobId, card } = await e2e.pendingCard();
-    const region = e2e.config.cos.regions[0]!;
+    const region = e2e.regions[0]!;
 
     await e2e.click('cosjob_approve', { jobId }, CAROL);
     await e2e.settled();
@@ -58,14 +58,18 @@ describe('N-of-M votes are re-validated', () => {
     expect(dropped?.actor.id).toBe(CAROL.id);
     expect(dropped?.reason).toContain('not an approver now');
     const keys = new KeySpace(e2e.config.redis.keyPrefix);
-    expect(await e2e.runtime.redis.smembers(keys.jobVotes(region, jobId))).toEqual([ALICE.id]);
+    expect(
+      await e2e.runtime.redis.smembers(keys.jobVotes({ account: 'default', region: region, jobId: jobId })),
+    ).toEqual([ALICE.id]);
     expect(titleOf(e2e.slack.message(CHANNEL, card.ts))).not.toBe('✅ COS batch job approved');
 
     // A second current approver completes it, and the decision names only current approvers.
     await e2e.click('cosjob_approve', { jobId }, BOB);
     await e2e.settled();
     expect(e2e.statusUpdates(jobId).map((u) => u.requested)).toEqual(['Ready']);
-    const decision = JSON.parse((await e2e.runtime.redis.get(keys.jobDecision(region, jobId)))!) as {
+    const decision = JSON.parse(
+      (await e2e.runtime.redis.get(keys.jobDecision({ account: 'default', region: region, jobId: jobId })))!,
+    ) as {
       approverIds: string[];
     };
     expect(decision.approverIds.sort()).toEqual([ALICE.id, BOB.id]);

@@ -25,7 +25,10 @@ describe('posting cards through Slack failures', () => {
     const posts = topLevelPosts(e2e);
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
     expect(e2e.cards()).toHaveLength(1);
-    expect((await e2e.runtime.engine.jobRecord(REGIONS[0], jobId))?.card?.ts).toBe(e2e.cards()[0]?.ts);
+    expect(
+      (await e2e.runtime.engine.jobRecord({ account: 'default', region: REGIONS[0], jobId: jobId }))?.card
+        ?.ts,
+    ).toBe(e2e.cards()[0]?.ts);
     expect(await e2e.auditActions(jobId)).toEqual(['posted']);
   });
 
@@ -39,7 +42,11 @@ describe('posting cards through Slack failures', () => {
     expect(e2e.slack.callsTo('conversations.history')).toHaveLength(1);
     const cards = e2e.cards();
     expect(cards).toHaveLength(1);
-    const record = await e2e.runtime.engine.jobRecord(REGIONS[0], jobId);
+    const record = await e2e.runtime.engine.jobRecord({
+      account: 'default',
+      region: REGIONS[0],
+      jobId: jobId,
+    });
     expect(record?.card).toEqual({ channel: CHANNEL, ts: cards[0]!.ts });
     expect(await e2e.auditActions(jobId)).toEqual(['posted']);
 

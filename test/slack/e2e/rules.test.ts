@@ -58,8 +58,10 @@ const lastEphemeral = (e2e: E2E) => textOf(e2e.slack.ephemerals().at(-1));
 const byAction = (entries: AuditEntry[], action: string) => entries.filter((e) => e.action === action);
 
 async function expectChainsVerify(e2e: E2E, jobId: string): Promise<void> {
-  const region = e2e.config.cos.regions[0]!;
-  expect((await e2e.runtime.audit.verify({ kind: 'job', region, jobId })).ok).toBe(true);
+  const [region] = e2e.regions;
+  expect(
+    (await e2e.runtime.audit.verify({ kind: 'job', account: e2e.account, region: region!, jobId })).ok,
+  ).toBe(true);
   expect((await e2e.runtime.audit.verify({ kind: 'global' })).ok).toBe(true);
 }
 
@@ -170,8 +172,12 @@ describe('approval rules at decision time', () => {
     // cosjob restarts with the new rules, on the same Redis, COS and Slack.
     await first.stopRuntime();
     const second = await start({ rules: rulesOf(after), shareWith: first });
-    const region = second.config.cos.regions[0]!;
-    const waiting = await second.runtime.engine.cardState(region, jobId);
+    const [region] = second.regions;
+    const waiting = await second.runtime.engine.cardState({
+      account: second.account,
+      region: region!,
+      jobId,
+    });
     expect(textOf(renderCard(waiting!))).toContain(
       'Rule changed while waiting: was *deletes*, now *deletes-strict*; votes cast so far are checked against it at the next vote.',
     );

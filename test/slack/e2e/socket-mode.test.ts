@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import type { AppConfig } from '../../../src/config/index.js';
+import { type AppConfig, accountFromEnvironment } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { type Runtime, startRuntime } from '../../../src/runtime.js';
 import { FakeSocketMode, type SocketConnection } from '../../../tools/fakes/fake-socket-mode.js';
@@ -50,14 +50,16 @@ async function startStack(): Promise<Stack> {
   cleanups.push(() => socket.close());
 
   const config: AppConfig = {
-    cos: {
-      secretId: TEST_ACCOUNT.secretId,
-      secretKey: TEST_ACCOUNT.secretKey,
-      appId: TEST_ACCOUNT.appId,
-      uin: TEST_ACCOUNT.uin,
-      regions: [REGION],
-      endpoint: cos.emulator.url,
-    },
+    accounts: [
+      accountFromEnvironment({
+        secretId: TEST_ACCOUNT.secretId,
+        secretKey: TEST_ACCOUNT.secretKey,
+        appId: TEST_ACCOUNT.appId,
+        uin: TEST_ACCOUNT.uin,
+        regions: [REGION],
+      }),
+    ],
+    cosEndpoint: cos.emulator.url,
     redis: { url: redis.url, keyPrefix: redis.keyPrefix },
     approvals: {
       approverUserIds: [ALICE.id],
@@ -160,7 +162,9 @@ function statusUpdates(stack: Stack, jobId: string) {
 }
 
 async function auditActions(stack: Stack, jobId: string): Promise<string[]> {
-  return (await stack.runtime.audit.history(REGION, jobId)).map((e) => e.action);
+  return (await stack.runtime.audit.history({ account: 'default', region: REGION, jobId: jobId })).map(
+    (e) => e.action,
+  );
 }
 
 /** Waits for the card's approved state and every queued thread reply, so nothing is still in flight. */
