@@ -307,7 +307,9 @@ describe('job watcher', () => {
 
     stack.cos.clock.advance(60 * 60_000);
     await fx.engine.watcher.pollOnce();
-    expect(seen.job_expired).toEqual([{ account: 'default', region: REGION, jobId, hours: 2, outcome: 'cancelled' }]);
+    expect(seen.job_expired).toEqual([
+      { account: 'default', region: REGION, jobId, hours: 2, outcome: 'cancelled' },
+    ]);
     const job = stack.cos.emulator.store.getJob(REGION, jobId)!;
     expect(['Cancelling', 'Cancelled']).toContain(job.status);
     expect(job.statusUpdateReason).toBe(

@@ -226,7 +226,10 @@ describe('job references in button values', () => {
   it('round-trips region and JobId', () => {
     const value = encodeJobRef({ account: 'default', region: REGION, jobId: JOB_ID });
     expect(value.length).toBeLessThanOrEqual(2000);
-    expect(decodeJobRef(value)).toEqual({ ok: true, ref: { account: 'default', region: REGION, jobId: JOB_ID } });
+    expect(decodeJobRef(value)).toEqual({
+      ok: true,
+      ref: { account: 'default', region: REGION, jobId: JOB_ID },
+    });
     const longest = 'a'.repeat(64);
     expect(
       decodeJobRef(encodeJobRef({ account: 'default', region: 'na-siliconvalley', jobId: longest })),
@@ -411,7 +414,10 @@ describe('jobCard', () => {
     expect(cancel?.text.text).toBe('Cancel');
     expect(audit?.action_id).toBe(ACTION_IDS.audit);
     for (const b of [approve, cancel, audit]) {
-      expect(decodeJobRef(b?.value)).toEqual({ ok: true, ref: { account: 'default', region: REGION, jobId: JOB_ID } });
+      expect(decodeJobRef(b?.value)).toEqual({
+        ok: true,
+        ref: { account: 'default', region: REGION, jobId: JOB_ID },
+      });
     }
     expectWithinSlackLimits(card);
   });
@@ -590,12 +596,8 @@ describe('cancel reason modal', () => {
   });
 
   it('refuses to build a modal whose metadata it could not read back', () => {
-    expect(() =>
-      cancelReasonModal({ ...base, messageTs: '12x', requireReason: true }),
-    ).toThrow(/message ts/);
-    expect(() =>
-      cancelReasonModal({ ...base, jobId: '../x', requireReason: true }),
-    ).toThrow(/JobId/);
+    expect(() => cancelReasonModal({ ...base, messageTs: '12x', requireReason: true })).toThrow(/message ts/);
+    expect(() => cancelReasonModal({ ...base, jobId: '../x', requireReason: true })).toThrow(/JobId/);
   });
 
   const badMetadata: [string, unknown][] = [

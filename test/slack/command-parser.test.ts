@@ -107,7 +107,11 @@ describe('parseCosjobCommand: malformed forms', () => {
     ['list --region ap-guangzhou --region ap-shanghai', /only once/, FULL_USAGE],
     ['list --region ap-guangzhou --region=ap-guangzhou', /only once/, FULL_USAGE],
     ['list --region ap-guangzhou --region', /only once/, FULL_USAGE],
-    ['list --verbose', /Unknown option --verbose. The only options are --account A and --region R/, FULL_USAGE],
+    [
+      'list --verbose',
+      /Unknown option --verbose. The only options are --account A and --region R/,
+      FULL_USAGE,
+    ],
     ['list --regions ap-guangzhou', /Unknown option --regions/, FULL_USAGE],
     [`approve ${JOB} --force`, /Unknown option --force/, FULL_USAGE],
   ])('%j is refused', (text, why, usage) => {
