@@ -11,6 +11,7 @@ import { type CosConfig, readCosConfig, readCosEndpoint } from './cos.js';
 import { type LoggingConfig, readLoggingConfig } from './logging.js';
 import { SettingReader } from './reader.js';
 import { type RedisConfig, readRedisConfig } from './redis.js';
+import { SETTINGS } from './settings.js';
 import { readSlackConfig, type SlackConfig } from './slack.js';
 import { type Env, environmentSource, type SettingSource } from './source.js';
 import { readWatcherConfig, type WatcherConfig } from './watcher.js';
@@ -64,6 +65,9 @@ export function loadConfig(source: SettingSource): LoadedConfig {
     cos ??= readCosConfig(reader, cosEndpoint);
     return cos;
   };
+  // Without a file the environment's account is certainly needed: read it first, so its problems are
+  // reported in the catalogue's order, as before several accounts.
+  if (!source.get(SETTINGS.COSJOB_CONFIG.name)?.trim()) environmentAccount();
   const redis = readRedisConfig(reader);
   const approvals = readApprovalConfig(reader);
   const audit = readAuditConfig(reader, slack.channelId);

@@ -235,7 +235,7 @@ function builder<T>(
   };
 }
 
-const ID_FIELDS = /^(region|job\.id|items\[\d+\]\.(region|job\.id))$/;
+const ID_FIELDS = /^(account|region|job\.id|items\[\d+\]\.(account|region|job\.id))$/;
 
 const CASES: BuilderCase[] = [
   ...PHASES.map((phase) => builder(`jobCard (${phase.kind})`, cardInput(phase), jobCard, ID_FIELDS)),
@@ -329,7 +329,7 @@ const CASES: BuilderCase[] = [
       requireReason: true,
     },
     cancelReasonModal,
-    /^(region|jobId|channelId|messageTs)$/,
+    /^(account|region|jobId|channelId|messageTs)$/,
   ),
 ];
 
@@ -351,6 +351,7 @@ const CAPS: [RegExp, number][] = [
   [/(^|\.)(status|cosStatus)$/, 40],
   [/(^|\.)(id|jobId)$/, 64],
   [/(^|\.)region$/, 40],
+  [/(^|\.)account$/, 40],
   [/(^|\.)(cosCode|code|cosErrorCode)$/, 64],
   [/(^|\.)(requestId|cosRequestId)$/, 128],
   [/actor\.name$/, 80],
