@@ -13,7 +13,6 @@ import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
 import { entryIdPart, type JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
-import { accountOf } from '../rules/account.js';
 import { type AppliedRule, type RuleBook, stampOf } from '../rules/applied.js';
 import type { Rule } from '../rules/types.js';
 import { Attempt, cosAuditFields, type RefusalGate } from './attempt.js';
@@ -122,7 +121,7 @@ export class DecisionService {
   }
 
   private ruleOf(request: DecisionRequest, job: Job): AppliedRule {
-    return this.d.rules.forJob(job, { region: request.region, account: accountOf(request) });
+    return this.d.rules.forJob(job, { region: request.region, account: request.account });
   }
 
   /** Whether the person may act by `rule` (undefined: by any rule), as a not_approver refusal if not. */

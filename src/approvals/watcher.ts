@@ -12,7 +12,6 @@ import {
   parseJobRefKey,
 } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
-import { accountOf } from '../rules/account.js';
 import { type RuleBook, stampOf } from '../rules/applied.js';
 import type { DecisionService } from './decide.js';
 import type { DecisionStore } from './decision-store.js';
@@ -451,7 +450,7 @@ export class JobWatcher {
     const waitingMs =
       now - (Number.isFinite(suspendedAt) ? Math.min(suspendedAt, record.firstSeenAt) : record.firstSeenAt);
     // The job's own rule says when: a rule of the file may set either, else the environment's apply.
-    const { requires } = this.o.rules.forJob(job, { account: accountOf(record), region }).rule;
+    const { requires } = this.o.rules.forJob(job, { account: record.account, region }).rule;
     const remindAfterMs =
       requires.remindAfterMinutes === undefined ? undefined : requires.remindAfterMinutes * 60_000;
     const autoCancelAfterMs =

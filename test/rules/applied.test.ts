@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ApprovalPolicy } from '../../src/approvals/policy.js';
 import type { Job } from '../../src/cos/model.js';
 import { silentLogger } from '../../src/logger.js';
-import { accountOf } from '../../src/rules/account.js';
 import { channelFor, RuleBook } from '../../src/rules/applied.js';
 import { ruleHash } from '../../src/rules/hash.js';
 import { DEFAULT_RULE_NAME, type Rule } from '../../src/rules/types.js';
@@ -55,14 +54,6 @@ describe('RuleBook', () => {
 
   it('lists every rule’s approvers, the default’s last', () => {
     expect(book.everyApprovers()).toEqual([deletes.requires.approvers, defaultRule.requires.approvers]);
-  });
-});
-
-describe('accountOf', () => {
-  it('is the thing’s account, else the environment’s account', () => {
-    expect(accountOf({ account: 'prod' })).toBe('prod');
-    expect(accountOf({ region: 'ap-guangzhou' })).toBe('default');
-    expect(accountOf({ account: '' })).toBe('default');
   });
 });
 
