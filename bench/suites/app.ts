@@ -151,11 +151,20 @@ async function untilQuiet(proc: AppProcess): Promise<void> {
   }
 }
 
-async function clickStorm(
+/** What bench/footprint.ts changes in the storm: cosjob's node options, and a look at the process at each phase. */
+export interface StormOptions {
+  /** Instead of package.json's `start` options. */
+  nodeOptions?: readonly string[];
+  /** Called with cosjob's process once the idle figures are taken, and once the after-storm ones are. */
+  onPhase?: (phase: 'idle' | 'after_storm', cosjob: AppProcess) => Promise<void>;
+}
+
+export async function clickStorm(
   app: AppParams,
   figures: Figures,
   rows: BenchRow[],
   notes: string[],
+  options: StormOptions = {},
 ): Promise<void> {
   const approvers = approverIds(app.approvers);
   const fake = await startFakeSlack({
@@ -181,7 +190,7 @@ async function clickStorm(
         postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
-      startScriptNodeOptions(),
+      options.nodeOptions ?? startScriptNodeOptions(),
     );
     processes.push(cosjob);
     const announceStarted = performance.now();
@@ -219,6 +228,7 @@ async function clickStorm(
     figures['footprint.rss_idle_mb'] = await cosjob.rssMb();
     figures['footprint.heap_used_idle_mb'] = (await cosjob.memoryMb()).heapUsed;
     figures['footprint.bare_bolt_rss_idle_mb'] = await bare.rssMb();
+    await options.onPhase?.('idle', cosjob);
 
     const clicks: Click[] = shuffled(
       targets.flatMap((target) =>
@@ -324,6 +334,7 @@ async function clickStorm(
     figures['footprint.heap_total_after_storm_mb'] = memory.heapTotal;
     figures['footprint.external_after_storm_mb'] = memory.external;
     figures['footprint.bare_bolt_rss_after_storm_mb'] = await bare.rssMb();
+    await options.onPhase?.('after_storm', cosjob);
 
     const stats = await emulator.stats();
     figures['click_storm.update_job_status_calls'] = stats.statusUpdates;
