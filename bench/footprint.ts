@@ -114,6 +114,18 @@ async function main(): Promise<void> {
     await clickStorm(FULL_APP_PARAMS, figures, rows, [], {
       nodeOptions,
       onPhase: async (phase, cosjob) => {
+        const split = cosjob.rssSplitMb();
+        const spaces = (await cosjob.heapSpacesMb())
+          .filter((space) => space.size >= 0.5)
+          .map(
+            (space) =>
+              `${space.name.replace(/_space$/, '')} ${space.used.toFixed(1)}/${space.size.toFixed(1)}`,
+          );
+        process.stdout.write(
+          `  ${phase}: rss ${(await cosjob.rssMb()).toFixed(1)} MB` +
+            (split ? ` (anon ${split.anon.toFixed(1)}, file ${split.file.toFixed(1)})` : '') +
+            `; heap used/size MB: ${spaces.join(', ')}\n`,
+        );
         if (args.traceGc) {
           const gcLines = cosjob
             .output()

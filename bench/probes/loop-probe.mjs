@@ -9,6 +9,7 @@
  * afterwards (e.g. a poll cycle whose bounds the COS emulator's request log gives).
  */
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const WINDOW_MS = 100;
 /** Bounds memory: 20 minutes of windows. */
@@ -119,6 +120,17 @@ if (typeof process.send === 'function') {
         });
         break;
       }
+      case 'heap':
+        // V8's spaces (new, old, code, large objects…): which one the heap's size is in.
+        reply({
+          ok: true,
+          spaces: v8.getHeapSpaceStatistics().map((space) => ({
+            name: space.space_name,
+            size: space.space_size,
+            used: space.space_used_size,
+          })),
+        });
+        break;
       default:
         reply({ ok: false, error: `unknown probe op ${String(message.op)}` });
     }
