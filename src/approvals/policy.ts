@@ -17,6 +17,7 @@ export type PolicyVerdict = { allowed: true } | { allowed: false; refusal: Polic
 
 /** Who may approve or cancel: listed users, and members of listed Slack user groups. */
 export class ApprovalPolicy {
+  /** Members by user group: at most one entry per configured approver group (the keys come from the configuration). */
   private readonly cache = new Map<string, { members: ReadonlySet<string>; until: number }>();
   private readonly ttl: number;
 

@@ -74,6 +74,7 @@ const READ_BATCH = 100;
  * events are marked with HSETNX), so a brief overlap of two leaders announces nothing twice.
  */
 export class JobWatcher {
+  /** By region: one entry per configured region. */
   private readonly health = new Map<string, RegionHealth>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PollReport> | undefined;

@@ -69,6 +69,7 @@ function pollLine(region: string, verdict: RegionPollVerdict): RegionPollLine {
 }
 
 export class HomeTab {
+  /** Only people with a publish in flight or queued: an entry is deleted once its last publish ends. */
   private readonly users = new Map<string, UserState>();
 
   constructor(private readonly o: HomeTabOptions) {}
