@@ -8,6 +8,7 @@
  *   --node-options "<opts>" cosjob's node options instead of package.json's start script ("" for none)
  *   --heap-snapshots <dir>  write a V8 heap snapshot of cosjob at idle and after the storm into <dir>
  *   --trace-gc              run cosjob with --trace-gc and print its last GC lines at each phase
+ *   --env NAME=value        add a variable to cosjob's environment (repeatable)
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,6 +38,9 @@ const SHOWN = [
   'click_storm.click_to_card_p99_ms',
   'click_storm.update_job_status_calls',
   'click_storm.duplicates',
+  // From the idle figures to the after-storm ones: the storm and the settling of its card updates.
+  'storm.gc_pause_ms',
+  'storm.gc_pauses',
 ] as const;
 
 interface Args {
@@ -44,10 +48,11 @@ interface Args {
   nodeOptions: string[];
   snapshotDir?: string;
   traceGc: boolean;
+  env: Record<string, string>;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { runs: 1, nodeOptions: startScriptNodeOptions(), traceGc: false };
+  const args: Args = { runs: 1, nodeOptions: startScriptNodeOptions(), traceGc: false, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -61,7 +66,11 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (flag === '--node-options') args.nodeOptions = value().split(/\s+/).filter(Boolean);
     else if (flag === '--heap-snapshots') args.snapshotDir = resolve(value());
     else if (flag === '--trace-gc') args.traceGc = true;
-    else throw new Error(`unknown option ${flag} (see the comment at the top of bench/footprint.ts)`);
+    else if (flag === '--env') {
+      const [name, ...rest] = value().split('=');
+      if (name === undefined || name === '' || rest.length === 0) throw new Error('--env needs NAME=value');
+      args.env[name] = rest.join('=');
+    } else throw new Error(`unknown option ${flag} (see the comment at the top of bench/footprint.ts)`);
   }
   return args;
 }
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
     ...(args.traceGc ? ['--trace-gc'] : []),
   ];
   process.stdout.write(
-    `cosjob node options: ${nodeOptions.join(' ') || '(none)'}; load average ${loadavg()
+    `cosjob node options: ${nodeOptions.join(' ') || '(none)'}; extra env: ${JSON.stringify(args.env)}; load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}\n`,
   );
@@ -111,9 +120,17 @@ async function main(): Promise<void> {
   for (let run = 1; run <= args.runs; run++) {
     const figures: Record<string, number> = {};
     const rows: BenchRow[] = [];
+    let gcAtIdle = { ms: 0, count: 0 };
     await clickStorm(FULL_APP_PARAMS, figures, rows, [], {
       nodeOptions,
+      env: args.env,
       onPhase: async (phase, cosjob) => {
+        const pauses = await cosjob.gcPauses();
+        if (phase === 'idle') gcAtIdle = pauses;
+        else {
+          figures['storm.gc_pause_ms'] = pauses.ms - gcAtIdle.ms;
+          figures['storm.gc_pauses'] = pauses.count - gcAtIdle.count;
+        }
         const split = cosjob.rssSplitMb();
         const spaces = (await cosjob.heapSpacesMb())
           .filter((space) => space.size >= 0.5)

@@ -81,6 +81,8 @@ export interface AppProcess {
   memoryMb(): Promise<{ heapUsed: number; heapTotal: number; external: number }>;
   /** V8's heap spaces (size and used, MB), from v8.getHeapSpaceStatistics() in the process. */
   heapSpacesMb(): Promise<{ name: string; size: number; used: number }[]>;
+  /** GC pauses on the main thread since start: total milliseconds and count (PerformanceObserver 'gc'). */
+  gcPauses(): Promise<{ ms: number; count: number }>;
   /** Resident memory split as /proc/<pid>/status has it: anonymous (heap, malloc) and file-backed (the node binary, libraries), MB. */
   rssSplitMb(): { anon: number; file: number } | undefined;
   /** Starts the probe's windows (delay histogram and CPU per 100 ms); returns the probe's Date.now(). */
@@ -104,6 +106,8 @@ interface ProbeReply {
   cpuMs?: number;
   summary?: ProbeSummary;
   spaces?: { name: string; size: number; used: number }[];
+  gcMs?: number;
+  gcCount?: number;
 }
 
 function readRssMb(pid: number): number | undefined {
@@ -245,6 +249,10 @@ export async function startApp(
         size: mb(s.size),
         used: mb(s.used),
       }));
+    },
+    async gcPauses() {
+      const reply = await ask('heap');
+      return { ms: reply.gcMs ?? Number.NaN, count: reply.gcCount ?? Number.NaN };
     },
     rssSplitMb() {
       try {

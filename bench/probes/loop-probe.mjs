@@ -8,7 +8,7 @@
  * microseconds spent in it, stamped with Date.now(), so the bench can aggregate any interval it learns of
  * afterwards (e.g. a poll cycle whose bounds the COS emulator's request log gives).
  */
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 const WINDOW_MS = 100;
@@ -20,6 +20,14 @@ const RESOLUTION_MS = 10;
 if (typeof process.send === 'function') {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
+  // Time the main thread spent in GC pauses, and how many, since the probe started.
+  const gc = { ms: 0, count: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration;
+      gc.count += 1;
+    }
+  }).observe({ entryTypes: ['gc'] });
   /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number }[]} */
   let windows = [];
   let timer;
@@ -124,6 +132,8 @@ if (typeof process.send === 'function') {
         // V8's spaces (new, old, code, large objects…): which one the heap's size is in.
         reply({
           ok: true,
+          gcMs: gc.ms,
+          gcCount: gc.count,
           spaces: v8.getHeapSpaceStatistics().map((space) => ({
             name: space.space_name,
             size: space.space_size,

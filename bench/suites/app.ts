@@ -155,6 +155,8 @@ async function untilQuiet(proc: AppProcess): Promise<void> {
 export interface StormOptions {
   /** Instead of package.json's `start` options. */
   nodeOptions?: readonly string[];
+  /** Added to cosjob's environment (e.g. MALLOC_ARENA_MAX, to compare allocator settings). */
+  env?: Record<string, string>;
   /** Called with cosjob's process once the idle figures are taken, and once the after-storm ones are. */
   onPhase?: (phase: 'idle' | 'after_storm', cosjob: AppProcess) => Promise<void>;
 }
@@ -179,16 +181,19 @@ export async function clickStorm(
     const cosjob = await startApp(
       'cosjob',
       COSJOB_ENTRY,
-      cosjobEnv({
-        emulatorUrl: emulator.url,
-        slackApiUrl: fake.apiUrl,
-        redisUrl: redis.url,
-        keyPrefix: redis.newPrefix(),
-        approvers,
-        // The default: the storm meets the watcher as it runs in production.
-        pollIntervalSeconds: 15,
-        postIntervalMs: app.postIntervalMs,
-      }),
+      {
+        ...cosjobEnv({
+          emulatorUrl: emulator.url,
+          slackApiUrl: fake.apiUrl,
+          redisUrl: redis.url,
+          keyPrefix: redis.newPrefix(),
+          approvers,
+          // The default: the storm meets the watcher as it runs in production.
+          pollIntervalSeconds: 15,
+          postIntervalMs: app.postIntervalMs,
+        }),
+        ...options.env,
+      },
       await freePort(),
       options.nodeOptions ?? startScriptNodeOptions(),
     );

@@ -79,6 +79,46 @@ function runtimeImportGraph(entry: string): Set<string> {
   return seen;
 }
 
+/** `node [options] dist/src/main.js` in package.json's start script: the options. */
+function startOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(' ');
+  expect(words[0]).toBe('node');
+  expect(words.at(-1)).toBe('dist/src/main.js');
+  return words.slice(1, -1);
+}
+
+describe('the node options `npm start` runs with', () => {
+  it("are the Dockerfile CMD's too (the Kubernetes manifests and docker-compose run that image)", () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(cmd, 'a CMD instruction').toBeDefined();
+    expect(JSON.parse(cmd as string)).toEqual(['node', ...startOptions(), 'dist/src/main.js']);
+  });
+
+  it('are accepted by this node, and bound the young generation to the semi-space they name', () => {
+    const options = startOptions();
+    for (const option of options) expect(option).toMatch(/^--[a-z-]+=\d+$/);
+    const semiSpaceMb = Number(
+      /^--max-semi-space-size=(\d+)$/.exec(
+        options.find((o) => o.startsWith('--max-semi-space-size=')) ?? '',
+      )?.[1],
+    );
+    expect(semiSpaceMb).toBeGreaterThan(0);
+    // Short-lived garbage at a high rate: without the option V8 grows a semi-space to 16 MB on 64-bit.
+    const script =
+      'let keep; for (let i = 0; i < 3e6; i++) keep = { i, s: String(i) };' +
+      "const v8 = require('node:v8');" +
+      "process.stdout.write(String(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size));";
+    const run = (extra: string[]) =>
+      spawnSync(process.execPath, [...extra, '-e', script], { encoding: 'utf8' });
+    const bounded = run(options);
+    expect(bounded.status, bounded.stderr).toBe(0);
+    expect(Number(bounded.stdout)).toBeLessThanOrEqual(semiSpaceMb * 1024 * 1024);
+    // The check can fail: the same garbage without the options grows the young generation beyond it.
+    expect(Number(run([]).stdout)).toBeGreaterThan(semiSpaceMb * 1024 * 1024);
+  });
+});
+
 describe('what `npm start` loads', () => {
   it('configured by environment alone, it loads neither the YAML parser nor pino-pretty', () => {
     const { status, packages } = packagesLoadedByMain({});
