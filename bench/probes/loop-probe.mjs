@@ -2,7 +2,8 @@
  * Preloaded into a process under test (`node --import ./bench/probes/loop-probe.mjs <entry>`, started by
  * child_process.fork so an IPC channel exists). It changes nothing in the process: it samples the event
  * loop's delay with perf_hooks.monitorEventLoopDelay and the process's CPU time, and answers the bench over
- * IPC. Without an IPC channel it does nothing.
+ * IPC (and, on request, V8's heap spaces and the main thread's GC pauses, from a PerformanceObserver).
+ * Without an IPC channel it does nothing.
  *
  * While recording, it closes a window every WINDOW_MS: the window's delay histogram (a copy) and the CPU
  * microseconds spent in it, stamped with Date.now(), so the bench can aggregate any interval it learns of

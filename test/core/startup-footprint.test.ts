@@ -97,7 +97,7 @@ describe('the node options `npm start` runs with', () => {
 
   it('are accepted by this node, and bound the young generation to the semi-space they name', () => {
     const options = startOptions();
-    for (const option of options) expect(option).toMatch(/^--[a-z-]+=\d+$/);
+    for (const option of options) expect(option).toMatch(/^--[a-z0-9-]+=\d+$/);
     const semiSpaceMb = Number(
       /^--max-semi-space-size=(\d+)$/.exec(
         options.find((o) => o.startsWith('--max-semi-space-size=')) ?? '',
@@ -113,9 +113,11 @@ describe('the node options `npm start` runs with', () => {
       spawnSync(process.execPath, [...extra, '-e', script], { encoding: 'utf8' });
     const bounded = run(options);
     expect(bounded.status, bounded.stderr).toBe(0);
-    expect(Number(bounded.stdout)).toBeLessThanOrEqual(semiSpaceMb * 1024 * 1024);
+    // V8 reports the new space as both semi-spaces together.
+    const bound = 2 * semiSpaceMb * 1024 * 1024;
+    expect(Number(bounded.stdout)).toBeLessThanOrEqual(bound);
     // The check can fail: the same garbage without the options grows the young generation beyond it.
-    expect(Number(run([]).stdout)).toBeGreaterThan(semiSpaceMb * 1024 * 1024);
+    expect(Number(run([]).stdout)).toBeGreaterThan(bound);
   });
 });
 
