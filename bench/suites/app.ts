@@ -151,6 +151,15 @@ async function untilQuiet(proc: AppProcess): Promise<void> {
   }
 }
 
+/**
+ * cosjob's node options: package.json's start script's, or BENCH_NODE_OPTIONS when it is set (to compare
+ * V8 settings on the whole app suite: BENCH_NODE_OPTIONS= runs plain `node`).
+ */
+function cosjobNodeOptions(): string[] {
+  const override = process.env.BENCH_NODE_OPTIONS;
+  return override === undefined ? startScriptNodeOptions() : override.split(/\s+/).filter(Boolean);
+}
+
 /** What bench/footprint.ts changes in the storm: cosjob's node options, and a look at the process at each phase. */
 export interface StormOptions {
   /** Instead of package.json's `start` options. */
@@ -195,7 +204,7 @@ export async function clickStorm(
         ...options.env,
       },
       await freePort(),
-      options.nodeOptions ?? startScriptNodeOptions(),
+      options.nodeOptions ?? cosjobNodeOptions(),
     );
     processes.push(cosjob);
     const announceStarted = performance.now();
@@ -491,7 +500,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
         postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
-      startScriptNodeOptions(),
+      cosjobNodeOptions(),
     );
     await cosjob.record();
     sender = new ClickSender(cosjob.baseUrl, SIGNING_SECRET, 4);
@@ -675,6 +684,7 @@ export async function runAppBench(params: BenchParams): Promise<BenchGroup> {
   const notes: string[] = [];
   const buildS = buildIfStale();
   if (buildS > 0) notes.push(`built dist/ first (${buildS.toFixed(1)} s, not measured).`);
+  notes.push(`cosjob ran with node options: ${cosjobNodeOptions().join(' ') || '(none)'}.`);
   await clickStorm(params.app, figures, rows, notes);
   await discovery(params.app, figures, rows, notes);
   return {
