@@ -33,12 +33,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # starts the next full GC at 1.5x the live heap, --v8-pool-size=2 keeps two GC helper threads (and their
 # malloc arenas) instead of four: ~101 MB idle, ~121 MB after the storm. 2 MB semi-spaces gave ~97 / ~118 MB
 # but their many more scavenges pushed the storm's ack p99 past 1.5x the bare Bolt app's.
-CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The node options of package.json's start script (bench/footprint.ts measured them on the click storm of
-# npm run bench): V8 otherwise grows each young-generation semi-space to 16 MB and the old space to about
-# 4× what survives a GC, so a bot whose live heap is ~30 MB sat at ~135 MB resident when idle and ~210 MB
-# after 500 clicks. --max-semi-space-size=2 caps the young generation at 2 × 2 MB, --heap-growing-percent=50
-# lets the old space grow to 1.5× the live heap before the next full GC, --v8-pool-size=2 keeps two GC
-# helper threads (and their malloc arenas) instead of four. Measured: ~104 MB idle, ~120 MB after the storm,
-# the same CPU per click; more, shorter GC pauses.
 CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--v8-pool-size=2", "dist/src/main.js"]
