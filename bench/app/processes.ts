@@ -79,6 +79,12 @@ export interface AppProcess {
   cpuMs(): Promise<number>;
   /** Where the resident memory is, from process.memoryUsage() in the process, in MB. */
   memoryMb(): Promise<{ heapUsed: number; heapTotal: number; external: number }>;
+  /** V8's heap spaces (size and used, MB), from v8.getHeapSpaceStatistics() in the process. */
+  heapSpacesMb(): Promise<{ name: string; size: number; used: number }[]>;
+  /** GC pauses on the main thread since start: total milliseconds and count (PerformanceObserver 'gc'). */
+  gcPauses(): Promise<{ ms: number; count: number }>;
+  /** Resident memory split as /proc/<pid>/status has it: anonymous (heap, malloc) and file-backed (the node binary, libraries), MB. */
+  rssSplitMb(): { anon: number; file: number } | undefined;
   /** Starts the probe's windows (delay histogram and CPU per 100 ms); returns the probe's Date.now(). */
   record(): Promise<number>;
   summary(from: number, to: number): Promise<ProbeSummary>;
@@ -99,6 +105,9 @@ interface ProbeReply {
   external?: number;
   cpuMs?: number;
   summary?: ProbeSummary;
+  spaces?: { name: string; size: number; used: number }[];
+  gcMs?: number;
+  gcCount?: number;
 }
 
 function readRssMb(pid: number): number | undefined {
@@ -232,6 +241,31 @@ export async function startApp(
       const usage = await ask('usage');
       const mb = (bytes: number | undefined) => (bytes ?? Number.NaN) / 1024 / 1024;
       return { heapUsed: mb(usage.heapUsed), heapTotal: mb(usage.heapTotal), external: mb(usage.external) };
+    },
+    async heapSpacesMb() {
+      const mb = (bytes: number) => bytes / 1024 / 1024;
+      return ((await ask('heap')).spaces ?? []).map((s) => ({
+        name: s.name,
+        size: mb(s.size),
+        used: mb(s.used),
+      }));
+    },
+    async gcPauses() {
+      const reply = await ask('heap');
+      return { ms: reply.gcMs ?? Number.NaN, count: reply.gcCount ?? Number.NaN };
+    },
+    rssSplitMb() {
+      try {
+        const status = readFileSync(`/proc/${child.pid ?? -1}/status`, 'utf8');
+        const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1]);
+        const anon = kb('RssAnon');
+        const file = kb('RssFile');
+        return Number.isFinite(anon) && Number.isFinite(file)
+          ? { anon: anon / 1024, file: file / 1024 }
+          : undefined;
+      } catch {
+        return undefined;
+      }
     },
     async record() {
       return (await ask('record')).now ?? Date.now();

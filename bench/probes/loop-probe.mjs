@@ -2,13 +2,15 @@
  * Preloaded into a process under test (`node --import ./bench/probes/loop-probe.mjs <entry>`, started by
  * child_process.fork so an IPC channel exists). It changes nothing in the process: it samples the event
  * loop's delay with perf_hooks.monitorEventLoopDelay and the process's CPU time, and answers the bench over
- * IPC. Without an IPC channel it does nothing.
+ * IPC (and, on request, V8's heap spaces and the main thread's GC pauses, from a PerformanceObserver).
+ * Without an IPC channel it does nothing.
  *
  * While recording, it closes a window every WINDOW_MS: the window's delay histogram (a copy) and the CPU
  * microseconds spent in it, stamped with Date.now(), so the bench can aggregate any interval it learns of
  * afterwards (e.g. a poll cycle whose bounds the COS emulator's request log gives).
  */
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const WINDOW_MS = 100;
 /** Bounds memory: 20 minutes of windows. */
@@ -19,6 +21,14 @@ const RESOLUTION_MS = 10;
 if (typeof process.send === 'function') {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
+  // Time the main thread spent in GC pauses, and how many, since the probe started.
+  const gc = { ms: 0, count: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.ms += entry.duration;
+      gc.count += 1;
+    }
+  }).observe({ entryTypes: ['gc'] });
   /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number }[]} */
   let windows = [];
   let timer;
@@ -119,6 +129,19 @@ if (typeof process.send === 'function') {
         });
         break;
       }
+      case 'heap':
+        // V8's spaces (new, old, code, large objects…): which one the heap's size is in.
+        reply({
+          ok: true,
+          gcMs: gc.ms,
+          gcCount: gc.count,
+          spaces: v8.getHeapSpaceStatistics().map((space) => ({
+            name: space.space_name,
+            size: space.space_size,
+            used: space.space_used_size,
+          })),
+        });
+        break;
       default:
         reply({ ok: false, error: `unknown probe op ${String(message.op)}` });
     }

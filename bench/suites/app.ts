@@ -151,11 +151,31 @@ async function untilQuiet(proc: AppProcess): Promise<void> {
   }
 }
 
-async function clickStorm(
+/**
+ * cosjob's node options: package.json's start script's, or BENCH_NODE_OPTIONS when it is set (to compare
+ * V8 settings on the whole app suite: BENCH_NODE_OPTIONS= runs plain `node`).
+ */
+function cosjobNodeOptions(): string[] {
+  const override = process.env.BENCH_NODE_OPTIONS;
+  return override === undefined ? startScriptNodeOptions() : override.split(/\s+/).filter(Boolean);
+}
+
+/** What bench/footprint.ts changes in the storm: cosjob's node options, and a look at the process at each phase. */
+export interface StormOptions {
+  /** Instead of package.json's `start` options. */
+  nodeOptions?: readonly string[];
+  /** Added to cosjob's environment (e.g. MALLOC_ARENA_MAX, to compare allocator settings). */
+  env?: Record<string, string>;
+  /** Called with cosjob's process once the idle figures are taken, and once the after-storm ones are. */
+  onPhase?: (phase: 'idle' | 'after_storm', cosjob: AppProcess) => Promise<void>;
+}
+
+export async function clickStorm(
   app: AppParams,
   figures: Figures,
   rows: BenchRow[],
   notes: string[],
+  options: StormOptions = {},
 ): Promise<void> {
   const approvers = approverIds(app.approvers);
   const fake = await startFakeSlack({
@@ -170,18 +190,21 @@ async function clickStorm(
     const cosjob = await startApp(
       'cosjob',
       COSJOB_ENTRY,
-      cosjobEnv({
-        emulatorUrl: emulator.url,
-        slackApiUrl: fake.apiUrl,
-        redisUrl: redis.url,
-        keyPrefix: redis.newPrefix(),
-        approvers,
-        // The default: the storm meets the watcher as it runs in production.
-        pollIntervalSeconds: 15,
-        postIntervalMs: app.postIntervalMs,
-      }),
+      {
+        ...cosjobEnv({
+          emulatorUrl: emulator.url,
+          slackApiUrl: fake.apiUrl,
+          redisUrl: redis.url,
+          keyPrefix: redis.newPrefix(),
+          approvers,
+          // The default: the storm meets the watcher as it runs in production.
+          pollIntervalSeconds: 15,
+          postIntervalMs: app.postIntervalMs,
+        }),
+        ...options.env,
+      },
       await freePort(),
-      startScriptNodeOptions(),
+      options.nodeOptions ?? cosjobNodeOptions(),
     );
     processes.push(cosjob);
     const announceStarted = performance.now();
@@ -219,6 +242,7 @@ async function clickStorm(
     figures['footprint.rss_idle_mb'] = await cosjob.rssMb();
     figures['footprint.heap_used_idle_mb'] = (await cosjob.memoryMb()).heapUsed;
     figures['footprint.bare_bolt_rss_idle_mb'] = await bare.rssMb();
+    await options.onPhase?.('idle', cosjob);
 
     const clicks: Click[] = shuffled(
       targets.flatMap((target) =>
@@ -324,6 +348,7 @@ async function clickStorm(
     figures['footprint.heap_total_after_storm_mb'] = memory.heapTotal;
     figures['footprint.external_after_storm_mb'] = memory.external;
     figures['footprint.bare_bolt_rss_after_storm_mb'] = await bare.rssMb();
+    await options.onPhase?.('after_storm', cosjob);
 
     const stats = await emulator.stats();
     figures['click_storm.update_job_status_calls'] = stats.statusUpdates;
@@ -475,7 +500,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
         postIntervalMs: app.postIntervalMs,
       }),
       await freePort(),
-      startScriptNodeOptions(),
+      cosjobNodeOptions(),
     );
     await cosjob.record();
     sender = new ClickSender(cosjob.baseUrl, SIGNING_SECRET, 4);
@@ -659,6 +684,7 @@ export async function runAppBench(params: BenchParams): Promise<BenchGroup> {
   const notes: string[] = [];
   const buildS = buildIfStale();
   if (buildS > 0) notes.push(`built dist/ first (${buildS.toFixed(1)} s, not measured).`);
+  notes.push(`cosjob ran with node options: ${cosjobNodeOptions().join(' ') || '(none)'}.`);
   await clickStorm(params.app, figures, rows, notes);
   await discovery(params.app, figures, rows, notes);
   return {

@@ -19,6 +19,7 @@ export type PolicyVerdict = { allowed: true } | { allowed: false; refusal: Polic
  * The rule is given per check (every job has its own); group memberships are cached across rules.
  */
 export class ApprovalPolicy {
+  /** Members by user group: at most one entry per configured approver group (the keys come from the configuration). */
   private readonly cache = new Map<string, { members: ReadonlySet<string>; until: number }>();
   private readonly ttl: number;
 

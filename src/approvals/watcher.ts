@@ -84,7 +84,7 @@ const READ_BATCH = 100;
  * events are marked with HSETNX), so a brief overlap of two leaders announces nothing twice.
  */
 export class JobWatcher {
-  /** Back-off per (account, region) pair, by accountRegionKey: one failing pair never slows the others. */
+  /** Back-off per (account, region) pair, by accountRegionKey: one entry per configured pair, so one failing pair never slows the others. */
   private readonly health = new Map<string, RegionHealth>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PollReport> | undefined;

@@ -21,6 +21,7 @@ import { AuditError } from './errors.js';
 import { type EntryHasher, GENESIS_HASH } from './hash.js';
 import type { AuditEntry, AuditEntryInput } from './types.js';
 
+/** Job heads kept in memory (least recently appended dropped first); a dropped head is read from Redis again. */
 const MAX_CACHED_JOB_HEADS = 1_000;
 
 function sleep(ms: number): Promise<void> {

@@ -240,6 +240,7 @@ export type CheckpointTick =
  */
 export class CheckpointScheduler {
   private nextDueAt = 0;
+  /** The last head delivered, by sink name: one entry per configured sink. */
   private readonly delivered = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;

@@ -4,16 +4,21 @@
  * at the first, as the environment reader does. A problem never quotes a value unless the caller says it
  * may (names and region codes, never anything that could be a pasted key).
  */
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type { LineCounter, Node, YAMLMap, YAMLSeq } from 'yaml';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/**
+ * The `yaml` package, loaded the first time a file is read: the bot configured by environment alone
+ * (no COSJOB_CONFIG) never parses YAML, so it does not carry the parser in memory. `require` keeps
+ * loadConfig synchronous; on Node, `import 'yaml'` resolves to this same CommonJS build (dist/index.js).
+ */
+function yaml(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule;
+}
 
 export interface FileProblem {
   file: string;
@@ -39,14 +44,18 @@ export class YamlFile {
   readonly problems: FileProblem[] = [];
   readonly warnings: FileProblem[] = [];
   readonly root: Located | undefined;
-  private readonly lines = new LineCounter();
+  private readonly lines: LineCounter = new (yaml().LineCounter)();
 
   constructor(
     readonly file: string,
     private readonly text: string,
   ) {
     // prettyErrors is off: its messages quote the offending source line, which may hold a pasted secret.
-    const document = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const document = yaml().parseDocument(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     for (const error of [...document.errors, ...document.warnings]) {
       const line = error.linePos?.[0]?.line ?? this.lineAt(error.pos[0]);
       const list = error.name === 'YAMLWarning' ? this.warnings : this.problems;
@@ -80,14 +89,14 @@ export class YamlFile {
 
   /** The mapping at `at`, or a problem saying what was expected. */
   map(at: Located, what: string): YAMLMap<unknown, unknown> | undefined {
-    if (isMap(at.node)) return at.node;
+    if (yaml().isMap(at.node)) return at.node;
     this.problem(at, `must be a mapping (key: value lines): ${what}`);
     return undefined;
   }
 
   /** The items of the list at `at`, each located. */
   seq(at: Located, what: string): Located[] | undefined {
-    if (!isSeq(at.node)) {
+    if (!yaml().isSeq(at.node)) {
       this.problem(at, `must be a list (lines starting with "- "): ${what}`);
       return undefined;
     }
@@ -105,7 +114,7 @@ export class YamlFile {
     const found = new Map<string, Located>();
     for (const pair of map.items) {
       const keyNode = asNode(pair.key, at.node);
-      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+      const key = yaml().isScalar(keyNode) ? String(keyNode.value) : '';
       const path = at.path === '' ? key : `${at.path}.${key}`;
       if (!known.includes(key)) {
         this.problem(
@@ -125,7 +134,7 @@ export class YamlFile {
    */
   scalarText(at: Located): string | undefined {
     const node = at.node;
-    if (!isScalar(node)) return undefined;
+    if (!yaml().isScalar(node)) return undefined;
     if (typeof node.value === 'string') return node.value;
     if (typeof node.value === 'number' || typeof node.value === 'bigint') {
       const range = node.range;
@@ -147,7 +156,7 @@ export class YamlFile {
 
   integer(at: Located, min: number, max: number): number | undefined {
     const node = at.node;
-    if (isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value)) {
+    if (yaml().isScalar(node) && typeof node.value === 'number' && Number.isInteger(node.value)) {
       if (node.value >= min && node.value <= max) return node.value;
     }
     this.problem(at, `must be a whole number from ${min} to ${max}`);
@@ -156,7 +165,7 @@ export class YamlFile {
 
   boolean(at: Located): boolean | undefined {
     const node = at.node;
-    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    if (yaml().isScalar(node) && typeof node.value === 'boolean') return node.value;
     this.problem(at, 'must be true or false');
     return undefined;
   }
@@ -191,7 +200,7 @@ export class YamlFile {
 
   /** A list of strings, or one string taken as a list of one. */
   strings(at: Located, what: string): Located[] | undefined {
-    if (isScalar(at.node)) return [at];
+    if (yaml().isScalar(at.node)) return [at];
     return this.seq(at, what);
   }
 }

@@ -88,13 +88,20 @@ export function renderCard(state: CardState, override?: CardPhase): SlackMessage
   });
 }
 
+const MAX_REFUSAL_REFRESHES_REMEMBERED = 10_000;
+
 /**
  * Keeps a job's posted card and its thread current. The card is derived state: any replica can re-render
  * it the same way from the engine's card state.
  */
 export class CardService {
+  /** Cards with refusals waiting to be echoed: an entry is deleted when its timer flushes it. */
   private readonly pendingRefusals = new Map<string, PendingRefusals>();
-  /** When a refused click last brought each card up to date (wall clock, like Slack's limits). */
+  /**
+   * When a refused click last brought each card up to date (wall clock, like Slack's limits). At most
+   * MAX_REFUSAL_REFRESHES_REMEMBERED cards: beyond that it is emptied, which at worst lets one more
+   * re-render per card through.
+   */
   private readonly refreshedOnRefusal = new Map<string, number>();
   private readonly refusalEchoIntervalMs: number;
   /** Other messages that show jobs (burst digests), re-rendered with the card. */
@@ -182,7 +189,7 @@ export class CardService {
       return this.o.engine.jobRecord(ref).catch(() => undefined);
     }
     this.refreshedOnRefusal.set(key, now);
-    if (this.refreshedOnRefusal.size > 10_000) this.refreshedOnRefusal.clear();
+    if (this.refreshedOnRefusal.size > MAX_REFUSAL_REFRESHES_REMEMBERED) this.refreshedOnRefusal.clear();
     return this.refresh(ref);
   }
 

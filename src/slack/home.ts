@@ -72,6 +72,7 @@ function pollLine(at: AccountRegion, verdict: RegionPollVerdict): RegionPollLine
 }
 
 export class HomeTab {
+  /** Only people with a publish in flight or queued: an entry is deleted once its last publish ends. */
   private readonly users = new Map<string, UserState>();
 
   constructor(private readonly o: HomeTabOptions) {}
