@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { jobRefKey } from '../../../src/jobs/job-ref.js';
 import { defaultRule } from '../../../src/rules/default-rule.js';
 import type { Rule, RuleSet } from '../../../src/rules/types.js';
+import type { SlackMessage } from '../../../src/slack/blocks/text.js';
 import { copyJobInput } from '../../helpers/cos-fixture.js';
 import type { StoredMessage } from '../../helpers/fake-slack.js';
 import { approveValues } from '../../helpers/slack-messages.js';
@@ -71,6 +72,12 @@ const MEDIA: E2EAccount = {
   regions: [REGION],
   channel: MEDIA_CHANNEL,
 };
+
+/** A thread reply of plain text. */
+const note = (text: string): SlackMessage => ({
+  text,
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+});
 
 const DELETE_OPERATION = { operation: { kind: 'COSDeleteObject' as const } };
 
@@ -148,7 +155,7 @@ describe('where cards go', () => {
     const ref = { account: first.account, region: REGION, jobId };
     await first.runtime.engine.watcher.pollOnce();
     // Queued before the card has been posted (the poster is paced): it must wait behind the card.
-    first.runtime.slack.cards.reply(ref, { text: 'right behind the card' });
+    first.runtime.slack.cards.reply(ref, note('right behind the card'));
     await first.settled();
 
     const card = cardIn(first, DELETES_CHANNEL, first.account, jobId);
@@ -161,8 +168,8 @@ describe('where cards go', () => {
     // cosjob restarts with a rule that names no channel: the card stays where it is, and so do replies.
     await first.stopRuntime();
     const second = await start({ rules: rulesOf(deletes()), shareWith: first });
-    second.runtime.slack.cards.reply(ref, { text: 'after the restart' });
-    second.runtime.slack.cards.reply(ref, { text: 'and the one after' });
+    second.runtime.slack.cards.reply(ref, note('after the restart'));
+    second.runtime.slack.cards.reply(ref, note('and the one after'));
     await second.settled();
     expect(second.slack.thread(DELETES_CHANNEL, card!.ts).map((m) => m.text)).toEqual([
       'right behind the card',
