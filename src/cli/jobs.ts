@@ -96,7 +96,7 @@ function progressText(progress: JobSummary['progress']): string {
 
 const listCommand: CliCommand = {
   path: ['jobs', 'list'],
-  summary: "List batch jobs in every region of the account (--account when there are several), or one.",
+  summary: 'List batch jobs in every region of the account (--account when there are several), or one.',
   usage: 'cosjob jobs list [--account A] [--region R] [--status S] [--json]',
   flags: { account: 'string', region: 'string', status: 'string', json: 'boolean' },
   async run(context) {
@@ -248,7 +248,7 @@ function describeText(region: string, job: Job): string {
 const describeCommand: CliCommand = {
   path: ['jobs', 'describe'],
   summary:
-    "Show one job in full. Without --region, every region of the account (--account when there are several) is searched.",
+    'Show one job in full. Without --region, every region of the account (--account when there are several) is searched.',
   usage: 'cosjob jobs describe <JobId> [--account A] [--region R] [--json]',
   flags: { account: 'string', region: 'string', json: 'boolean' },
   async run(context) {

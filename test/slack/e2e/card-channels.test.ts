@@ -144,7 +144,11 @@ describe('where cards go', () => {
     const posted = (await e2e.auditEntries(mediaDelete, REGION, 'media')).find((e) => e.action === 'posted');
     expect(posted?.outcome).toBe(`card ${DELETES_CHANNEL}/${card.ts}`);
     // The channel chosen at announcement is on the job's record.
-    const record = await e2e.runtime.engine.jobRecord({ account: 'media', region: REGION, jobId: mediaDelete });
+    const record = await e2e.runtime.engine.jobRecord({
+      account: 'media',
+      region: REGION,
+      jobId: mediaDelete,
+    });
     expect(record?.channel).toBe(DELETES_CHANNEL);
     expect(record?.card).toEqual({ channel: DELETES_CHANNEL, ts: card.ts });
   });
@@ -204,7 +208,8 @@ describe('where cards go', () => {
     // The digest first, with every delete job on a row, then the six cards.
     expect(inRuleChannel.map(isDigest)).toEqual([true, false, false, false, false, false, false]);
     expect(approveValues(inRuleChannel[0]!).sort()).toEqual(deleteJobs.map((id) => `${REGION}|${id}`).sort());
-    for (const jobId of deleteJobs) expect(channelsWithCard(e2e, e2e.account, jobId)).toEqual([DELETES_CHANNEL]);
+    for (const jobId of deleteJobs)
+      expect(channelsWithCard(e2e, e2e.account, jobId)).toEqual([DELETES_CHANNEL]);
 
     // Five copy jobs in SLACK_CHANNEL_ID are not a burst there: cards only.
     const inApprovalChannel = e2e.slack.messages(CHANNEL);
