@@ -323,6 +323,14 @@ export class ApprovalEngine {
     for (const ref of digest.jobs) await this.d.records.setDigest(ref, digest);
   }
 
+  /**
+   * Remembers where the job's card goes, chosen when it was announced, so its replies and a redelivered
+   * card go there even after a restart or a configuration change. The first choice stands.
+   */
+  rememberCardChannel(ref: JobRef, channel: string): Promise<boolean> {
+    return this.d.records.rememberChannel(ref, channel);
+  }
+
   /** Called by whoever posted the card, so follow-ups go to the same message and thread. */
   async cardPosted(ref: JobRef, channel: string, ts: string): Promise<void> {
     await this.d.records.setCard(ref, channel, ts);

@@ -34,6 +34,12 @@ export interface JobRecord {
   lastProgress?: JobProgress;
   lastProgressAt?: number;
   card?: { channel: string; ts: string };
+  /**
+   * The channel its card goes to, chosen once when the job was announced (absent before that, and in
+   * records written before rules could name a channel). Once the card is posted, `card.channel` says
+   * where it is.
+   */
+  channel?: string;
   /** The burst digest message that lists the job too (with every job it lists, to re-render it). */
   digest?: DigestMessage;
   lastRemindedAt?: number;
@@ -174,6 +180,16 @@ const CREATE_IF_ABSENT = new RedisScript<number>(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`,
+);
+
+// Only on an existing record (HSETNX alone would create a record of one field, which createIfAbsent would
+// then take for the job's) and only once: the first choice stands.
+const SET_CHANNEL_ONCE = new RedisScript<number>(
+  'job-record-set-channel-once',
+  1,
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'channel', ARGV[1])`,
 );
 
 const CLAIM_OR_RENEW = new RedisScript<number>(
@@ -428,6 +444,7 @@ export class JobRecords {
     const lastProgressAt = num(raw.lastProgressAt);
     if (lastProgressAt !== undefined) record.lastProgressAt = lastProgressAt;
     if (raw.cardChannel && raw.cardTs) record.card = { channel: raw.cardChannel, ts: raw.cardTs };
+    if (raw.channel) record.channel = raw.channel;
     if (raw.digest)
       record.digest = withAccounts(parseStored<DigestMessage>(raw.digest, 'digest', ref, looksLikeDigest));
     const lastRemindedAt = num(raw.lastRemindedAt);
@@ -458,6 +475,14 @@ export class JobRecords {
 
   async setCard(ref: JobRef, channel: string, ts: string): Promise<void> {
     await this.redis.hset(this.keys.jobRecord(ref), 'cardChannel', channel, 'cardTs', ts);
+  }
+
+  /**
+   * Remembers the channel the job's card goes to, unless one was chosen already or the record is gone;
+   * true when this call chose it.
+   */
+  async rememberChannel(ref: JobRef, channel: string): Promise<boolean> {
+    return (await SET_CHANNEL_ONCE.run(this.redis, [this.keys.jobRecord(ref)], [channel])) === 1;
   }
 
   /** Records the rule the job is now under (and, when it replaced another, the change for the card). */

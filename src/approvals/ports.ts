@@ -15,7 +15,14 @@ export const SYSTEM_ACTOR: AuditActor = { id: 'system', name: 'cosjob' };
 
 /** What the watcher reports; the Slack layer (and the demo, CLI and tests) subscribe. */
 export interface EngineEventMap {
-  job_pending: { account: string; region: string; job: Job; redelivery: boolean };
+  job_pending: {
+    account: string;
+    region: string;
+    job: Job;
+    redelivery: boolean;
+    /** The channel chosen for its card at an earlier announcement (a redelivery): it stays there. */
+    channel?: string;
+  };
   job_progress: { account: string; region: string; job: Job; previousStatus: JobStatus };
   job_finished: {
     account: string;

@@ -341,7 +341,13 @@ export class JobWatcher {
           await this.o.events.emit('job_pending', { account, region, job, redelivery: false });
         }
       } else if (redeliver) {
-        await this.o.events.emit('job_pending', { account, region, job, redelivery: true });
+        await this.o.events.emit('job_pending', {
+          account,
+          region,
+          job,
+          redelivery: true,
+          ...(record.channel !== undefined ? { channel: record.channel } : {}),
+        });
       }
     }
 

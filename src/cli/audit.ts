@@ -9,10 +9,11 @@ import { CheckpointSigner } from '../audit/checkpoints.js';
 import { AuditVerifier } from '../audit/cross-check.js';
 import type { RedisAuditTrail } from '../audit/trail.js';
 import type { AuditEntry, VerifyResult } from '../audit/types.js';
-import { EnvReader, readRedisConfig } from '../config/index.js';
+import { EnvReader, environmentSource, readApprovalConfig, readRedisConfig } from '../config/index.js';
 import { openAuditStore } from '../core.js';
 import { accountProblem, DEFAULT_ACCOUNT_NAME, type JobRef, jobRefLabel } from '../jobs/job-ref.js';
 import { silentLogger } from '../logger.js';
+import { readCliAccounts } from './accounts.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';
 import {
   type CliCommand,
@@ -32,7 +33,6 @@ interface AuditSession {
   /** Verification with the cross-checks between chains, the index and the engine's records. */
   verifier: AuditVerifier;
   checkpoints: { reads: ChainReads; signer: CheckpointSigner; trail: string };
-  regions: string[];
   /** Whether AUDIT_HMAC_KEY was given: without it a keyed chain reads as edited. */
   keyed: boolean;
   close(): Promise<void>;
@@ -58,24 +58,48 @@ async function openAudit(context: CommandContext): Promise<AuditSession> {
       signer: new CheckpointSigner(hmacKey),
       trail: redisConfig.keyPrefix,
     },
-    regions: configuredRegions(context.env),
     keyed: hmacKey !== undefined,
     close,
   };
 }
 
 /**
- * `<JobId> [--account A] [--region R]`. The audit commands need no COS credentials, so they do not read
- * the accounts file: the account is `default` unless named, and the region may be left out only for the
- * default account when COS_REGIONS names one region.
+ * The regions an account is configured with: COSJOB_CONFIG's `accounts:` when the file declares it, else
+ * COS_REGIONS for the default account. The audit commands need no COS credentials: an account the file
+ * declares but whose keys are not in this environment is not found, and then --region is asked for.
  */
-function auditJobArgs(context: CommandContext, session: AuditSession): JobRef {
+function regionsOfAccount(env: CommandContext['env'], account: string): string[] {
+  if (env.COSJOB_CONFIG !== undefined) {
+    // Problems (no COS keys here, no approvers) are not this command's: it only wants the regions.
+    const { accounts } = readCliAccounts(
+      new EnvReader(env),
+      environmentSource(env),
+      readApprovalConfig(new EnvReader(env)),
+    );
+    const found = accounts.find((a) => a.name === account);
+    if (found) return found.regions;
+  }
+  return account === DEFAULT_ACCOUNT_NAME ? configuredRegions(env) : [];
+}
+
+/**
+ * `<JobId> [--account A] [--region R]`: the account is `default` unless named, and the region may be
+ * left out when the account is configured with one region.
+ */
+function auditJobArgs(context: CommandContext): JobRef {
   const account = stringFlag(context.args, 'account') ?? DEFAULT_ACCOUNT_NAME;
   const problem = accountProblem(account);
   if (problem !== undefined) throw new UsageError(`--account: ${problem}.`);
-  const regions = account === DEFAULT_ACCOUNT_NAME ? session.regions : [];
-  if (account !== DEFAULT_ACCOUNT_NAME && stringFlag(context.args, 'region') === undefined) {
-    throw new UsageError(`Add --region R: the region of account ${account}'s job.`);
+  if (account === DEFAULT_ACCOUNT_NAME || stringFlag(context.args, 'region') !== undefined) {
+    return { account, ...jobArgs(context, regionsOfAccount(context.env, account)) };
+  }
+  const regions = regionsOfAccount(context.env, account);
+  if (regions.length !== 1) {
+    throw new UsageError(
+      regions.length === 0
+        ? `Add --region R: account ${account} is not in COSJOB_CONFIG (or its keys are not set here), so its regions are unknown.`
+        : `Add --region R: account ${account} watches several regions (${regions.join(', ')}).`,
+    );
   }
   return { account, ...jobArgs(context, regions) };
 }
@@ -159,7 +183,7 @@ const showCommand: CliCommand = {
   run: (context) =>
     withAudit(context, async (session) => {
       const { audit } = session;
-      const ref = auditJobArgs(context, session);
+      const ref = auditJobArgs(context);
       const { account, region, jobId } = ref;
       const [entries, verify] = await Promise.all([
         audit.history(ref),
@@ -196,7 +220,7 @@ const verifyCommand: CliCommand = {
       if (context.args.positionals.length > 0) {
         if (source !== undefined)
           throw new UsageError('--checkpoints checks the global chain: drop the JobId.');
-        const ref = auditJobArgs(context, session);
+        const ref = auditJobArgs(context);
         const result = await verifier.verify({ kind: 'job', ...ref });
         writeVerify(context, session, `job ${jobScope(ref)}`, result);
         return result.ok ? EXIT_OK : EXIT_FAILURE;

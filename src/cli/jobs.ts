@@ -1,10 +1,18 @@
 /** `cosjob jobs list` and `cosjob jobs describe`: read-only views of COS batch jobs. */
-import { type CosConfig, loadCosConfig } from '../config/index.js';
+import {
+  type AccountConfig,
+  cosConfigOf,
+  EnvReader,
+  environmentSource,
+  readApprovalConfig,
+} from '../config/index.js';
 import { type CosJobsClient, closeCosClients, createCosClients } from '../cos/client.js';
 import { CosError, isNoSuchJob } from '../cos/errors.js';
 import type { Job, JobSummary, KnownJobStatus } from '../cos/model.js';
 import { validateJobId, validateJobStatusFilter } from '../cos/validation.js';
+import { DEFAULT_ACCOUNT_NAME } from '../jobs/job-ref.js';
 import { createLogger, silentLogger } from '../logger.js';
+import { accountFlag, readCliAccounts } from './accounts.js';
 import { booleanFlag, stringFlag, UsageError } from './args.js';
 import {
   type CliCommand,
@@ -18,25 +26,47 @@ import {
 import { cell, keyValues, table } from './format.js';
 
 interface Session {
-  config: CosConfig;
+  /** The account the command reads: the one `--account` names, or the only one. */
+  account: AccountConfig;
   clients: Map<string, CosJobsClient>;
   regions: string[];
 }
 
-/** Loads configuration, checks --region against COS_REGIONS, and builds the clients. */
+/**
+ * Reads the accounts as `npm start` does (COSJOB_CONFIG's `accounts:`, else COS_*), picks the one
+ * `--account` names (optional when there is one), checks --region against its regions, and builds its
+ * clients.
+ */
 function openSession(context: CommandContext): Session {
-  const config = loadCosConfig(context.env);
-  const region = stringFlag(context.args, 'region');
-  if (region !== undefined && !config.regions.includes(region)) {
+  const reader = new EnvReader(context.env);
+  // Listing and describing apply no rule, so no approver is needed: the approval settings only shape the
+  // default rule here, and their problems (none configured) are not this command's.
+  const approvals = readApprovalConfig(new EnvReader(context.env));
+  const { accounts, endpoint } = readCliAccounts(reader, environmentSource(context.env), approvals);
+  reader.throwIfProblems();
+  const name = accountFlag(accounts, stringFlag(context.args, 'account'));
+  if (name === undefined) {
     throw new UsageError(
-      `--region ${JSON.stringify(cell(region, 40))} is not one of the configured regions (COS_REGIONS): ${config.regions.join(', ')}.`,
+      `Add --account NAME: COSJOB_CONFIG names several accounts (${accounts.map((a) => a.name).join(', ')}).`,
+    );
+  }
+  const account = accounts.find((a) => a.name === name)!;
+  const region = stringFlag(context.args, 'region');
+  if (region !== undefined && !account.regions.includes(region)) {
+    const where =
+      account.name === DEFAULT_ACCOUNT_NAME && accounts.length === 1
+        ? 'the configured regions (COS_REGIONS)'
+        : `account ${account.name}'s regions`;
+    throw new UsageError(
+      `--region ${JSON.stringify(cell(region, 40))} is not one of ${where}: ${account.regions.join(', ')}.`,
     );
   }
   const logger = booleanFlag(context.args, 'verbose')
     ? createLogger({ level: 'debug', write: (line) => writeLine(context.io.stderr, line) })
     : silentLogger;
-  const regions = region === undefined ? config.regions : [region];
-  return { config, clients: createCosClients({ ...config, regions }, { logger }), regions };
+  const regions = region === undefined ? account.regions : [region];
+  const config = { ...cosConfigOf(account, endpoint), regions };
+  return { account, clients: createCosClients(config, { logger }), regions };
 }
 
 async function withSession(
@@ -66,9 +96,9 @@ function progressText(progress: JobSummary['progress']): string {
 
 const listCommand: CliCommand = {
   path: ['jobs', 'list'],
-  summary: 'List batch jobs in every configured region, or one.',
-  usage: 'cosjob jobs list [--region R] [--status S] [--json]',
-  flags: { region: 'string', status: 'string', json: 'boolean' },
+  summary: 'List batch jobs in every region of the account (--account when there are several), or one.',
+  usage: 'cosjob jobs list [--account A] [--region R] [--status S] [--json]',
+  flags: { account: 'string', region: 'string', status: 'string', json: 'boolean' },
   async run(context) {
     const statusText = stringFlag(context.args, 'status');
     let status: KnownJobStatus | undefined;
@@ -217,9 +247,10 @@ function describeText(region: string, job: Job): string {
 
 const describeCommand: CliCommand = {
   path: ['jobs', 'describe'],
-  summary: 'Show one job in full. Without --region, every configured region is searched.',
-  usage: 'cosjob jobs describe <JobId> [--region R] [--json]',
-  flags: { region: 'string', json: 'boolean' },
+  summary:
+    'Show one job in full. Without --region, every region of the account (--account when there are several) is searched.',
+  usage: 'cosjob jobs describe <JobId> [--account A] [--region R] [--json]',
+  flags: { account: 'string', region: 'string', json: 'boolean' },
   async run(context) {
     const [jobIdText, ...extra] = context.args.positionals;
     if (jobIdText === undefined) {

@@ -220,7 +220,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     engine: o.engine,
     client: app.client,
     posters: poster,
-    channelFor: (ref) => channelFor(channels, ref),
+    channelFor: (ref, rule) => channelFor(channels, ref, rule),
     logger,
     ...(o.refusalEchoIntervalMs !== undefined ? { refusalEchoIntervalMs: o.refusalEchoIntervalMs } : {}),
   });
@@ -230,7 +230,6 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     cards,
     posters: poster,
     client: app.client,
-    channel: slack.channelId,
     logger,
   });
   cards.alsoRefresh(digests);

@@ -2,8 +2,10 @@ import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine, CardState } from '../approvals/engine.js';
 import type { JobRecord } from '../approvals/job-records.js';
 import type { AuditEntry } from '../audit/types.js';
+import type { Job } from '../cos/model.js';
 import { type JobRef, jobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
+import type { Rule } from '../rules/types.js';
 import { type CardPhase, jobCard } from './blocks/job-card.js';
 import { ruleChangeLine, ruleLine } from './blocks/rule.js';
 import type { SlackMessage } from './blocks/text.js';
@@ -12,6 +14,8 @@ import type { ChannelPosters, ReplyPriority } from './poster.js';
 
 const CARD_POSTING_LOCK_MS = 120_000;
 const DEFAULT_REFUSAL_ECHO_INTERVAL_MS = 60_000;
+/** Card channels kept in memory beyond this are forgotten all at once (each job's record has its own). */
+const REMEMBERED_CHANNELS = 20_000;
 
 /** Refusals on one card waiting for the interval's one reply, by entry id so each is shown once. */
 interface PendingRefusals {
@@ -104,6 +108,8 @@ export class CardService {
    */
   private readonly refreshedOnRefusal = new Map<string, number>();
   private readonly refusalEchoIntervalMs: number;
+  /** Each job's card channel, or the record read that will say it (see inChannelOf). */
+  private readonly channels = new Map<string, string | Promise<string>>();
   /** Other messages that show jobs (burst digests), re-rendered with the card. */
   private digests: { refresh(record: JobRecord, override?: CardPhase): Promise<void> } | undefined;
 
@@ -113,8 +119,8 @@ export class CardService {
       client: WebClient;
       /** One paced queue per channel. */
       posters: ChannelPosters;
-      /** The channel a job's card goes to (see channelFor in channels.ts). */
-      channelFor: (ref: JobRef) => string;
+      /** The channel a job's card goes to under its rule (channelFor in channels.ts). */
+      channelFor: (ref: JobRef, rule: Rule) => string;
       logger: Logger;
       /** A card's thread gets at most one reply about refusals per interval (default a minute). */
       refusalEchoIntervalMs?: number;
@@ -128,10 +134,32 @@ export class CardService {
     this.digests = digests;
   }
 
-  /** Announces a job: queued, paced, posted once. */
+  /**
+   * Where a job being announced has its card: the channel an earlier announcement chose (`remembered`),
+   * else the one channelFor gives for the job as DescribeJob returned it, remembered on its record so
+   * every later message (and a redelivered card) goes to the same channel.
+   */
+  channelOfAnnounced(ref: JobRef, job: Job, remembered?: string): string {
+    const key = jobRefKey(ref);
+    const known = this.channels.get(key);
+    if (typeof known === 'string') return known;
+    const channel = remembered ?? this.o.channelFor(ref, this.o.engine.rules.forJob(job, ref).rule);
+    this.know(key, channel);
+    if (remembered === undefined) {
+      this.o.engine
+        .rememberCardChannel(ref, channel)
+        .catch((error) => this.o.logger.warn("could not remember a job card's channel", { ...ref, error }));
+    }
+    return channel;
+  }
+
+  /** Announces a job: queued, paced, posted once, in its card's channel. */
   enqueueCard(ref: JobRef): void {
+    this.inChannelOf(ref, (channel) => this.enqueueCardIn(ref, channel));
+  }
+
+  private enqueueCardIn(ref: JobRef, channel: string): void {
     const { engine } = this.o;
-    const channel = this.o.channelFor(ref);
     this.o.posters.for(channel).enqueue({
       kind: 'card',
       key: jobRefKey(ref),
@@ -145,6 +173,59 @@ export class CardService {
       },
       onPosted: (ts) => engine.cardPosted(ref, channel, ts),
     });
+  }
+
+  /**
+   * Runs `then` with the job's card channel: at once when this process knows it (it announced the job),
+   * else once the job's record says it (the card's channel once posted, the one chosen at announcement
+   * before; for a job never announced, channelFor now, remembered). Calls for one job waiting on the same
+   * read run in the order they were made, so a reply still queues behind its card.
+   */
+  private inChannelOf(ref: JobRef, then: (channel: string) => void): void {
+    const key = jobRefKey(ref);
+    const known = this.channels.get(key);
+    if (typeof known === 'string') {
+      then(known);
+      return;
+    }
+    const reading = known ?? this.readChannel(ref, key);
+    // The posters' idle() waits for it: the item is as good as queued.
+    this.o.posters.arriving(reading.then(then));
+  }
+
+  private readChannel(ref: JobRef, key: string): Promise<string> {
+    const { engine } = this.o;
+    const reading = (async () => {
+      const record = await engine.jobRecord(ref);
+      if (record?.card) return record.card.channel;
+      if (record?.channel !== undefined) return record.channel;
+      const channel = this.o.channelFor(
+        ref,
+        record ? engine.rules.forJob(record.job, record).rule : engine.rules.defaultRule,
+      );
+      // Another replica may have chosen first: the choice on the record stands.
+      if (record && !(await engine.rememberCardChannel(ref, channel))) {
+        return (await engine.jobRecord(ref))?.channel ?? channel;
+      }
+      return channel;
+    })()
+      .catch((error: unknown) => {
+        // The reply still goes out (threadless replies wait for a card): to the channel the job would have now.
+        this.o.logger.warn("could not read a job's record to find its card's channel", { ...ref, error });
+        return this.o.channelFor(ref, engine.rules.defaultRule);
+      })
+      .then((channel) => {
+        this.know(key, channel);
+        return channel;
+      });
+    // Every call for the job waits on this one promise, so their callbacks run in call order.
+    this.channels.set(key, reading);
+    return reading;
+  }
+
+  private know(key: string, channel: string): void {
+    if (this.channels.size >= REMEMBERED_CHANNELS) this.channels.clear();
+    this.channels.set(key, channel);
   }
 
   /**
@@ -198,13 +279,15 @@ export class CardService {
    * command before the watcher saw it) gets its card first, so its updates never land loose in the channel.
    */
   reply(ref: JobRef, message: SlackMessage, priority: ReplyPriority = 'decision'): void {
-    this.enqueueCard(ref);
     // The card's channel: replies queue behind the card in the same channel's queue.
-    this.o.posters.for(this.o.channelFor(ref)).enqueue({
-      kind: 'reply',
-      threadTs: async () => (await this.o.engine.jobRecord(ref))?.card?.ts,
-      message,
-      priority,
+    this.inChannelOf(ref, (channel) => {
+      this.enqueueCardIn(ref, channel);
+      this.o.posters.for(channel).enqueue({
+        kind: 'reply',
+        threadTs: async () => (await this.o.engine.jobRecord(ref))?.card?.ts,
+        message,
+        priority,
+      });
     });
   }
 
@@ -235,6 +318,7 @@ export class CardService {
     for (const pending of this.pendingRefusals.values()) clearTimeout(pending.timer);
     this.pendingRefusals.clear();
     this.refreshedOnRefusal.clear();
+    this.channels.clear();
   }
 
   private flushRefusals(key: string): void {

@@ -1,6 +1,6 @@
 /**
- * Bursts: when more than a few new jobs arrive at once, one digest message per 20 jobs goes out before
- * any card, each row with the card's own Approve / Cancel buttons, so every job is actionable within
+ * Bursts: when more than a few new jobs arrive at once for one channel, one digest message per 20 jobs
+ * goes out there before any card, each row with the card's own Approve / Cancel buttons, so every job is actionable within
  * seconds although Slack takes about a second per card. Cards follow at Slack's pace.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,10 +25,9 @@ const DEFAULT_MAX_HOLD_MS = 2_000;
 export interface BurstDigestsOptions {
   engine: ApprovalEngine;
   cards: CardService;
-  /** Digests go to `channel`'s queue (the approval channel), ahead of every card there. */
+  /** Each channel's digests go to its queue, ahead of every card there. */
   posters: ChannelPosters;
   client: { chat: { update: (args: { channel: string; ts: string } & SlackMessage) => Promise<unknown> } };
-  channel: string;
   logger: Logger;
   threshold?: number;
   maxHoldMs?: number;
@@ -56,13 +55,23 @@ export async function renderDigest(
   return burstDigest({ rows });
 }
 
+/** One channel's share of a discovery pass. */
+interface ChannelBurst {
+  held: JobRef[];
+  /** Jobs of this pass's digests: their cards wait for the pass's last digest, so digests go first. */
+  digested: JobRef[];
+  /** A digest already went out in this burst: the rest of it is digested too, however few. */
+  inBurst: boolean;
+}
+
+/**
+ * New jobs are counted per channel (each job's card channel): a channel with more than `threshold` new
+ * jobs in a pass gets its digests in its own queue, ahead of its cards; another channel's few jobs just
+ * get their cards.
+ */
 export class BurstDigests {
   private readonly discovering = new Set<string>();
-  private held: JobRef[] = [];
-  /** Jobs of this pass's digests: their cards wait for the pass's last digest, so digests go first. */
-  private digested: JobRef[] = [];
-  /** A digest already went out in this burst: the rest of it is digested too, however few. */
-  private inBurst = false;
+  private readonly bursts = new Map<string, ChannelBurst>();
   private holdTimer: NodeJS.Timeout | undefined;
   private readonly threshold: number;
   private readonly maxHoldMs: number;
@@ -81,20 +90,28 @@ export class BurstDigests {
     if (this.discovering.size === 0) this.release();
   }
 
-  /** A new job: its card now, or, during a discovery pass, held for the pass's digest. */
-  announce(ref: JobRef): void {
+  /**
+   * A new job whose card goes to `channel`: its card now, or, during a discovery pass, held for the
+   * pass's digest in that channel.
+   */
+  announce(ref: JobRef, channel: string): void {
     if (this.discovering.size === 0) {
       this.o.cards.enqueueCard(ref);
       return;
     }
-    this.held.push(ref);
+    let burst = this.bursts.get(channel);
+    if (!burst) {
+      burst = { held: [], digested: [], inBurst: false };
+      this.bursts.set(channel, burst);
+    }
+    burst.held.push(ref);
     if (!this.holdTimer) {
       this.holdTimer = setTimeout(() => this.release(), this.maxHoldMs);
       this.holdTimer.unref();
     }
-    if (this.held.length >= MAX_DIGEST_ROWS) {
-      this.inBurst = true;
-      this.post(this.held.splice(0, MAX_DIGEST_ROWS));
+    if (burst.held.length >= MAX_DIGEST_ROWS) {
+      burst.inBurst = true;
+      this.post(channel, burst, burst.held.splice(0, MAX_DIGEST_ROWS));
     }
   }
 
@@ -119,26 +136,31 @@ export class BurstDigests {
 
   private release(): void {
     this.stop();
-    const jobs = this.held.splice(0);
-    const burst = this.inBurst || jobs.length > this.threshold;
-    this.inBurst = false;
-    if (burst) {
-      for (let i = 0; i < jobs.length; i += MAX_DIGEST_ROWS) this.post(jobs.slice(i, i + MAX_DIGEST_ROWS));
+    const bursts = [...this.bursts.entries()];
+    this.bursts.clear();
+    for (const [channel, burst] of bursts) {
+      const jobs = burst.held.splice(0);
+      const isBurst = burst.inBurst || jobs.length > this.threshold;
+      if (isBurst) {
+        for (let i = 0; i < jobs.length; i += MAX_DIGEST_ROWS) {
+          this.post(channel, burst, jobs.slice(i, i + MAX_DIGEST_ROWS));
+        }
+      }
+      // Digested jobs (those posted just now included) get their cards after every digest of the pass.
+      const cards = isBurst ? burst.digested : [...burst.digested, ...jobs];
+      for (const ref of cards) this.o.cards.enqueueCard(ref);
     }
-    // Digested jobs (those posted just now included) get their cards after every digest of the pass.
-    const cards = burst ? this.digested.splice(0) : [...this.digested.splice(0), ...jobs];
-    for (const ref of cards) this.o.cards.enqueueCard(ref);
   }
 
-  /** Queues one digest (ahead of every card); its jobs' cards are queued when the pass ends. */
-  private post(jobs: JobRef[]): void {
-    const { engine, channel } = this.o;
+  /** Queues one digest in `channel` (ahead of every card there); its jobs' cards are queued when the pass ends. */
+  private post(channel: string, burst: ChannelBurst, jobs: JobRef[]): void {
+    const { engine } = this.o;
     this.o.posters.for(channel).enqueue({
       kind: 'digest',
       digestId: randomUUID(),
       build: () => renderDigest(engine, jobs),
       onPosted: (ts) => engine.digestPosted({ channel, ts, jobs } satisfies DigestMessage),
     });
-    this.digested.push(...jobs);
+    burst.digested.push(...jobs);
   }
 }

@@ -32,10 +32,12 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
     engine.events.on('region_polled', ({ account, region }) => {
       digests.discoveryEnded({ account, region });
     }),
-    engine.events.on('job_pending', ({ account, region, job, redelivery }) => {
+    engine.events.on('job_pending', ({ account, region, job, redelivery, channel: remembered }) => {
       const ref = { account, region, jobId: job.id };
+      // Chosen here, once, from the job as announced; a redelivered card keeps the channel chosen before.
+      const channel = cards.channelOfAnnounced(ref, job, remembered);
       if (redelivery) cards.enqueueCard(ref);
-      else digests.announce(ref);
+      else digests.announce(ref, channel);
     }),
     engine.events.on('job_progress', async ({ account, region, job }) => {
       const ref = { account, region, jobId: job.id };

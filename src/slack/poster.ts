@@ -285,6 +285,8 @@ export class ChannelPoster {
  */
 export class ChannelPosters {
   private readonly posters = new Map<string, ChannelPoster>();
+  /** Items on their way (their channel is being read): idle() waits for them to be queued. */
+  private readonly onTheirWay = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly o: Omit<ChannelPosterOptions, 'channel'>) {}
@@ -299,6 +301,12 @@ export class ChannelPosters {
     return poster;
   }
 
+  /** Waits for `queueing` (which queues items once it knows their channel) in idle(). */
+  arriving(queueing: Promise<void>): void {
+    const tracked = queueing.catch(() => undefined).finally(() => this.onTheirWay.delete(tracked));
+    this.onTheirWay.add(tracked);
+  }
+
   /** Items queued in every channel. */
   get pending(): number {
     return [...this.posters.values()].reduce((n, poster) => n + poster.pending, 0);
@@ -308,9 +316,15 @@ export class ChannelPosters {
   async idle(): Promise<void> {
     // A poster made while waiting (a reply queued by a card being posted) is waited for too.
     for (;;) {
+      await Promise.all([...this.onTheirWay]);
       const posters = [...this.posters.values()];
       await Promise.all(posters.map((poster) => poster.idle()));
-      if (this.stopped || (this.posters.size === posters.length && this.pending === 0)) return;
+      if (
+        this.stopped ||
+        (this.onTheirWay.size === 0 && this.posters.size === posters.length && this.pending === 0)
+      ) {
+        return;
+      }
     }
   }
 

@@ -134,4 +134,54 @@ describe('cosjob CLI with several accounts', () => {
     expect(cos.emulator.stats.statusUpdates.map((u) => u.uin)).toEqual([STORAGE.uin]);
     expect(cos.emulator.store.getJob({ uin: MEDIA.uin, region: REGION }, 'twin')?.status).toBe('Suspended');
   });
+
+  it('jobs list and describe read the account --account names (required with several), with its key', async () => {
+    suspended(STORAGE, 'storage-listed');
+    suspended(MEDIA, 'media-listed');
+    const bare = await cli(['jobs', 'list']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Add --account NAME');
+    expect(bare.stderr).toContain('storage, media');
+
+    const listed = await cli(['jobs', 'list', '--account', 'media', '--json']);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((job) => job.id)).toEqual(['media-listed']);
+    const storage = await cli(['jobs', 'list', '--account', 'storage']);
+    expect(storage.stdout).toContain('storage-listed');
+    expect(storage.stdout).not.toContain('media-listed');
+
+    const described = await cli(['jobs', 'describe', 'media-listed', '--account', 'media']);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain(`Job media-listed (${REGION})`);
+    // Asked with the other account, the job is not there: COS answers for storage's own jobs only.
+    const elsewhere = await cli(['jobs', 'describe', 'media-listed', '--account', 'storage']);
+    expect(elsewhere.code).toBe(1);
+    // The emulator checked each request's signature against the account it names: none was refused.
+    expect(cos.emulator.stats.responseCount('ListJobs', 403)).toBe(0);
+    expect(cos.emulator.stats.responseCount('DescribeJob', 403)).toBe(0);
+
+    const region = await cli(['jobs', 'list', '--account', 'media', '--region', 'ap-shanghai']);
+    expect(region.code).toBe(2);
+    expect(region.stderr).toContain(`account media's regions: ${REGION}`);
+    const unknown = await cli(['jobs', 'list', '--account', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('configured: storage, media');
+  });
+
+  it("audit show and verify find the region from the account's configured regions when --region is left out", async () => {
+    suspended(MEDIA, 'media-audited');
+    expect((await cli(['approve', 'media-audited', '--as', 'UOPS1'])).code).toBe(0);
+    const shown = await cli(['audit', 'show', 'media-audited', '--account', 'media']);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`✔ job media/${REGION}/media-audited: 2 entries, chain intact`);
+    const verified = await cli(['audit', 'verify', 'media-audited', '--account', 'media']);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`✔ job media/${REGION}/media-audited`);
+
+    const unknown = await cli(['audit', 'show', 'media-audited', '--account', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Add --region R: account nosuch is not in COSJOB_CONFIG');
+  });
 });

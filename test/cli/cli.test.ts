@@ -289,7 +289,7 @@ describe('help and usage', () => {
   it('prints help for `help` and exits 0, and for no arguments exits 2', async () => {
     const help = await run(['help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('cosjob jobs list [--region R] [--status S] [--json]');
+    expect(help.stdout).toContain('cosjob jobs list [--account A] [--region R] [--status S] [--json]');
     expect(help.stdout).toContain('cosjob jobs describe <JobId>');
     expect(help.stdout).toContain('COS_REGIONS');
     expect((await run([])).code).toBe(2);
