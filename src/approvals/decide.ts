@@ -13,7 +13,7 @@ import { type CosJobsApi, isFinished, type Job, type RequestedJobStatus } from '
 import { isValidJobId, MAX_STATUS_UPDATE_REASON_BYTES, truncateUtf8 } from '../cos/validation.js';
 import { entryIdPart, type JobRef } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
-import { type AppliedRule, type RuleBook, stampOf } from '../rules/applied.js';
+import { type AppliedRule, type RuleBook, type RuleStamp, stampOf } from '../rules/applied.js';
 import type { Rule } from '../rules/types.js';
 import { Attempt, cosAuditFields, type RefusalGate } from './attempt.js';
 import {
@@ -120,8 +120,8 @@ export class DecisionService {
     }
   }
 
-  private ruleOf(request: DecisionRequest, job: Job): AppliedRule {
-    return this.d.rules.forJob(job, { region: request.region, account: request.account });
+  private ruleOf(where: JobRef, job: Job): AppliedRule {
+    return this.d.rules.forJob(job, { region: where.region, account: where.account });
   }
 
   /** Whether the person may act by `rule` (undefined: by any rule), as a not_approver refusal if not. */
@@ -379,6 +379,26 @@ export class DecisionService {
     if (refusal) return { kind: 'refused', refusal };
     await this.followRuleChange(attempt, applied);
     return { kind: 'checked', applied };
+  }
+
+  /**
+   * The watcher noticing, on its own, that a waiting job now falls under another rule (cosjob restarted
+   * with another file): the same bookkeeping the next vote would do (votes the new rule does not accept
+   * are withdrawn, the change is audited and recorded for the card), done at once so the card says so
+   * without waiting for someone to click. Returns the rule the job is under now when it changed.
+   */
+  async noticeRuleChange(ref: JobRef, job: Job, record: JobRecord): Promise<RuleStamp | undefined> {
+    // The caller's record (the watcher reads them in batches): a poll costs no extra read per job.
+    const applied = this.ruleOf(ref, job);
+    if (!record.rule || record.rule.hash === applied.hash) return undefined;
+    const attempt = new Attempt(
+      { ...ref, action: 'approve', actor: SYSTEM_ACTOR, source: 'watcher' },
+      this.d.audit,
+      this.d.logger,
+    );
+    attempt.rule = stampOf(applied);
+    await this.followRuleChange(attempt, applied);
+    return attempt.rule;
   }
 
   /**

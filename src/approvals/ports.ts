@@ -35,6 +35,8 @@ export interface EngineEventMap {
   job_changed_outside: { account: string; region: string; job: Job; previousStatus: JobStatus };
   job_reminder: { account: string; region: string; jobId: string; waitingMinutes: number };
   job_expired: { account: string; region: string; jobId: string; hours: number; outcome: string };
+  /** A waiting job now falls under another rule (the rules changed): its card says so. */
+  job_rule_changed: { account: string; region: string; jobId: string; rule: string };
   /** Every outcome of decide(), refusals and failures included. */
   decision_made: { request: DecisionRequest; outcome: DecisionOutcome };
   /**

@@ -409,7 +409,13 @@ export class JobWatcher {
       return;
     }
 
-    if (job.status === 'Suspended' && !decisionInFlight) await this.remindOrExpire(ref, job, record, now);
+    if (job.status === 'Suspended' && !decisionInFlight) {
+      // A rule change (cosjob restarted with another file) is settled now, not at the next vote, so the
+      // card tells people before anyone clicks. Reminders and auto-cancel then follow the new rule.
+      const changed = await this.o.decisions.noticeRuleChange(ref, job, record);
+      if (changed) await this.o.events.emit('job_rule_changed', { ...ref, rule: changed.name });
+      await this.remindOrExpire(ref, job, record, now);
+    }
   }
 
   private async reportProgress(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<void> {

@@ -67,6 +67,9 @@ export function subscribeSlackNotifier(o: NotifierOptions): () => void {
         }),
       );
     }),
+    engine.events.on('job_rule_changed', async ({ account, region, jobId }) => {
+      await cards.refresh({ account, region, jobId });
+    }),
     engine.events.on('job_expired', async ({ account, region, jobId, hours }) => {
       await cards.refresh({ account, region, jobId });
       cards.reply({ account, region, jobId }, expiredReply(hours));

@@ -22,6 +22,7 @@ function record(fx: EngineFixture): Recorded {
     job_changed_outside: [],
     job_reminder: [],
     job_expired: [],
+    job_rule_changed: [],
     job_decided: [],
     job_reconciled: [],
     decision_made: [],

@@ -159,6 +159,45 @@ describe('approval rules at decision time', () => {
     expect(e2e.statusUpdates(jobId)).toHaveLength(1);
   });
 
+  it('a rule changed while a job waits is noticed by the watcher itself: the posted card says so before anyone clicks', async () => {
+    const before = deleteRule('deletes', 3, [ALICE.id, BOB.id, MALLORY.id]);
+    const after = deleteRule('deletes-strict', 3, [ALICE.id, BOB.id, 'UCAROL']);
+    const first = await start({ rules: rulesOf(before) });
+    const jobId = await pendingDeleteJob(first);
+    await first.click('cosjob_approve', { jobId }, ALICE);
+    await first.click('cosjob_approve', { jobId }, MALLORY);
+    await first.settled();
+    await first.stopRuntime();
+
+    const second = await start({ rules: rulesOf(after), shareWith: first });
+    await second.poll();
+    await second.settled();
+    const shown = card(second, jobId);
+    expect(shown).toContain(
+      'Rule changed while waiting: was *deletes*, now *deletes-strict*; 1 of 2 votes kept.',
+    );
+    expect(shown).toContain('Rule *deletes-strict*: 3 approvals');
+    expect(shown).toContain('1 of 3 approvals: <@UALICE>');
+    expect(second.statusUpdates(jobId)).toHaveLength(0);
+    const entries = await second.auditEntries(jobId);
+    expect(byAction(entries, 'rule_changed')).toHaveLength(1);
+    expect(byAction(entries, 'rule_changed')[0]).toMatchObject({
+      source: 'watcher',
+      ruleHash: ruleHash(after),
+    });
+    expect(
+      byAction(entries, 'approve_vote')
+        .filter((e) => e.outcome === 'dropped')
+        .map((e) => e.actor.id),
+    ).toEqual([MALLORY.id]);
+
+    // A second poll changes nothing more: the change is recorded once.
+    await second.poll();
+    await second.settled();
+    expect(byAction(await second.auditEntries(jobId), 'rule_changed')).toHaveLength(1);
+    await expectChainsVerify(second, jobId);
+  });
+
   it('a rule changed while a vote is open: the card says so, and only votes the new rule accepts are kept', async () => {
     const before = deleteRule('deletes', 3, [ALICE.id, BOB.id, MALLORY.id]);
     const after = deleteRule('deletes-strict', 3, [ALICE.id, BOB.id, 'UCAROL']);
