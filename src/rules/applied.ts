@@ -57,6 +57,14 @@ export class RuleBook {
     return hash;
   }
 
+  /**
+   * Whether any rule (the default included) asks for a reason to approve. When none does, an Approve click
+   * needs no look at the job's rule before deciding, which saves a job-record read on every click.
+   */
+  get anyAsksReasonToApprove(): boolean {
+    return [...this.rules.rules, this.rules.defaultRule].some((rule) => rule.requires.requireReasonToApprove);
+  }
+
   /** Every approver list of every rule, for a check where no job is known yet (no COS call made). */
   everyApprovers(): Approvers[] {
     return [...this.rules.rules, this.rules.defaultRule].map((rule) => rule.requires.approvers);

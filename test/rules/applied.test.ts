@@ -55,6 +55,17 @@ describe('RuleBook', () => {
   it('lists every rule’s approvers, the default’s last', () => {
     expect(book.everyApprovers()).toEqual([deletes.requires.approvers, defaultRule.requires.approvers]);
   });
+
+  it('knows whether any rule, the default included, asks for a reason to approve', () => {
+    expect(book.anyAsksReasonToApprove).toBe(false);
+    const asking: Rule = { ...deletes, requires: { ...deletes.requires, requireReasonToApprove: true } };
+    expect(new RuleBook({ rules: [asking], defaultRule }).anyAsksReasonToApprove).toBe(true);
+    const defaultAsking: Rule = {
+      ...defaultRule,
+      requires: { ...defaultRule.requires, requireReasonToApprove: true },
+    };
+    expect(new RuleBook({ rules: [], defaultRule: defaultAsking }).anyAsksReasonToApprove).toBe(true);
+  });
 });
 
 describe('channelFor', () => {

@@ -101,7 +101,7 @@ export function registerActions(app: App, ctx: ListenerContext): void {
     onJobButton(ctx, 'Approve', async (args, ref, origin, reply) => {
       const { body } = args;
       // A rule that asks for a reason to approve gets the reason dialog first (decide() would refuse).
-      const rule = await ruleOfJob(ctx, ref);
+      const rule = ctx.engine.rules.anyAsksReasonToApprove ? await ruleOfJob(ctx, ref) : undefined;
       if (rule?.rule.requires.requireReasonToApprove) {
         await openApproveDialog(ctx, args, ref, origin, reply, rule.rule.name);
         return;
