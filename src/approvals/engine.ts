@@ -7,7 +7,8 @@ import { type AccountRegion, accountRegionKey, entryIdPart, type JobRef } from '
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../redis/keys.js';
 import { type AppliedRule, RuleBook } from '../rules/applied.js';
-import { DEFAULT_RULE_NAME, type Rule, type RuleSet } from '../rules/types.js';
+import { defaultRule } from '../rules/default-rule.js';
+import type { Rule, RuleSet } from '../rules/types.js';
 import { type DecideHooks, DecisionService } from './decide.js';
 import type { DecisionOutcome, DecisionRequest, StoredDecision } from './decision.js';
 import type { DecisionStore } from './decision-store.js';
@@ -77,22 +78,12 @@ export interface CardState {
 
 /** The default rule of an engine given no rule set: its own settings, durations in (fractional) minutes. */
 export function defaultRuleOfSettings(settings: EngineSettings): Rule {
-  return {
-    name: DEFAULT_RULE_NAME,
-    match: {},
-    requires: {
-      approvals: settings.requiredApprovals,
-      approvers: { users: [...settings.approverUserIds], groups: [...settings.approverUsergroupIds] },
-      requireReasonToApprove: false,
-      requireReasonToCancel: settings.requireCancelReason,
-      ...(settings.remindAfterMs === undefined
-        ? {}
-        : { remindAfterMinutes: settings.remindAfterMs / 60_000 }),
-      ...(settings.autoCancelAfterMs === undefined
-        ? {}
-        : { autoCancelAfterHours: settings.autoCancelAfterMs / 3_600_000 }),
-    },
-  };
+  return defaultRule(settings, {
+    ...(settings.remindAfterMs === undefined ? {} : { remindAfterMinutes: settings.remindAfterMs / 60_000 }),
+    ...(settings.autoCancelAfterMs === undefined
+      ? {}
+      : { autoCancelAfterHours: settings.autoCancelAfterMs / 3_600_000 }),
+  });
 }
 
 /**

@@ -6,7 +6,15 @@ import type { ApprovalConfig } from '../config/approvals.js';
 import type { WatcherConfig } from '../config/watcher.js';
 import { DEFAULT_RULE_NAME, type Rule } from './types.js';
 
-export function defaultRule(approvals: ApprovalConfig, watcher: WatcherConfig): Rule {
+/** The approval settings the default rule is made of (the environment's, or an engine's own). */
+export type DefaultRuleApprovals = Readonly<
+  Pick<ApprovalConfig, 'requiredApprovals' | 'requireCancelReason'> & {
+    approverUserIds: readonly string[];
+    approverUsergroupIds: readonly string[];
+  }
+>;
+
+export function defaultRule(approvals: DefaultRuleApprovals, watcher: Partial<WatcherConfig>): Rule {
   return {
     name: DEFAULT_RULE_NAME,
     match: {},

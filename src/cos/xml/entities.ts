@@ -5,7 +5,8 @@
 const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g;
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-function isXmlChar(codePoint: number): boolean {
+/** Whether XML 1.0 allows the character (its Char production): no NUL, lone surrogates or U+FFFE/FFFF. */
+export function isXmlChar(codePoint: number): boolean {
   return (
     codePoint === 0x9 ||
     codePoint === 0xa ||

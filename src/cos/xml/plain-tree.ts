@@ -25,7 +25,7 @@
  * second root, bodies over a third of MAX_RESPONSE_BYTES in characters, anything unclosed or mismatched:
  * `undefined`.
  */
-import { decodeXmlText } from './entities.js';
+import { decodeXmlText, isXmlChar } from './entities.js';
 import { MAX_RESPONSE_BYTES } from './response-body.js';
 
 /** fast-xml-parser's list rule (document.ts): the element's name and, when needed, its dotted path. */
@@ -54,17 +54,6 @@ interface OpenElement {
   text: string;
   /** Text other than whitespace, or a CDATA section, was seen: no child may follow. */
   hasContent: boolean;
-}
-
-function isXmlChar(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-  );
 }
 
 /** True when every `&` in `text` starts a reference that decodes to an allowed character. */

@@ -5,8 +5,8 @@
  */
 import type { ModalView } from '@slack/types';
 import { MAX_REASON_BYTES } from '../../approvals/decision.js';
-import { type CancelModalMetadata, REASON_MAX_CHARS, serialiseMetadata } from './cancel-modal.js';
-import { APPROVE_MODAL_CALLBACK_ID, REASON_ACTION_ID, REASON_BLOCK_ID } from './ids.js';
+import { type CancelModalMetadata, reasonInput, serialiseMetadata } from './cancel-modal.js';
+import { APPROVE_MODAL_CALLBACK_ID } from './ids.js';
 import { code, plain, SLACK_LIMITS, section, TEXT_CAPS, userText } from './text.js';
 
 export interface ApproveModalInput extends CancelModalMetadata {
@@ -27,24 +27,13 @@ export function approveReasonModal(input: ApproveModalInput): ModalView {
         `Approve job ${code(input.jobId, TEXT_CAPS.jobId)} in ${userText(input.region, TEXT_CAPS.region)}? ` +
           `Its rule *${userText(input.rule, TEXT_CAPS.ruleName)}* asks approvers to say why.`,
       ),
-      {
-        type: 'input',
-        block_id: REASON_BLOCK_ID,
-        optional: false,
-        label: plain('Reason', SLACK_LIMITS.inputLabel),
-        hint: plain(
+      reasonInput({
+        required: true,
+        hint:
           `Kept in full in the audit trail. At most ${MAX_REASON_BYTES} bytes of UTF-8; COS stores it after ` +
-            '"approved by <you> via Slack:" within its own 256 bytes, so a long reason is shortened there.',
-          SLACK_LIMITS.inputHint,
-        ),
-        element: {
-          type: 'plain_text_input',
-          action_id: REASON_ACTION_ID,
-          multiline: true,
-          max_length: REASON_MAX_CHARS,
-          placeholder: plain('e.g. manifest checked with the data owners', SLACK_LIMITS.placeholder),
-        },
-      },
+          '"approved by <you> via Slack:" within its own 256 bytes, so a long reason is shortened there.',
+        placeholder: 'e.g. manifest checked with the data owners',
+      }),
     ],
   };
 }

@@ -2,7 +2,7 @@
  * The modal that asks why a job is being cancelled. A view_submission carries no channel or message, so
  * the card's location travels in private_metadata and comes back as untrusted text.
  */
-import type { ModalView } from '@slack/types';
+import type { InputBlock, ModalView } from '@slack/types';
 import { MAX_REASON_BYTES, normaliseReason } from '../../approvals/decision.js';
 import { hasControlCharacters } from '../../audit/codec.js';
 import {
@@ -54,26 +54,33 @@ export function cancelReasonModal(input: CancelModalInput): ModalView {
         `Cancel job ${code(input.jobId, TEXT_CAPS.jobId)} in ${placeText(input)}? ` +
           'COS stops the job and a cancelled job cannot be restarted.',
       ),
-      {
-        type: 'input',
-        block_id: REASON_BLOCK_ID,
-        optional: !input.requireReason,
-        label: plain(input.requireReason ? 'Reason' : 'Reason (optional)', SLACK_LIMITS.inputLabel),
-        hint: plain(
+      reasonInput({
+        required: input.requireReason,
+        hint:
           `Kept in full in the audit trail. At most ${MAX_REASON_BYTES} bytes of UTF-8 (emoji and CJK characters ` +
-            'count 3–4 bytes each); COS stores it after "cancelled by <you> via Slack:" within its own 256 bytes, ' +
-            'so a long reason is shortened there.',
-          SLACK_LIMITS.inputHint,
-        ),
-        element: {
-          type: 'plain_text_input',
-          action_id: REASON_ACTION_ID,
-          multiline: true,
-          max_length: REASON_MAX_CHARS,
-          placeholder: plain('e.g. wrong manifest, duplicate of another job', SLACK_LIMITS.placeholder),
-        },
-      },
+          'count 3–4 bytes each); COS stores it after "cancelled by <you> via Slack:" within its own 256 bytes, ' +
+          'so a long reason is shortened there.',
+        placeholder: 'e.g. wrong manifest, duplicate of another job',
+      }),
     ],
+  };
+}
+
+/** The reason field of both reason dialogs (cancel, approve): the one block their submissions are read from. */
+export function reasonInput(o: { required: boolean; hint: string; placeholder: string }): InputBlock {
+  return {
+    type: 'input',
+    block_id: REASON_BLOCK_ID,
+    optional: !o.required,
+    label: plain(o.required ? 'Reason' : 'Reason (optional)', SLACK_LIMITS.inputLabel),
+    hint: plain(o.hint, SLACK_LIMITS.inputHint),
+    element: {
+      type: 'plain_text_input',
+      action_id: REASON_ACTION_ID,
+      multiline: true,
+      max_length: REASON_MAX_CHARS,
+      placeholder: plain(o.placeholder, SLACK_LIMITS.placeholder),
+    },
   };
 }
 
