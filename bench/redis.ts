@@ -83,3 +83,31 @@ async function deleteKeys(url: string, prefixes: readonly string[]): Promise<voi
     redis.disconnect();
   }
 }
+
+/** Calls per command since the server started (INFO commandstats), e.g. `{ get: 120, evalsha: 40 }`. */
+export async function commandCalls(url: string): Promise<Map<string, number>> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const info = await redis.info('commandstats');
+    const calls = new Map<string, number>();
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      calls.set(match[1] as string, Number(match[2]));
+    }
+    return calls;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** What `after` counted beyond `before`, per command, largest first. */
+export function callsBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): Array<[string, number]> {
+  return [...after]
+    .map(([name, n]): [string, number] => [name, n - (before.get(name) ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+}

@@ -34,7 +34,7 @@ import { type EmulatorProcess, startEmulatorProcess } from '../emulator-process.
 import { BENCH_ACCOUNT, BENCH_REGION } from '../fixtures.js';
 import { measurementFromSamples, percentile } from '../harness.js';
 import type { AppParams, BenchParams } from '../params.js';
-import { startBenchRedis } from '../redis.js';
+import { callsBetween, commandCalls, startBenchRedis } from '../redis.js';
 import { type BenchGroup, type BenchRow, compare, formatRatio, row } from '../report.js';
 
 const BOT_TOKEN = 'xoxb-bench-0000-notasecret';
@@ -281,6 +281,7 @@ export async function clickStorm(
     for (const sender of [bareSender, cosjobSender])
       checkAcks(sender.baseUrl, await sender.sendAll(warmup, app.inFlight));
     await sleep(500);
+    const redisBefore = await commandCalls(redis.url);
     const stormStart = await cosjob.record();
     const perRound = Math.ceil(clicks.length / app.rounds);
     for (let round = 0; round < app.rounds; round++) {
@@ -301,6 +302,9 @@ export async function clickStorm(
     }
     const stormEnd = Date.now();
     const stormProbe = await cosjob.summary(stormStart, stormEnd);
+    // Counted once the storm's clicks are acknowledged: the work after the last acks is still running, so
+    // this is a floor; the settled count below includes it.
+    const redisAtAcks = await commandCalls(redis.url);
 
     // The card's final state: the first chat.update after the job's first click that no longer offers
     // Approve (the card shows the decision). cosjob also re-renders the card after every refused click,
@@ -342,6 +346,20 @@ export async function clickStorm(
     figures['click_storm.chat_update_calls'] = fake
       .callsTo('chat.update')
       .filter((c) => firstClick.has(String(c.params.ts ?? ''))).length;
+    const redisCalls = callsBetween(redisBefore, await commandCalls(redis.url)).filter(
+      ([name]) => name !== 'info',
+    );
+    const redisTotal = redisCalls.reduce((sum, [, n]) => sum + n, 0);
+    figures['click_storm.redis_commands_per_click'] = redisTotal / Math.max(1, clicks.length);
+    figures['click_storm.redis_commands_per_click_at_acks'] =
+      callsBetween(redisBefore, redisAtAcks).reduce((sum, [name, n]) => sum + (name === 'info' ? 0 : n), 0) /
+      Math.max(1, clicks.length);
+    notes.push(
+      `storm Redis commands (${redisTotal} for ${clicks.length} clicks, lease renewals included): ${redisCalls
+        .slice(0, 12)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')}.`,
+    );
     figures['footprint.rss_after_storm_mb'] = await cosjob.rssMb();
     const memory = await cosjob.memoryMb();
     figures['footprint.heap_used_after_storm_mb'] = memory.heapUsed;

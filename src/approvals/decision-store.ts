@@ -3,6 +3,7 @@
  * pending intents and the stored decision. `decide()` and the reconciler both go through here, so each
  * key is written one way.
  */
+import { Cluster } from 'ioredis';
 import { DEFAULT_ACCOUNT_NAME, type JobRef } from '../jobs/job-ref.js';
 import type { KeySpace } from '../redis/keys.js';
 import { RedisScript } from '../redis/scripts.js';
@@ -40,6 +41,17 @@ const DAMAGED_DECISION: StoredDecision = {
   cosStatus: '',
 };
 
+function decisionFromStored(raw: string | null): StoredDecision | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as StoredDecision;
+    if (typeof parsed.action === 'string' && typeof parsed.actor?.id === 'string') return parsed;
+  } catch {
+    // fall through
+  }
+  return DAMAGED_DECISION;
+}
+
 export class DecisionStore {
   constructor(
     private readonly redis: RedisClient,
@@ -47,15 +59,43 @@ export class DecisionStore {
   ) {}
 
   async decision(ref: JobRef): Promise<StoredDecision | undefined> {
-    const raw = await this.redis.get(this.keys.jobDecision(ref));
-    if (!raw) return undefined;
-    try {
-      const parsed = JSON.parse(raw) as StoredDecision;
-      if (typeof parsed.action === 'string' && typeof parsed.actor?.id === 'string') return parsed;
-    } catch {
-      // fall through
+    return decisionFromStored(await this.redis.get(this.keys.jobDecision(ref)));
+  }
+
+  /**
+   * The decision and votes of many jobs (a digest's rows), in request order. On a single node (or
+   * Sentinel) one pipeline: one write and one read instead of two each per job. On Cluster each job's keys
+   * have their own hash tag, so a pipeline across jobs is refused; there the reads go out concurrently.
+   */
+  async decisionsAndVotes(
+    refs: readonly JobRef[],
+  ): Promise<Array<{ decision: StoredDecision | undefined; voterIds: string[] }>> {
+    if (refs.length === 0) return [];
+    if (this.redis instanceof Cluster) {
+      return Promise.all(
+        refs.map(async (ref) => {
+          const [decision, voterIds] = await Promise.all([this.decision(ref), this.votes(ref)]);
+          return { decision, voterIds };
+        }),
+      );
     }
-    return DAMAGED_DECISION;
+    const pipeline = this.redis.pipeline();
+    for (const ref of refs) pipeline.get(this.keys.jobDecision(ref)).smembers(this.keys.jobVotes(ref));
+    const replies = (await pipeline.exec()) ?? [];
+    // exec() does not throw per command: a failed read fails the whole batch, as one read would.
+    const reply = (index: number): unknown => {
+      const [error, value] = replies[index] ?? [new Error('Redis sent no reply for this command'), undefined];
+      if (error) throw error;
+      return value;
+    };
+    return refs.map((_, i) => {
+      const decision = reply(2 * i);
+      const voterIds = reply(2 * i + 1);
+      return {
+        decision: decisionFromStored(typeof decision === 'string' ? decision : null),
+        voterIds: Array.isArray(voterIds) ? voterIds.map(String) : [],
+      };
+    });
   }
 
   /** Adds the approver's vote unless the job is decided already. */

@@ -4,7 +4,7 @@
  * (the Home tab) costs a bounded number of Redis commands however many jobs are followed.
  */
 
-import { accountRegionKey, parseJobRefKey } from '../jobs/job-ref.js';
+import { accountRegionKey, type JobRef, jobRefKey, parseJobRefKey } from '../jobs/job-ref.js';
 import type { Logger } from '../logger.js';
 import type { DecisionStore } from './decision-store.js';
 import type { JobRecord, JobRecords } from './job-records.js';
@@ -36,8 +36,11 @@ export interface WaitingJobsDeps {
   logger: Logger;
 }
 
-/** Records read at once: enough to be quick, few enough not to flood Redis with one view's reads. */
-const READ_CONCURRENCY = 32;
+/**
+ * Records read per batch: one pipelined read of the records, then one of the waiting ones' decisions and
+ * votes (instead of three commands each), few enough that a view's reads never hold Redis for long.
+ */
+const READ_BATCH = 100;
 
 /** A record still waiting: Suspended when last seen, never decided, ended, expired or changed outside. */
 export function isWaiting(record: JobRecord): boolean {
@@ -54,27 +57,36 @@ export async function readWaitingJobs(d: WaitingJobsDeps, maxRead: number): Prom
   const toRead = members.slice(0, maxRead);
   const jobs: WaitingJob[] = [];
   let unreadable = 0;
-  for (let i = 0; i < toRead.length; i += READ_CONCURRENCY) {
-    const batch = toRead.slice(i, i + READ_CONCURRENCY);
-    const read = await Promise.all(
-      batch.map(async (member): Promise<WaitingJob | 'unreadable' | undefined> => {
-        const { ref } = parseJobRefKey(member);
-        if (!ref || !d.targets.has(accountRegionKey(ref))) return undefined;
-        try {
-          const record = await d.records.get(ref);
-          if (!record || !isWaiting(record)) return undefined;
-          const [decision, voterIds] = await Promise.all([d.store.decision(ref), d.store.votes(ref)]);
-          if (decision) return undefined;
-          return { record, voterIds, requiredApprovals: d.requiredApprovals(record) };
-        } catch (error) {
-          d.logger.warn('could not read a followed job for the waiting list', { member, error });
-          return 'unreadable';
-        }
-      }),
-    );
-    for (const item of read) {
-      if (item === 'unreadable') unreadable += 1;
-      else if (item) jobs.push(item);
+  for (let i = 0; i < toRead.length; i += READ_BATCH) {
+    const refs = toRead.slice(i, i + READ_BATCH).flatMap((member) => {
+      const { ref } = parseJobRefKey(member);
+      return ref && d.targets.has(accountRegionKey(ref)) ? [ref] : [];
+    });
+    const waiting: JobRecord[] = [];
+    (await d.records.getMany(refs)).forEach((read, index) => {
+      if (read.ok) {
+        if (read.value && isWaiting(read.value)) waiting.push(read.value);
+        return;
+      }
+      unreadable += 1;
+      d.logger.warn('could not read a followed job for the waiting list', {
+        member: jobRefKey(refs[index] as JobRef),
+        error: read.error,
+      });
+    });
+    try {
+      const facts = await d.store.decisionsAndVotes(waiting);
+      waiting.forEach((record, index) => {
+        const fact = facts[index];
+        if (!fact || fact.decision) return;
+        jobs.push({ record, voterIds: fact.voterIds, requiredApprovals: d.requiredApprovals(record) });
+      });
+    } catch (error) {
+      unreadable += waiting.length;
+      d.logger.warn("could not read the followed jobs' decisions for the waiting list", {
+        jobs: waiting.length,
+        error,
+      });
     }
   }
   jobs.sort(

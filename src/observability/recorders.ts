@@ -7,6 +7,7 @@ import type { FetchFunction } from '@slack/web-api';
 import type { AuditEntry } from '../audit/types.js';
 import type { CosAttempt } from '../cos/client.js';
 import type { Logger } from '../logger.js';
+import { BufferedResponse, bufferedSlackFetch } from '../slack/http-fetch.js';
 import type { CosjobMetrics } from './metrics.js';
 
 export function recordCosAttempt(metrics: CosjobMetrics): (attempt: CosAttempt) => void {
@@ -40,11 +41,13 @@ function slackResult(body: unknown): string {
 
 /**
  * A `fetch` for WebClientOptions that counts every Web API call by method and result, and 429 answers.
- * WebClient sends each call (and each of its own retries) through the fetch it was given.
+ * WebClient sends each call (and each of its own retries) through the fetch it was given. The base is
+ * cosjob's buffered fetch, whose body can be read again: the result is read from it and the same
+ * response handed on. Any other base's response is read once and handed on as a fresh Response.
  */
 export function observedSlackFetch(
   metrics: CosjobMetrics,
-  base: FetchFunction = globalThis.fetch as FetchFunction,
+  base: FetchFunction = bufferedSlackFetch(),
 ): FetchFunction {
   return async (url, init) => {
     const method = slackMethod(url);
@@ -64,21 +67,23 @@ export function observedSlackFetch(
       metrics.slackApiCalls.inc({ method, result: `http_${response.status}` });
       return response;
     }
-    // The body is read once here and handed back as a fresh Response, so WebClient reads it as usual.
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    metrics.slackApiCalls.inc({ method, result: slackResult(parsed) });
+    metrics.slackApiCalls.inc({ method, result: slackResult(parsedOrUndefined(text)) });
+    if (response instanceof BufferedResponse) return response;
     return new Response(text, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers as unknown as Headers,
     }) as unknown as Awaited<ReturnType<FetchFunction>>;
   };
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Counts entries by kind and logs each card posted (the `posted` entry is written once per card). */

@@ -12,7 +12,9 @@ import type { CancelDialogs } from './dialogs.js';
 import { BurstDigests } from './digests.js';
 import { SlackUserNames } from './directory.js';
 import { HomeTab, type RegionHealthReader } from './home.js';
+import { bufferedSlackFetch } from './http-fetch.js';
 import { registerActions } from './listeners/actions.js';
+import { AfterAckQueue } from './listeners/after-ack.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerContext } from './listeners/context.js';
 import { registerHome } from './listeners/home.js';
@@ -128,9 +130,13 @@ function interactiveClientOptions(
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
     timeout: 10_000,
     logger: slackLoggerFrom(logger),
+    // Without an observer's fetch (the metrics wrap this same one), the buffered undici fetch all the same.
+    fetch: SLACK_FETCH,
     ...extra,
   };
 }
+
+const SLACK_FETCH = bufferedSlackFetch();
 
 /**
  * The client that posts cards and thread replies: no automatic retries (a retried postMessage can post
@@ -242,6 +248,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
     channelId: slack.channelId,
     requireCancelReason: o.requireCancelReason,
     ...(home ? { home } : {}),
+    afterAck: new AfterAckQueue(),
   };
   // Socket Mode has no HTTP request to check: payloads from another installation stop here instead
   // (acknowledged so Slack does not redeliver them, and never passed to a listener).
@@ -297,6 +304,7 @@ export async function startSlackApp(o: SlackAppOptions): Promise<RunningSlackApp
       unsubscribeHome?.();
       // Bounded: a Slack that does not answer must not hold up the shutdown.
       if (home) await untilOrAfter(home.idle(), SOCKET_CLOSE_WAIT_MS);
+      home?.stop();
       digests.stop();
       cards.stop();
       poster.stop();

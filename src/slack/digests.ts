@@ -33,14 +33,16 @@ export interface BurstDigestsOptions {
   maxHoldMs?: number;
 }
 
-/** The digest as it stands: each row from the engine's card state, the changed job's row overridden. */
+/**
+ * The digest as it stands: each row from the engine's card state (read in one batch), a row shown in
+ * the phase `overrides` gives it (by job key) instead.
+ */
 export async function renderDigest(
   engine: ApprovalEngine,
   jobs: readonly JobRef[],
-  override?: { ref: JobRef; phase: CardPhase },
+  overrides?: ReadonlyMap<string, CardPhase>,
 ): Promise<SlackMessage> {
-  const states = await Promise.all(jobs.map((ref) => engine.cardState(ref)));
-  const overriddenKey = override ? jobRefKey(override.ref) : undefined;
+  const states = await engine.cardStates(jobs);
   const rows = states
     .filter((state): state is CardState => state !== undefined)
     .map(
@@ -48,11 +50,25 @@ export async function renderDigest(
         account: state.record.account,
         region: state.record.region,
         job: state.record.job,
-        phase: override && jobRefKey(state.record) === overriddenKey ? override.phase : phaseOf(state),
+        phase: overrides?.get(jobRefKey(state.record)) ?? phaseOf(state),
         approvals: { required: state.requiredApprovals, voterIds: state.voterIds },
       }),
     );
   return burstDigest({ rows });
+}
+
+/**
+ * One digest message being re-rendered. Every click on one of its 20 jobs asks for a re-render, and
+ * each render reads all 20 rows: requests made while a render runs share the one that follows it, so a
+ * storm of clicks costs a render per round trip rather than one per click, and the last render still
+ * starts after the last request.
+ */
+interface DigestRefresh {
+  digest: DigestMessage;
+  /** What the queued render shows in place of a row's own phase: only what its own requests asked. */
+  overrides: Map<string, CardPhase>;
+  running: Promise<void> | undefined;
+  queued: Promise<void> | undefined;
 }
 
 /** One channel's share of a discovery pass. */
@@ -72,6 +88,8 @@ interface ChannelBurst {
 export class BurstDigests {
   private readonly discovering = new Set<string>();
   private readonly bursts = new Map<string, ChannelBurst>();
+  /** Digests with a render running or queued (an entry goes once both are done). */
+  private readonly refreshing = new Map<string, DigestRefresh>();
   private holdTimer: NodeJS.Timeout | undefined;
   private readonly threshold: number;
   private readonly maxHoldMs: number;
@@ -115,17 +133,44 @@ export class BurstDigests {
     }
   }
 
-  /** Re-renders the digest that lists this job (after a decision or anything its card shows). */
-  async refresh(record: JobRecord, override?: CardPhase): Promise<void> {
+  /**
+   * Re-renders the digest that lists this job (after a decision or anything its card shows), `override`
+   * standing in for the job's phase. Resolves once a render started after this call has been sent.
+   */
+  refresh(record: JobRecord, override?: CardPhase): Promise<void> {
     const digest = record.digest;
-    if (!digest) return;
-    const ref: JobRef = { account: record.account, region: record.region, jobId: record.jobId };
-    const message = await renderDigest(
-      this.o.engine,
-      digest.jobs,
-      override ? { ref, phase: override } : undefined,
-    );
-    await this.o.client.chat.update({ channel: digest.channel, ts: digest.ts, ...message });
+    if (!digest) return Promise.resolve();
+    const key = `${digest.channel}|${digest.ts}`;
+    let entry = this.refreshing.get(key);
+    if (!entry) {
+      entry = { digest, overrides: new Map(), running: undefined, queued: undefined };
+      this.refreshing.set(key, entry);
+    }
+    const job = jobRefKey(record);
+    if (override) entry.overrides.set(job, override);
+    else entry.overrides.delete(job);
+    return this.queueRender(key, entry);
+  }
+
+  private queueRender(key: string, entry: DigestRefresh): Promise<void> {
+    if (entry.queued) return entry.queued;
+    const afterRunning = entry.running?.catch(() => undefined) ?? Promise.resolve();
+    const render: Promise<void> = afterRunning
+      .then(async () => {
+        // From here on, requests queue the next render: this one shows what was asked until now.
+        entry.queued = undefined;
+        entry.running = render;
+        const overrides = entry.overrides;
+        entry.overrides = new Map();
+        const message = await renderDigest(this.o.engine, entry.digest.jobs, overrides);
+        await this.o.client.chat.update({ channel: entry.digest.channel, ts: entry.digest.ts, ...message });
+      })
+      .finally(() => {
+        if (entry.running === render) entry.running = undefined;
+        if (!entry.running && !entry.queued) this.refreshing.delete(key);
+      });
+    entry.queued = render;
+    return render;
   }
 
   /** Stops the hold timer (the poster is stopping). */

@@ -3,7 +3,10 @@
  * decision the person makes (from a card, the Home tab, the modal or `/cosjob`), and with the answer to a
  * click made on the Home tab itself (such a click has no message or response_url to answer in).
  * Publishes for one person are serialised and coalesced: while one is in flight, any number of requests
- * become one more publish, so a burst of clicks cannot become a burst of views.publish calls.
+ * become one more publish, so a burst of clicks cannot become a burst of views.publish calls. The
+ * refreshes after decisions are also spaced (at most one per person per refreshIntervalMs, the last one
+ * always made): each reads every waiting job, and a person approving a list of jobs would otherwise make
+ * the Home re-read the whole list once per click.
  */
 import type { WebClient } from '@slack/web-api';
 import type { ApprovalEngine } from '../approvals/engine.js';
@@ -31,6 +34,18 @@ export interface HomeTabOptions {
   pollIntervalMs: number;
   clock: Clock;
   logger: Logger;
+  /** The least time between two refreshes after decisions, per person (default 2 s). */
+  refreshIntervalMs?: number;
+}
+
+/** Long enough that a run of clicks costs one Home read per person, short enough to feel current. */
+const DEFAULT_REFRESH_INTERVAL_MS = 2_000;
+/** People whose last refresh time is remembered; beyond it the oldest are forgotten (they refresh at once). */
+const MAX_REMEMBERED_REFRESHES = 1_000;
+
+interface RefreshAfterDecision {
+  at: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface UserState {
@@ -74,8 +89,13 @@ function pollLine(at: AccountRegion, verdict: RegionPollVerdict): RegionPollLine
 export class HomeTab {
   /** Only people with a publish in flight or queued: an entry is deleted once its last publish ends. */
   private readonly users = new Map<string, UserState>();
+  /** When each person's Home was last refreshed after a decision, and the refresh waiting for its turn. */
+  private readonly refreshes = new Map<string, RefreshAfterDecision>();
+  private readonly refreshIntervalMs: number;
 
-  constructor(private readonly o: HomeTabOptions) {}
+  constructor(private readonly o: HomeTabOptions) {
+    this.refreshIntervalMs = o.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+  }
 
   /** Whether `userId` is a Slack user id the Home tab can be published for. */
   static isUserId(userId: unknown): userId is string {
@@ -115,12 +135,46 @@ export class HomeTab {
       if (outcome.kind !== 'approved' && outcome.kind !== 'cancelled' && outcome.kind !== 'vote_recorded')
         return;
       // Not awaited: the decision's card update and answer must not wait for the Home.
-      void this.publish(request.actor.id);
+      this.refreshAfterDecision(request.actor.id);
     });
   }
 
-  /** Resolves when no publish is in flight (tests, shutdown). */
+  /** A refresh now, or at the end of the person's interval when one was made less than an interval ago. */
+  private refreshAfterDecision(userId: string): void {
+    if (!HomeTab.isUserId(userId)) return;
+    const now = this.o.clock.now();
+    const last = this.refreshes.get(userId);
+    if (last?.timer) return;
+    if (!last || now - last.at >= this.refreshIntervalMs) {
+      if (this.refreshes.size >= MAX_REMEMBERED_REFRESHES) this.forgetIdleRefreshes();
+      this.refreshes.set(userId, { at: now, timer: undefined });
+      void this.publish(userId);
+      return;
+    }
+    last.timer = setTimeout(() => this.refreshNow(userId), last.at + this.refreshIntervalMs - now);
+    last.timer.unref();
+  }
+
+  private refreshNow(userId: string): void {
+    const entry = this.refreshes.get(userId);
+    if (entry?.timer) clearTimeout(entry.timer);
+    this.refreshes.set(userId, { at: this.o.clock.now(), timer: undefined });
+    void this.publish(userId);
+  }
+
+  private forgetIdleRefreshes(): void {
+    for (const [userId, entry] of this.refreshes) if (!entry.timer) this.refreshes.delete(userId);
+  }
+
+  /** Stops the refreshes waiting for their turn (the app is stopping). */
+  stop(): void {
+    for (const entry of this.refreshes.values()) if (entry.timer) clearTimeout(entry.timer);
+    this.refreshes.clear();
+  }
+
+  /** Makes the waiting refreshes now, then resolves when no publish is in flight (tests, shutdown). */
   async idle(): Promise<void> {
+    for (const [userId, entry] of this.refreshes) if (entry.timer) this.refreshNow(userId);
     for (;;) {
       const pending = [...this.users.values()].flatMap((s) => [s.running, s.again]).filter((p) => p);
       if (pending.length === 0) return;

@@ -21,32 +21,42 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMidd
 type ButtonHandler = (args: ButtonArgs, ref: JobRef, origin: ClickOrigin, reply: Reply) => Promise<void>;
 
 /**
- * Every button: acknowledge at once, then treat the value as untrusted: a value that is not a job
- * reference gets a refusal saying so, and the handler never runs.
+ * Every button: acknowledge at once, then (in its turn after other acknowledged work, after-ack.ts) treat
+ * the value as untrusted: a value that is not a job reference gets a refusal saying so, and the handler
+ * never runs.
  */
 function onJobButton(ctx: ListenerContext, what: string, handler: ButtonHandler) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
-    const channel = args.body.channel?.id ?? ctx.channelId;
-    const respond = args.body.response_url ? args.respond : undefined;
-    // A click on the Home tab has no message to answer under: the answer goes to the top of the Home.
-    const reply =
-      ctx.home && isHomeClick(args.body)
-        ? ctx.home.answerOnHome(args.body.user.id)
-        : answerClick(respond, args.client, channel, args.body.user.id, ctx.logger);
-    const ref = decodeJobRef(args.action.value);
-    if (!ref.ok) {
-      await reply(
-        refusalMessage({
-          what,
-          why: ref.error,
-          whatToDo: 'Use the buttons on a cosjob card or `/cosjob list`.',
-        }),
-      );
-      return;
-    }
-    await handler(args, ref.ref, await clickOrigin(ctx, args.body, ref.ref), reply);
+    await ctx.afterAck.run(() => answerButton(ctx, what, handler, args));
   };
+}
+
+async function answerButton(
+  ctx: ListenerContext,
+  what: string,
+  handler: ButtonHandler,
+  args: ButtonArgs,
+): Promise<void> {
+  const channel = args.body.channel?.id ?? ctx.channelId;
+  const respond = args.body.response_url ? args.respond : undefined;
+  // A click on the Home tab has no message to answer under: the answer goes to the top of the Home.
+  const reply =
+    ctx.home && isHomeClick(args.body)
+      ? ctx.home.answerOnHome(args.body.user.id)
+      : answerClick(respond, args.client, channel, args.body.user.id, ctx.logger);
+  const ref = decodeJobRef(args.action.value);
+  if (!ref.ok) {
+    await reply(
+      refusalMessage({
+        what,
+        why: ref.error,
+        whatToDo: 'Use the buttons on a cosjob card or `/cosjob list`.',
+      }),
+    );
+    return;
+  }
+  await handler(args, ref.ref, await clickOrigin(ctx, args.body, ref.ref), reply);
 }
 
 /** The job's rule from cosjob's record (one Redis read, no COS call); undefined if it cannot be read. */

@@ -52,8 +52,9 @@ export function registerCommands(app: App, ctx: ListenerContext): void {
     await ack();
     const say = (message: SlackMessage) =>
       respond({ response_type: 'ephemeral', ...message }).then(() => undefined);
+    const subcommand = parsed.command;
     try {
-      await run(ctx, parsed.command, command, client, say);
+      await ctx.afterAck.run(() => run(ctx, subcommand, command, client, say));
     } catch (error) {
       ctx.logger.error('/cosjob failed', { error, subcommand: parsed.command.kind });
       await say(

@@ -7,6 +7,7 @@ import type { CardService } from '../cards.js';
 import type { CancelDialogs } from '../dialogs.js';
 import type { SlackUserNames } from '../directory.js';
 import type { HomeTab } from '../home.js';
+import type { AfterAckQueue } from './after-ack.js';
 
 /** What every listener needs; built once by createSlackApp. */
 export interface ListenerContext {
@@ -21,6 +22,8 @@ export interface ListenerContext {
   requireCancelReason: boolean;
   /** Answers clicks made on the Home tab (they come with no message and no response_url). */
   home?: HomeTab;
+  /** Runs what listeners do after acknowledging, a few at a time (after-ack.ts). */
+  afterAck: AfterAckQueue;
 }
 
 /**

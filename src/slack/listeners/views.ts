@@ -99,25 +99,27 @@ function registerReasonView(
       return;
     }
     await ack();
-    await ctx.dialogs.forget(view.id).catch((error) => {
-      ctx.logger.warn('could not retire a submitted reason dialog', { error });
+    await ctx.afterAck.run(async () => {
+      await ctx.dialogs.forget(view.id).catch((error) => {
+        ctx.logger.warn('could not retire a submitted reason dialog', { error });
+      });
+      await decideFromSlack(
+        ctx,
+        {
+          account,
+          region,
+          jobId,
+          action,
+          actor: await ctx.names.actor(body.user.id),
+          ...(reason.reason ? { reason: reason.reason } : {}),
+          source: 'slack-modal',
+          // From a card: the same announced-job check as the buttons. From `/cosjob cancel <JobId>`: the
+          // person typed the JobId, so the typed command's rules apply.
+          ...(opened.openedFrom === 'card' ? { requireAnnouncedJob: true } : {}),
+        },
+        ephemeralTo(client, channelId, body.user.id, ctx.logger),
+      );
     });
-    await decideFromSlack(
-      ctx,
-      {
-        account,
-        region,
-        jobId,
-        action,
-        actor: await ctx.names.actor(body.user.id),
-        ...(reason.reason ? { reason: reason.reason } : {}),
-        source: 'slack-modal',
-        // From a card: the same announced-job check as the buttons. From `/cosjob cancel <JobId>`: the
-        // person typed the JobId, so the typed command's rules apply.
-        ...(opened.openedFrom === 'card' ? { requireAnnouncedJob: true } : {}),
-      },
-      ephemeralTo(client, channelId, body.user.id, ctx.logger),
-    );
   });
 }
 
