@@ -1,7 +1,8 @@
 /**
- * `npx tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a V8 CPU profile (node --cpu-prof)
- * spent its time: the top functions by self time, and self time per file (src/ files by name, libraries
- * by package), each with its share of the profile's non-idle samples.
+ * `npx tsx bench/profile-summary.ts <file.cpuprofile> [top] [lastSeconds]`: where a V8 CPU profile (node
+ * --cpu-prof) spent its time: the top functions by self time, and self time per file (src/ files by name,
+ * libraries by package), each with its share of the profile's non-idle samples. With lastSeconds, only
+ * the samples of the profile's last that many seconds (e.g. the discovery run's steady cycles).
  */
 import { readFileSync } from 'node:fs';
 
@@ -111,13 +112,29 @@ export function summarise(profile: CpuProfile, top = 15): string {
   return lines.join('\n');
 }
 
+/** The profile with only the samples taken in its last `seconds`. */
+export function lastSeconds(profile: CpuProfile, seconds: number): CpuProfile {
+  const total = profile.timeDeltas.reduce((sum, d) => sum + d, 0);
+  const from = total - seconds * 1_000_000;
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < from) return;
+    samples.push(id);
+    timeDeltas.push(profile.timeDeltas[i] ?? 0);
+  });
+  return { nodes: profile.nodes, samples, timeDeltas };
+}
+
 if (process.argv[1]?.endsWith('profile-summary.ts')) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, last] = process.argv.slice(2);
   if (!file) {
     process.stderr.write('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top]\n');
     process.exit(2);
   }
-  process.stdout.write(
-    `${summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(top ?? 15))}\n`,
-  );
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const window = last === undefined ? profile : lastSeconds(profile, Number(last));
+  process.stdout.write(`${summarise(window, Number(top ?? 15))}\n`);
 }

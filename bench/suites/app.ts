@@ -43,6 +43,8 @@ const CHANNEL = 'CBENCHCARDS';
 const APPROVE_ACTION_ID = 'cosjob_approve';
 /** Between two clicks rounds, an app counts as quiet when it used less than this share of a core. */
 const QUIET_CPU_SHARE = 0.1;
+/** Quiet poll cycles measured after the cards are posted; the figure is their median. */
+const STEADY_CYCLES = 3;
 
 type Figures = Record<string, number>;
 
@@ -577,7 +579,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
       if (cardsPostedAt !== undefined && steadyIndex < 0) {
         steadyIndex = found.findIndex((c, i) => i >= 2 && c.start > (cardsPostedAt as number));
       }
-      if (found.length >= 4 && steadyIndex >= 2 && found.length > steadyIndex + 1) break;
+      if (found.length >= 4 && steadyIndex >= 2 && found.length > steadyIndex + STEADY_CYCLES) break;
       if (now > deadline)
         throw new Error(`discovery: ${found.length} poll cycle(s) in ${app.discoveryTimeoutS} s`);
       await sleep(100);
@@ -588,12 +590,21 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
 
     const first = found[0] as Cycle;
     const steady = found[steadyIndex] as Cycle;
-    const afterSteady = found[steadyIndex + 1] as Cycle;
     const firstProbe = await cosjob.summary(first.start, first.end);
     // The steady cycle's CPU: from a little before its first request (lease, reconciliation) to a little
     // before the next cycle's, so the Redis reads and bookkeeping after its last COS request count too
     // (and so does the idle time in between: an upper bound).
-    const steadyProbe = await cosjob.summary(steady.start - 50, afterSteady.start - 50);
+    // Several quiet cycles, their median: one cycle's window is at the mercy of one noisy moment.
+    const steadyProbes = [];
+    for (let k = 0; k < STEADY_CYCLES; k++) {
+      const cycle = found[steadyIndex + k] as Cycle;
+      const following = found[steadyIndex + k + 1] as Cycle;
+      steadyProbes.push(await cosjob.summary(cycle.start - 50, following.start - 50));
+    }
+    steadyProbes.sort((a, b) => a.cpuMs - b.cpuMs);
+    const steadyCpu = steadyProbes.map((probe) => probe.cpuMs);
+    const steadyProbe = steadyProbes[Math.floor(steadyProbes.length / 2)];
+    if (!steadyProbe) throw new Error('discovery: no steady cycle was measured');
     const stats = await emulator.stats();
     const stillWaiting = app.discoveryWaiting - stats.statusUpdates;
     // One page per 1,000 waiting jobs, plus DescribeJob only for tracked jobs that left the waiting list:
@@ -611,6 +622,8 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     );
     figures['discovery.clicks_during_first_cycle'] = acksDuring.length;
     figures['discovery.steady_cycle_cpu_ms'] = steadyProbe.cpuMs;
+    figures['discovery.steady_cycle_cpu_ms_max'] = steadyCpu[steadyCpu.length - 1] ?? Number.NaN;
+    figures['discovery.steady_cycles_measured'] = steadyCpu.length;
     figures['discovery.steady_cycle_s'] = (steady.end - steady.start) / 1000;
     figures['discovery.steady_cycle_cos_calls'] = steady.requests;
     figures['discovery.steady_cycle_list_jobs_calls'] = steady.byApi.ListJobs ?? 0;
@@ -680,9 +693,9 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     rows.push(lagRow, steadyRow);
     notes.push(
       `discovery: poll interval 1 s, cards posted every ${app.postIntervalMs} ms; cycle bounds from the emulator’s request log (the first ends once ` +
-        `${app.discoveryWaiting} jobs are described, later ones start at a ListJobs after another call or a 300 ms pause); the steady figure is ` +
+        `${app.discoveryWaiting} jobs are described, later ones start at a ListJobs after another call or a 300 ms pause); the steady figure is the median of ${STEADY_CYCLES} quiet cycles from ` +
         `the first cycle to start after every card was posted (cycle #${steadyIndex + 1}; ${stats.statusUpdates} jobs approved by ` +
-        'clicks in the first), its CPU from 50 ms before it to 50 ms before the next one.',
+        "clicks in the first), each one's CPU from 50 ms before it to 50 ms before the next one.",
     );
   } catch (error) {
     const tail = cosjob ? `\n--- cosjob output (tail) ---\n${cosjob.output().slice(-3_000)}` : '';

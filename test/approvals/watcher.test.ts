@@ -141,6 +141,35 @@ describe('job watcher', () => {
     expect(await fx.records.getMany(refs)).toEqual([{ ok: true, value: undefined }]);
   });
 
+  it('hands out an unchanged record read again without letting one reader spoil it for the next', async () => {
+    const fx = await engine();
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    const refs = [{ account: 'default', region: REGION, jobId }];
+    const [first] = await fx.records.getMany(refs);
+    if (!first?.ok || !first.value) throw new Error('the record was not read');
+    const pristine = structuredClone(first.value);
+    // A reader changing its own copy's fields changes nothing the next reader sees.
+    first.value.lastStatus = 'Ready';
+    // The nested objects are shared between readers, so they cannot be changed at all.
+    expect(() => {
+      (first.value as { job: { status: string } }).job.status = 'Ready';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.value as { shown: { manifestEtag: string } }).shown.manifestEtag = 'other';
+    }).toThrow(TypeError);
+    const [again] = await fx.records.getMany(refs);
+    expect(again?.ok && again.value).toEqual(pristine);
+    // A record changed in Redis by anyone is read and parsed afresh.
+    await fx.redis.hset(
+      fx.keys.jobRecord(refs[0] as (typeof refs)[number]),
+      'job',
+      JSON.stringify({ ...pristine.job, status: 'Ready' }),
+    );
+    const [changed] = await fx.records.getMany(refs);
+    expect(changed?.ok && changed.value?.job.status).toBe('Ready');
+  });
+
   it('reports a job confirmed behind cosjob’s back as changed outside, once', async () => {
     const fx = await engine();
     const seen = record(fx);
