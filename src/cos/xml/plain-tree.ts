@@ -203,7 +203,8 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
     if (UNUSABLE_NAMES.has(name)) return undefined;
     at = end;
     let attributes: string[] | undefined;
-    for (;;) {
+    // Every attribute starts with whitespace: a tag that goes on with `>` or `/>` skips the regex.
+    while (isWhitespace(xml.charCodeAt(at))) {
       ATTRIBUTE.lastIndex = at;
       const attribute = ATTRIBUTE.exec(xml);
       if (attribute === null) break;
