@@ -29,8 +29,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # The node options of package.json's start script (measured with bench/footprint.ts and the app suite of
 # npm run bench). Unbounded, V8 grows each young-generation semi-space to 16 MB and the old space to about
 # 4x what survives a full GC, so a bot with ~30 MB live sat at ~135 MB resident idle and ~205 MB after a
-# 500-click storm. --max-semi-space-size=4 caps the young generation at 2 x 4 MB, --heap-growing-percent=50
+# 500-click storm. --max-semi-space-size=2 caps the young generation at 2 x 2 MB, --heap-growing-percent=50
 # starts the next full GC at 1.5x the live heap, --v8-pool-size=2 keeps two GC helper threads (and their
-# malloc arenas) instead of four: ~101 MB idle, ~121 MB after the storm. 2 MB semi-spaces gave ~97 / ~118 MB
-# but their many more scavenges pushed the storm's ack p99 past 1.5x the bare Bolt app's.
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "--v8-pool-size=2", "dist/src/main.js"]
+# malloc arenas) instead of four: ~97 MB idle, ~114 MB after the storm. 4 MB semi-spaces gave ~101 / ~120 MB;
+# 2 MB once pushed the storm's ack p99 past 1.5x the bare Bolt app's, which no longer happens since
+# listeners run their work after ack a few at a time and allocate less per click.
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "--v8-pool-size=2", "dist/src/main.js"]
