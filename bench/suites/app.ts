@@ -596,10 +596,16 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     // (and so does the idle time in between: an upper bound).
     // Several quiet cycles, their median: one cycle's window is at the mercy of one noisy moment.
     const steadyProbes = [];
+    // Slack calls in the windows: "nothing new" should mean none (a job still moving would refresh its card).
+    const steadySlackCalls: number[] = [];
     for (let k = 0; k < STEADY_CYCLES; k++) {
       const cycle = found[steadyIndex + k] as Cycle;
       const following = found[steadyIndex + k + 1] as Cycle;
       steadyProbes.push(await cosjob.summary(cycle.start - 50, following.start - 50));
+      steadySlackCalls.push(
+        fake.calls.filter((c) => c.receivedAt >= cycle.start - 50 && c.receivedAt < following.start - 50)
+          .length,
+      );
     }
     steadyProbes.sort((a, b) => a.cpuMs - b.cpuMs);
     const steadyCpu = steadyProbes.map((probe) => probe.cpuMs);
@@ -624,6 +630,7 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     figures['discovery.steady_cycle_cpu_ms'] = steadyProbe.cpuMs;
     figures['discovery.steady_cycle_cpu_ms_max'] = steadyCpu[steadyCpu.length - 1] ?? Number.NaN;
     figures['discovery.steady_cycles_measured'] = steadyCpu.length;
+    figures['discovery.steady_cycle_slack_calls'] = Math.max(...steadySlackCalls);
     figures['discovery.steady_cycle_s'] = (steady.end - steady.start) / 1000;
     figures['discovery.steady_cycle_cos_calls'] = steady.requests;
     figures['discovery.steady_cycle_list_jobs_calls'] = steady.byApi.ListJobs ?? 0;
