@@ -11,7 +11,7 @@ import { describeJobFromDocument, parseDescribeJob } from '../../src/cos/xml/des
 import { isListPath, parseXmlDocument } from '../../src/cos/xml/document.js';
 import { plainXmlTree } from '../../src/cos/xml/plain-tree.js';
 import { MAX_RESPONSE_BYTES } from '../../src/cos/xml/response-body.js';
-import { renderDescribeJob } from '../../tools/emulator/render.js';
+import { renderDescribeJob, renderListJobs } from '../../tools/emulator/render.js';
 import { DEFAULT_LIFECYCLE, JobStore } from '../../tools/emulator/server.js';
 
 type Outcome = { job: Job } | { code: string; message: string; retryable: boolean } | { thrown: string };
@@ -530,5 +530,106 @@ describe('what the scanner takes', () => {
       expect(plainXmlTree(variant, isListPath)).toBeUndefined();
       expectSameReading(variant);
     }
+  });
+});
+
+/** ListJobs pages as the emulator renders them: `count` members, descriptions that need escaping. */
+function listJobsBody(count: number, nextToken = ''): string {
+  const store = new JobStore({
+    now: () => Date.UTC(2026, 0, 2),
+    lifecycle: { ...DEFAULT_LIFECYCLE },
+    defaultUin: '100000000001',
+  });
+  const records = Array.from({ length: count }, (_, i) => {
+    const created = store.createJob(
+      'ap-guangzhou',
+      {
+        confirmationRequired: true,
+        description: i % 3 === 0 ? `copy #${i} → archive & "cold" <IA>` : i % 3 === 1 ? '' : `  tag ${i}  `,
+        priority: i,
+        roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
+        manifest: {
+          objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:source-1250000000/manifest.csv',
+          etag: '"60e1c4ec8f4b3c1f1a2f3b6b6a1b2c3d"',
+          format: 'COSBatchOperations_CSV_V1',
+          fields: ['Bucket', 'Key'],
+        },
+        operation: {
+          kind: 'COSPutObjectCopy' as const,
+          targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:archive-1250000000',
+        },
+        clientRequestToken: `list-${i}`,
+      },
+      { status: i % 5 === 4 ? 'Failed' : 'Suspended' },
+    );
+    const record = store.record('ap-guangzhou', created.id);
+    if (record === undefined) throw new Error('the job store lost a job');
+    return record;
+  });
+  return renderListJobs({ jobs: records, nextToken });
+}
+
+describe('ListJobs pages through the scanner', () => {
+  it('builds fast-xml-parser’s tree for the pages the emulator sends, one member, a few, and a sliced page', () => {
+    for (const body of [listJobsBody(1), listJobsBody(3, 'next-token-1'), listJobsBody(250)]) {
+      const tree = plainXmlTree(body, isListPath);
+      expect(tree, 'the scanner takes a plain ListJobs page').toBeDefined();
+      expect(tree).toEqual(parseXmlDocument(body));
+    }
+    // One member is still a list, as fast-xml-parser's list rule makes it.
+    const one = plainXmlTree(listJobsBody(1), isListPath) as {
+      ListJobsResult: { Jobs: { member: unknown } };
+    };
+    expect(Array.isArray(one.ListJobsResult.Jobs.member)).toBe(true);
+  });
+
+  it('reads randomly damaged ListJobs pages as fast-xml-parser does, or leaves them to it', async () => {
+    const { parseListJobs, parseListJobsYielding } = await import('../../src/cos/xml/list-jobs.js');
+    const bodies = [listJobsBody(2), listJobsBody(4, 'tok')];
+    const snippets = [
+      '<',
+      '>',
+      '&',
+      '&amp;',
+      '"',
+      ' ',
+      '\n',
+      'x',
+      '</member>',
+      '<member>',
+      '<Jobs>',
+      '<!--',
+      '<a/>',
+      ' a="1"',
+    ];
+    const next = random(11);
+    taken = 0;
+    for (let i = 0; i < 600; i++) {
+      let xml = pick(next, bodies);
+      const at = Math.floor(next() * xml.length);
+      xml =
+        next() < 0.6
+          ? xml.slice(0, at) + pick(next, snippets) + xml.slice(at)
+          : xml.slice(0, at) + xml.slice(at + 1 + Math.floor(next() * 20));
+      const tree = plainXmlTree(xml, isListPath);
+      if (tree !== undefined) {
+        expect(tree, JSON.stringify(xml.slice(0, 300))).toEqual(parseXmlDocument(xml));
+        taken++;
+      }
+      // The client's reader and the one-go reader agree, refusals and their messages included.
+      const oneGo = (() => {
+        try {
+          return { page: parseListJobs(xml) };
+        } catch (error) {
+          return { refused: String(error) };
+        }
+      })();
+      const yielding = await parseListJobsYielding(xml).then(
+        (page) => ({ page }),
+        (error: unknown) => ({ refused: String(error) }),
+      );
+      expect(yielding).toEqual(oneGo);
+    }
+    expect(taken).toBeGreaterThan(50);
   });
 });

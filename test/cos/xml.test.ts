@@ -364,6 +364,36 @@ describe('parseListJobsYielding (large pages a slice at a time)', () => {
     return `<?xml version="1.0" encoding="UTF-8"?>\n<ListJobsResult>\n  <Jobs>\n${members.join('\n')}\n  </Jobs>\n  <NextToken>next-${tag}</NextToken>\n</ListJobsResult>`;
   }
 
+  it('knows an answer by its bytes: the same bytes give the same page without their text, other bytes a fresh one', async () => {
+    const first = largePage('bytes-a');
+    let decoded = 0;
+    // The client's answer: the text is decoded only when asked for.
+    const answer = (text: string) => {
+      const bytes = Buffer.from(text, 'utf8');
+      return {
+        bytes,
+        get body() {
+          decoded += 1;
+          return bytes.toString('utf8');
+        },
+      };
+    };
+    const page = await parseListJobsYielding(answer(first));
+    expect(decoded).toBe(1);
+    const again = await parseListJobsYielding(answer(first));
+    expect(decoded, 'an answer with the same bytes is not decoded again').toBe(1);
+    expect(again).toEqual(page);
+    again.jobs[0]!.status = 'Changed';
+    expect((await parseListJobsYielding(answer(first))).jobs[0]?.status).toBe(page.jobs[0]?.status);
+    // One byte different: decoded and parsed afresh.
+    const other = first.replace('<JobId>bytes-a-1</JobId>', '<JobId>bytes-a-X</JobId>');
+    expect(other).not.toBe(first);
+    const changed = await parseListJobsYielding(answer(other));
+    expect(decoded).toBe(2);
+    expect(changed.jobs.map((j) => j.id)).toContain('bytes-a-X');
+    expect(changed).toEqual(parseListJobs(`${other}\n`));
+  });
+
   it('reads a large page exactly as the one-go parse does, bad members at their positions', async () => {
     const body = largePage('same');
     const sliced = await parseListJobsYielding(body);

@@ -6,7 +6,7 @@ import { bodySnippet, CosError, sanitizeServerText } from '../errors.js';
 import type { JobSummary, ListJobsBadMember, ListJobsPage } from '../model.js';
 import { utf8Length, validateJobId } from '../validation.js';
 import { parseOperation, parseProgress } from './describe-job.js';
-import { parseXmlDocument } from './document.js';
+import { parsePlainOrXmlDocument } from './document.js';
 import { MAX_RESPONSE_BYTES } from './response-body.js';
 import { child, count, invalidResponse, leaf, list, optional, required, root, token } from './tree.js';
 
@@ -36,14 +36,16 @@ function parseSummaryNode(node: unknown): JobSummary {
 }
 
 /**
- * The last few pages read, by their exact text. A poll with nothing new brings back byte-identical pages,
+ * The last few pages read, by their exact text or bytes. A poll with nothing new brings back byte-identical pages,
  * and parsing a 1,000-member page costs ~60 ms of CPU (two thirds of it fast-xml-parser itself) where
  * comparing it with the kept text costs well under a millisecond. Only the exact same text is answered
  * from here, so every check already passed for it; a page that differs by one byte is parsed afresh.
- * Small: a region lists its waiting jobs in one page or a few, and each entry keeps its text (≤ 1 MiB).
+ * The client's answers are compared by their bytes before any decoding (a buffer compare, no 1.3 MB
+ * string per poll). Small: a region lists its waiting jobs in one page or a few, and each entry keeps its
+ * text or bytes (≤ 1 MiB).
  */
 const REMEMBERED_PAGES = 4;
-const remembered: { xml: string; page: ListJobsPage }[] = [];
+const remembered: { body: string | Buffer; page: ListJobsPage }[] = [];
 
 /** A copy, so a caller changing what it got cannot change what the next identical page returns. */
 function copyPage(page: ListJobsPage): ListJobsPage {
@@ -71,9 +73,16 @@ export function parseListJobs(xml: string): ListJobsPage {
  * ~80 ms (up to ~150 ms under load), stalling every Slack click in flight. Measured on a 522 KB page of
  * 1,000 members: the longest the loop was held went from 34–37 ms to 4–8 ms, for the same CPU (36–45 ms).
  */
-export async function parseListJobsYielding(xml: string): Promise<ListJobsPage> {
+export async function parseListJobsYielding(answer: string | ListJobsAnswer): Promise<ListJobsPage> {
+  const bytes = typeof answer === 'string' ? undefined : answer.bytes;
+  if (bytes) {
+    const byBytes = rememberedPage(bytes);
+    if (byBytes) return byBytes;
+  }
+  const xml = typeof answer === 'string' ? answer : answer.body;
   const known = rememberedPage(xml);
-  if (known) return known;
+  // Found by its text: remembered by its bytes too, so the next identical answer skips the decoding.
+  if (known) return bytes ? remember(bytes, known) : known;
   const split = xml.length > SLICED_ABOVE_CHARS ? splitMembers(xml) : undefined;
   let page: ListJobsPage | undefined;
   if (split) {
@@ -84,11 +93,23 @@ export async function parseListJobsYielding(xml: string): Promise<ListJobsPage> 
       page = undefined;
     }
   }
-  return remember(xml, page ?? parseListJobsAfresh(xml));
+  const parsed = page ?? parseListJobsAfresh(xml);
+  return bytes ? remember(bytes, parsed) : remember(xml, parsed);
 }
 
-function rememberedPage(xml: string): ListJobsPage | undefined {
-  const index = remembered.findIndex((entry) => entry.xml.length === xml.length && entry.xml === xml);
+/** The answer as the client read it: its text, and its bytes when it was read whole. */
+export interface ListJobsAnswer {
+  readonly body: string;
+  readonly bytes?: Buffer | undefined;
+}
+
+/** A remembered page with exactly this text (or these bytes), most recent first. */
+function rememberedPage(body: string | Buffer): ListJobsPage | undefined {
+  const index = remembered.findIndex((entry) =>
+    typeof body === 'string'
+      ? typeof entry.body === 'string' && entry.body.length === body.length && entry.body === body
+      : Buffer.isBuffer(entry.body) && entry.body.length === body.length && entry.body.equals(body),
+  );
   if (index < 0) return undefined;
   const [entry] = remembered.splice(index, 1);
   if (!entry) return undefined;
@@ -96,8 +117,12 @@ function rememberedPage(xml: string): ListJobsPage | undefined {
   return copyPage(entry.page);
 }
 
-function remember(xml: string, page: ListJobsPage): ListJobsPage {
-  remembered.unshift({ xml, page: copyPage(page) });
+/**
+ * Pages read as bytes are kept as bytes: a 600 KB buffer instead of its 1.3 MB decoded text, copied so the
+ * entry never holds on to (or shares) the memory the response was read into.
+ */
+function remember(body: string | Buffer, page: ListJobsPage): ListJobsPage {
+  remembered.unshift({ body: typeof body === 'string' ? body : Buffer.from(body), page: copyPage(page) });
   remembered.length = Math.min(remembered.length, REMEMBERED_PAGES);
   return page;
 }
@@ -125,7 +150,7 @@ function readMembers(
 }
 
 function parseListJobsAfresh(xml: string): ListJobsPage {
-  const result = root(parseXmlDocument(xml), 'ListJobsResult');
+  const result = root(parsePlainOrXmlDocument(xml), 'ListJobsResult');
   const jobs: JobSummary[] = [];
   const badMembers: ListJobsBadMember[] = [];
   readMembers(list(child(result, 'Jobs'), 'member'), 0, jobs, badMembers);
@@ -155,8 +180,11 @@ const MEMBER_TAG = /<(\/?)member(?=[\s/>])[^>]*>/g;
  * comment, CDATA or a declaration (`<!`), an oversize body, `<Jobs>` not exactly once, unbalanced member
  * tags, or anything but whitespace between members. Every such page takes the one-go parse, which applies
  * the size cap, DTD refusal, CDATA and well-formedness checks to the whole text. A plain page keeps them
- * too: each slice and the skeleton go through the same parseXmlDocument, and the text between them is
- * whitespace only, so the page is well-formed when every piece is.
+ * too: each slice and the skeleton go through the same parsePlainOrXmlDocument (plain-tree.ts, which
+ * builds parseXmlDocument's tree for plain XML; parseXmlDocument itself, with its refusals, for anything
+ * else), and the text between them is whitespace only, so the page is well-formed when every piece is.
+ * The scanner made a changed 1,000-member page's parse, the longest run of the first poll cycle, several
+ * times cheaper (fast-xml-parser was most of a discovery pass's busiest moments in its CPU profile).
  */
 function splitMembers(xml: string): SplitPage | undefined {
   if (xml.length > MAX_RESPONSE_BYTES || utf8Length(xml) > MAX_RESPONSE_BYTES) return undefined;
@@ -202,14 +230,14 @@ function splitMembers(xml: string): SplitPage | undefined {
 }
 
 async function parseSlices(split: SplitPage): Promise<ListJobsPage> {
-  const result = root(parseXmlDocument(split.skeleton), 'ListJobsResult');
+  const result = root(parsePlainOrXmlDocument(split.skeleton), 'ListJobsResult');
   const jobs: JobSummary[] = [];
   const badMembers: ListJobsBadMember[] = [];
   for (let first = 0; first < split.members.length; first += MEMBERS_PER_SLICE) {
     await nextTurn();
     const slice = split.members.slice(first, first + MEMBERS_PER_SLICE).join('');
     const sliceResult = root(
-      parseXmlDocument(`<ListJobsResult><Jobs>${slice}</Jobs></ListJobsResult>`),
+      parsePlainOrXmlDocument(`<ListJobsResult><Jobs>${slice}</Jobs></ListJobsResult>`),
       'ListJobsResult',
     );
     readMembers(list(child(sliceResult, 'Jobs'), 'member'), first, jobs, badMembers);

@@ -44,8 +44,13 @@ export async function readLimitedText(
  * by undici's text(), which would drop a byte-order mark the parsers and error messages expect to see.
  */
 export async function readDeclaredLength(body: { bytes(): Promise<Uint8Array> }): Promise<string> {
+  return (await readDeclaredBytes(body)).toString('utf8');
+}
+
+/** readDeclaredLength without the decoding: the bytes as they came (a view, not a copy). */
+export async function readDeclaredBytes(body: { bytes(): Promise<Uint8Array> }): Promise<Buffer> {
   const bytes = await body.bytes();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Not retryable: the same request would bring back the same oversize body. */
