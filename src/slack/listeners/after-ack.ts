@@ -7,6 +7,7 @@
  * decisions themselves take about as long in total. Work is never dropped: beyond `maxWaiting` it simply
  * starts at once.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 export interface AfterAckOptions {
   /** Pieces of work running at once (default 4: enough to overlap their I/O). */
   concurrency?: number;
@@ -41,6 +42,9 @@ export class AfterAckQueue {
     } else {
       // The slot is handed over by the work that ends (running is not decremented in between).
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // One turn of the event loop first: requests that arrived meanwhile are read and acknowledged
+      // before the next piece of work starts (the handover itself would run it at once).
+      await nextTurn();
     }
     try {
       return await work();
