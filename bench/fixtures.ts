@@ -1,7 +1,10 @@
 /** Realistic inputs shared by the suites: an account, job requests, COS XML bodies, audit entries. */
 import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import type { AuditAction, AuditEntry } from '../src/audit/types.js';
+import { CosJobsClient } from '../src/cos/client.js';
 import type { JobFailure } from '../src/cos/model.js';
+import { silentLogger } from '../src/logger.js';
 import type { CreateJobInput } from '../tools/cos/create-job-xml.js';
 import { renderDescribeJob, renderListJobs } from '../tools/emulator/render.js';
 import { DEFAULT_LIFECYCLE, JobStore } from '../tools/emulator/server.js';
@@ -15,6 +18,19 @@ export const BENCH_ACCOUNT = {
 };
 
 export const BENCH_REGION = 'ap-guangzhou';
+
+/** The COS client for BENCH_ACCOUNT in BENCH_REGION against the emulator at `endpoint`, on `dispatcher`. */
+export function benchCosClient(endpoint: string, dispatcher: Dispatcher): CosJobsClient {
+  return new CosJobsClient({
+    region: BENCH_REGION,
+    appId: BENCH_ACCOUNT.appId,
+    uin: BENCH_ACCOUNT.uin,
+    credentials: { secretId: BENCH_ACCOUNT.secretId, secretKey: BENCH_ACCOUNT.secretKey },
+    endpoint,
+    dispatcher,
+    logger: silentLogger,
+  });
+}
 
 let jobCounter = 0;
 

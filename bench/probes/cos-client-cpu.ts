@@ -12,11 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import { CosJobsClient, createCosPool } from '../../src/cos/client.js';
+import { createCosPool } from '../../src/cos/client.js';
 import { cosAuthorization, encodePath, encodeQuery } from '../../src/cos/signing.js';
-import { silentLogger } from '../../src/logger.js';
 import { startEmulatorProcess } from '../emulator-process.js';
-import { BENCH_ACCOUNT, BENCH_REGION } from '../fixtures.js';
+import { BENCH_ACCOUNT, benchCosClient } from '../fixtures.js';
 
 const IN_FLIGHT = 16;
 const WARMUP_REQUESTS = 1000;
@@ -50,15 +49,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess(150);
   const pool = createCosPool(emulator.url, {}, IN_FLIGHT);
   const credentials = { secretId: BENCH_ACCOUNT.secretId, secretKey: BENCH_ACCOUNT.secretKey };
-  const client = new CosJobsClient({
-    region: BENCH_REGION,
-    appId: BENCH_ACCOUNT.appId,
-    uin: BENCH_ACCOUNT.uin,
-    credentials,
-    endpoint: emulator.url,
-    dispatcher: pool,
-    logger: silentLogger,
-  });
+  const client = benchCosClient(emulator.url, pool);
   try {
     const path = `/jobs/${emulator.jobId}`;
     const signed = { host: client.host, 'x-cos-appid': BENCH_ACCOUNT.appId };

@@ -8,11 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { buildCore } from '../../src/core.js';
-import { CosJobsClient, createCosPool } from '../../src/cos/client.js';
+import { createCosPool } from '../../src/cos/client.js';
 import { CosClientSet } from '../../src/cos/client-set.js';
 import { silentLogger } from '../../src/logger.js';
 import { startEmulatorProcess } from '../emulator-process.js';
-import { BENCH_ACCOUNT, BENCH_REGION } from '../fixtures.js';
+import { BENCH_REGION, benchCosClient } from '../fixtures.js';
 import { startBenchRedis } from '../redis.js';
 
 async function main(): Promise<void> {
@@ -24,15 +24,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess(waiting, waiting);
   const redis = await startBenchRedis('none');
   const pool = createCosPool(emulator.url, {}, 16);
-  const client = new CosJobsClient({
-    region: BENCH_REGION,
-    appId: BENCH_ACCOUNT.appId,
-    uin: BENCH_ACCOUNT.uin,
-    credentials: { secretId: BENCH_ACCOUNT.secretId, secretKey: BENCH_ACCOUNT.secretKey },
-    endpoint: emulator.url,
-    dispatcher: pool,
-    logger: silentLogger,
-  });
+  const client = benchCosClient(emulator.url, pool);
   const core = await buildCore(
     {
       redis: { url: redis.url, keyPrefix: redis.newPrefix() },

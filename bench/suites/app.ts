@@ -374,14 +374,12 @@ export async function clickStorm(
     figures['click_storm.chat_update_calls'] = fake
       .callsTo('chat.update')
       .filter((c) => firstClick.has(String(c.params.ts ?? ''))).length;
-    const redisCalls = callsBetween(redisBefore, await commandCalls(redis.url)).filter(
-      ([name]) => name !== 'info',
-    );
-    const redisTotal = redisCalls.reduce((sum, [, n]) => sum + n, 0);
+    const total = (calls: Array<[string, number]>) => calls.reduce((sum, [, n]) => sum + n, 0);
+    const redisCalls = callsBetween(redisBefore, await commandCalls(redis.url));
+    const redisTotal = total(redisCalls);
     figures['click_storm.redis_commands_per_click'] = redisTotal / Math.max(1, clicks.length);
     figures['click_storm.redis_commands_per_click_at_acks'] =
-      callsBetween(redisBefore, redisAtAcks).reduce((sum, [name, n]) => sum + (name === 'info' ? 0 : n), 0) /
-      Math.max(1, clicks.length);
+      total(callsBetween(redisBefore, redisAtAcks)) / Math.max(1, clicks.length);
     notes.push(
       `storm Redis commands (${redisTotal} for ${clicks.length} clicks, lease renewals included): ${redisCalls
         .slice(0, 12)

@@ -6,11 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
-import { CosJobsClient, createCosPool } from '../../src/cos/client.js';
+import { createCosPool } from '../../src/cos/client.js';
 import { cosAuthorization, encodePath, encodeQuery } from '../../src/cos/signing.js';
-import { silentLogger } from '../../src/logger.js';
 import { startEmulatorProcess } from '../emulator-process.js';
-import { BENCH_ACCOUNT, BENCH_REGION } from '../fixtures.js';
+import { BENCH_ACCOUNT, benchCosClient } from '../fixtures.js';
 import { type Measurement, measure } from '../harness.js';
 import type { BenchParams } from '../params.js';
 import { type BenchGroup, type BenchRow, compare, formatRatio, row } from '../report.js';
@@ -62,15 +61,7 @@ interface ApiCase {
 export async function runCosBench(params: BenchParams): Promise<BenchGroup> {
   const emulator = await startEmulatorProcess(SEEDED_JOBS);
   const pool = createCosPool(emulator.url, {}, POOL_CONNECTIONS);
-  const client = new CosJobsClient({
-    region: BENCH_REGION,
-    appId: BENCH_ACCOUNT.appId,
-    uin: BENCH_ACCOUNT.uin,
-    credentials: { secretId: BENCH_ACCOUNT.secretId, secretKey: BENCH_ACCOUNT.secretKey },
-    endpoint: emulator.url,
-    dispatcher: pool,
-    logger: silentLogger,
-  });
+  const client = benchCosClient(emulator.url, pool);
   try {
     const jobId = emulator.jobId;
     // fetch cannot set Host (it is a forbidden header), so its copy is signed for the Host it sends; the

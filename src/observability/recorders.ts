@@ -7,7 +7,7 @@ import type { FetchFunction } from '@slack/web-api';
 import type { AuditEntry } from '../audit/types.js';
 import type { CosAttempt } from '../cos/client.js';
 import type { Logger } from '../logger.js';
-import { BufferedResponse, bufferedSlackFetch } from '../slack/http-fetch.js';
+import { BufferedResponse, slackFetch } from '../slack/http-fetch.js';
 import type { CosjobMetrics } from './metrics.js';
 
 export function recordCosAttempt(metrics: CosjobMetrics): (attempt: CosAttempt) => void {
@@ -45,10 +45,7 @@ function slackResult(body: unknown): string {
  * cosjob's buffered fetch, whose body can be read again: the result is read from it and the same
  * response handed on. Any other base's response is read once and handed on as a fresh Response.
  */
-export function observedSlackFetch(
-  metrics: CosjobMetrics,
-  base: FetchFunction = bufferedSlackFetch(),
-): FetchFunction {
+export function observedSlackFetch(metrics: CosjobMetrics, base: FetchFunction = slackFetch): FetchFunction {
   return async (url, init) => {
     const method = slackMethod(url);
     let response: Awaited<ReturnType<FetchFunction>>;

@@ -12,7 +12,7 @@ import type { CancelDialogs } from './dialogs.js';
 import { BurstDigests } from './digests.js';
 import { SlackUserNames } from './directory.js';
 import { HomeTab, type RegionHealthReader } from './home.js';
-import { bufferedSlackFetch } from './http-fetch.js';
+import { slackFetch } from './http-fetch.js';
 import { registerActions } from './listeners/actions.js';
 import { AfterAckQueue } from './listeners/after-ack.js';
 import { registerCommands } from './listeners/commands.js';
@@ -131,12 +131,10 @@ function interactiveClientOptions(
     timeout: 10_000,
     logger: slackLoggerFrom(logger),
     // Without an observer's fetch (the metrics wrap this same one), the buffered undici fetch all the same.
-    fetch: SLACK_FETCH,
+    fetch: slackFetch,
     ...extra,
   };
 }
-
-const SLACK_FETCH = bufferedSlackFetch();
 
 /**
  * The client that posts cards and thread replies: no automatic retries (a retried postMessage can post

@@ -109,3 +109,6 @@ export function bufferedSlackFetch(dispatcher: Dispatcher = new Agent()): FetchF
     return new BufferedResponse(target, response.statusCode, response.headers, body);
   };
 }
+
+/** The one buffered fetch the process's Slack clients share (the metrics observer wraps this same one). */
+export const slackFetch: FetchFunction = bufferedSlackFetch();

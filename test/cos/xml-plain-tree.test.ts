@@ -58,40 +58,46 @@ function pick<T>(next: () => number, items: readonly T[]): T {
   return items[Math.floor(next() * items.length)] as T;
 }
 
-/** What COS and the emulator send, as the emulator renders it. */
-function emulatorBodies(): string[] {
-  const store = new JobStore({
+function emulatorStore(): JobStore {
+  return new JobStore({
     now: () => Date.UTC(2026, 0, 2),
     lifecycle: { ...DEFAULT_LIFECYCLE },
     defaultUin: '100000000001',
   });
-  const base = {
-    confirmationRequired: true,
-    description: 'copy photos → archive & "cold" <IA>',
-    priority: 10,
-    roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
-    manifest: {
-      objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:source-1250000000/manifest.csv',
-      etag: '"60e1c4ec8f4b3c1f1a2f3b6b6a1b2c3d"',
-      format: 'COSBatchOperations_CSV_V1',
-      fields: ['Bucket', 'Key'],
-    },
-    operation: {
-      kind: 'COSPutObjectCopy' as const,
-      targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:archive-1250000000',
-    },
-    report: {
-      bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:reports-1250000000',
-      enabled: true,
-      reportScope: 'AllTasks' as const,
-      prefix: 'reports/',
-    },
-  };
+}
+
+/** A copy job as a team creates it, with a description that needs escaping. */
+const JOB_INPUT = {
+  confirmationRequired: true,
+  description: 'copy photos → archive & "cold" <IA>',
+  priority: 10,
+  roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
+  manifest: {
+    objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:source-1250000000/manifest.csv',
+    etag: '"60e1c4ec8f4b3c1f1a2f3b6b6a1b2c3d"',
+    format: 'COSBatchOperations_CSV_V1',
+    fields: ['Bucket', 'Key'],
+  },
+  operation: {
+    kind: 'COSPutObjectCopy' as const,
+    targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:archive-1250000000',
+  },
+  report: {
+    bucket: 'qcs::cos:ap-guangzhou:uid/1250000000:reports-1250000000',
+    enabled: true,
+    reportScope: 'AllTasks' as const,
+    prefix: 'reports/',
+  },
+};
+
+/** What COS and the emulator send, as the emulator renders it. */
+function emulatorBodies(): string[] {
+  const store = emulatorStore();
   return [
-    store.createJob('ap-guangzhou', { ...base, clientRequestToken: 'a' }, { status: 'Suspended' }),
+    store.createJob('ap-guangzhou', { ...JOB_INPUT, clientRequestToken: 'a' }, { status: 'Suspended' }),
     store.createJob(
       'ap-guangzhou',
-      { ...base, clientRequestToken: 'b' },
+      { ...JOB_INPUT, clientRequestToken: 'b' },
       {
         status: 'Failed',
         totalTasks: 9,
@@ -535,29 +541,14 @@ describe('what the scanner takes', () => {
 
 /** ListJobs pages as the emulator renders them: `count` members, descriptions that need escaping. */
 function listJobsBody(count: number, nextToken = ''): string {
-  const store = new JobStore({
-    now: () => Date.UTC(2026, 0, 2),
-    lifecycle: { ...DEFAULT_LIFECYCLE },
-    defaultUin: '100000000001',
-  });
+  const store = emulatorStore();
   const records = Array.from({ length: count }, (_, i) => {
     const created = store.createJob(
       'ap-guangzhou',
       {
-        confirmationRequired: true,
+        ...JOB_INPUT,
         description: i % 3 === 0 ? `copy #${i} → archive & "cold" <IA>` : i % 3 === 1 ? '' : `  tag ${i}  `,
         priority: i,
-        roleArn: 'qcs::cam::uin/100000000001:roleName/COS_Batch_QcsRole',
-        manifest: {
-          objectArn: 'qcs::cos:ap-guangzhou:uid/1250000000:source-1250000000/manifest.csv',
-          etag: '"60e1c4ec8f4b3c1f1a2f3b6b6a1b2c3d"',
-          format: 'COSBatchOperations_CSV_V1',
-          fields: ['Bucket', 'Key'],
-        },
-        operation: {
-          kind: 'COSPutObjectCopy' as const,
-          targetResource: 'qcs::cos:ap-guangzhou:uid/1250000000:archive-1250000000',
-        },
         clientRequestToken: `list-${i}`,
       },
       { status: i % 5 === 4 ? 'Failed' : 'Suspended' },

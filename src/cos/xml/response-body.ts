@@ -40,14 +40,10 @@ export async function readLimitedText(
 /**
  * Reads a body whose length was announced in Content-Length and found within MAX_RESPONSE_BYTES: HTTP/1.1
  * framing ends the body at that length, so it needs no running count, and undici's own collector (one
- * listener, no async iterator and no promise per chunk) reads it. The bytes are decoded here rather than
- * by undici's text(), which would drop a byte-order mark the parsers and error messages expect to see.
+ * listener, no async iterator and no promise per chunk) reads it, as bytes (a view, not a copy). The
+ * caller decodes them, rather than undici's text(), which would drop a byte-order mark the parsers and
+ * error messages expect to see.
  */
-export async function readDeclaredLength(body: { bytes(): Promise<Uint8Array> }): Promise<string> {
-  return (await readDeclaredBytes(body)).toString('utf8');
-}
-
-/** readDeclaredLength without the decoding: the bytes as they came (a view, not a copy). */
 export async function readDeclaredBytes(body: { bytes(): Promise<Uint8Array> }): Promise<Buffer> {
   const bytes = await body.bytes();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
