@@ -9,7 +9,6 @@
  * page in pagination.ts and the read-back after an ambiguous UpdateJobStatus in read-back.ts.
  */
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import { type Clock, systemClock } from '../clock.js';
 import type { CosConfig } from '../config/index.js';
@@ -17,7 +16,7 @@ import { type Logger, registerSecret, silentLogger } from '../logger.js';
 import { checkedJob, checkedListJobsPage, checkedUpdateJobStatusResult } from './answer-checks.js';
 import { ClockSkew } from './clock-skew.js';
 import { APPID_PATTERN, isWellFormedCredential, UIN_PATTERN } from './credentials.js';
-import { startDeadline } from './deadline.js';
+import { Deadline } from './deadline.js';
 import { type CosApiName, CosError, CosValidationError } from './errors.js';
 import type {
   CosJobsApi,
@@ -386,27 +385,27 @@ export class CosJobsClient implements CosJobsApi {
         mayHaveReachedServer: false,
       });
     }
-    const deadline = startDeadline(this.timeouts.deadlineMs);
+    const deadline = new Deadline(this.timeouts.deadlineMs);
     try {
-      return await this.attempts(spec, retryable, parse, deadline.signal);
+      return await this.attempts(spec, retryable, parse, deadline);
     } finally {
       deadline.clear();
     }
   }
 
-  /** request()'s attempts, within the call's deadline `signal`. */
+  /** request()'s attempts, within the call's `deadline`. */
   private async attempts<T>(
     spec: CosRequest,
     retryable: boolean,
     parse: (response: CosResponse) => T | Promise<T>,
-    signal: AbortSignal,
+    deadline: Deadline,
   ): Promise<T> {
     let skewCorrected = false;
     for (let attempt = 1; ; attempt++) {
       let error: CosError;
       let serverDate: string | undefined;
       try {
-        const response = await this.observedSend(spec, signal);
+        const response = await this.observedSend(spec, deadline);
         serverDate = headerValue(response.headers, 'date');
         if (response.status >= 200 && response.status < 300) {
           try {
@@ -433,7 +432,8 @@ export class CosJobsClient implements CosJobsApi {
         attempt--;
         continue;
       }
-      if (!retryable || !error.retryable || attempt >= this.retry.maxAttempts || signal.aborted) throw error;
+      if (!retryable || !error.retryable || attempt >= this.retry.maxAttempts || deadline.aborted)
+        throw error;
       const delayMs = backoffDelayMs(this.retry, attempt, this.random);
       this.logger.warn('COS read failed; retrying', {
         api: spec.api,
@@ -445,7 +445,7 @@ export class CosJobsClient implements CosJobsApi {
         delayMs,
       });
       try {
-        await sleep(delayMs, undefined, { signal });
+        await deadline.sleep(delayMs);
       } catch {
         throw deadlineError(spec.api, this.timeouts.deadlineMs, error);
       }
@@ -472,8 +472,8 @@ export class CosJobsClient implements CosJobsApi {
     return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
   }
 
-  private async observedSend(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {
-    if (this.onAttempt === undefined) return this.send(spec, signal);
+  private async observedSend(spec: CosRequest, deadline: Deadline): Promise<CosResponse> {
+    if (this.onAttempt === undefined) return this.send(spec, deadline);
     const started = performance.now();
     const report = (outcome: { httpStatus?: number; failure?: string; serverDate?: string }) => {
       try {
@@ -488,7 +488,7 @@ export class CosJobsClient implements CosJobsApi {
       }
     };
     try {
-      const response = await this.send(spec, signal);
+      const response = await this.send(spec, deadline);
       const serverDate = headerValue(response.headers, 'date');
       report({ httpStatus: response.status, ...(serverDate === undefined ? {} : { serverDate }) });
       return response;
@@ -502,7 +502,7 @@ export class CosJobsClient implements CosJobsApi {
     }
   }
 
-  private async send(spec: CosRequest, signal: AbortSignal): Promise<CosResponse> {
+  private async send(spec: CosRequest, deadline: Deadline): Promise<CosResponse> {
     const { path, headers } = this.signedRequest(spec);
     let response: Dispatcher.ResponseData;
     try {
@@ -512,12 +512,12 @@ export class CosJobsClient implements CosJobsApi {
         method: spec.method,
         headers,
         ...(spec.body === undefined ? {} : { body: spec.body }),
-        signal,
+        signal: deadline,
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyMs,
       });
     } catch (error) {
-      throw transportError(this.target, spec.api, error, signal);
+      throw transportError(this.target, spec.api, error, deadline);
     }
     const responseHeaders = response.headers as ResponseHeaders;
     const requestId = headerValue(responseHeaders, 'x-cos-request-id');
@@ -550,7 +550,7 @@ export class CosJobsClient implements CosJobsApi {
           cause: error,
         });
       }
-      throw transportError(this.target, spec.api, error, signal, response.statusCode);
+      throw transportError(this.target, spec.api, error, deadline, response.statusCode);
     }
   }
 }

@@ -78,11 +78,11 @@ export function transportError(
   target: TransportTarget,
   api: CosApiName,
   error: unknown,
-  signal: AbortSignal,
+  deadline: { readonly aborted: boolean },
   httpStatus?: number,
 ): CosError {
   const status = httpStatus === undefined ? {} : { httpStatus };
-  if (signal.aborted)
+  if (deadline.aborted)
     return rewrap(deadlineError(api, target.timeouts.deadlineMs), { ...status, cause: error });
   const code = errorCode(error);
   const notSent = code !== undefined && NOT_SENT_CODES.has(code);

@@ -394,6 +394,26 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('ends the backoff between attempts at the deadline instead of sleeping it out', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error>');
+    });
+    const started = performance.now();
+    const error = await client(server, {
+      timeouts: { deadlineMs: 300 },
+      retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      random: () => 1,
+    })
+      .describeJob(JOB_ID)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'Timeout' });
+    expect((error as CosError).message).toMatch(/300 ms deadline/);
+    expect(server.requests).toHaveLength(1);
+    // The backoff asked for a minute; the call ended with its deadline.
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
   it('retries after a headers timeout until maxAttempts', async () => {
     const server = await startServer(() => {
       /* never answers */

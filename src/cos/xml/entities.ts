@@ -3,7 +3,14 @@
  * character references are ever decoded (see document.ts for why nothing else is expanded).
  */
 const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g;
-const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** The five entities XML predefines, by name, and the character each stands for. */
+export const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  quot: '"',
+  apos: "'",
+};
 
 /** Whether XML 1.0 allows the character (its Char production): no NUL, lone surrogates or U+FFFE/FFFF. */
 export function isXmlChar(codePoint: number): boolean {
@@ -27,7 +34,7 @@ export function decodeXmlText(text: string): string {
   return text.replace(
     XML_ENTITY,
     (whole, name: string | undefined, dec: string | undefined, hex?: string) => {
-      if (name !== undefined) return PREDEFINED[name] ?? whole;
+      if (name !== undefined) return PREDEFINED_ENTITIES[name] ?? whole;
       const codePoint = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
       return isXmlChar(codePoint) ? String.fromCodePoint(codePoint) : whole;
     },

@@ -25,7 +25,7 @@
  * second root, bodies over a third of MAX_RESPONSE_BYTES in characters, anything unclosed or mismatched:
  * `undefined`.
  */
-import { decodeXmlText, isXmlChar } from './entities.js';
+import { isXmlChar, PREDEFINED_ENTITIES } from './entities.js';
 import { MAX_RESPONSE_BYTES } from './response-body.js';
 
 /** fast-xml-parser's list rule (document.ts): the element's name and, when needed, its dotted path. */
@@ -42,7 +42,7 @@ const DECLARATION =
  * A reference entities.ts decodes and XMLValidator accepts (it takes `&#x` but not `&#X`); the code point
  * is checked below.
  */
-const REFERENCE = /&(?:(?:lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/y;
 
 interface OpenElement {
   name: string;
@@ -56,19 +56,34 @@ interface OpenElement {
   hasContent: boolean;
 }
 
-/** True when every `&` in `text` starts a reference that decodes to an allowed character. */
-function referencesAreDecodable(text: string): boolean {
-  for (let at = text.indexOf('&'); at >= 0; at = text.indexOf('&', at + 1)) {
+/**
+ * `text` with its references decoded, as entities.ts's decodeXmlText decodes them, when every `&` starts a
+ * reference that decodes to a character XML allows; undefined otherwise. One pass that checks and decodes
+ * (a check, then decodeXmlText's replace with a callback, was a tenth of a DescribeJob's scan).
+ */
+function decodedText(text: string): string | undefined {
+  let at = text.indexOf('&');
+  if (at < 0) return text;
+  let decoded = '';
+  let from = 0;
+  while (at >= 0) {
     REFERENCE.lastIndex = at;
     const match = REFERENCE.exec(text);
-    if (match === null) return false;
-    const [, dec, hex] = match;
-    if (dec !== undefined || hex !== undefined) {
+    if (match === null) return undefined;
+    const [whole, name, dec, hex] = match;
+    let character: string;
+    if (name !== undefined) {
+      character = PREDEFINED_ENTITIES[name] as string;
+    } else {
       const codePoint = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
-      if (!isXmlChar(codePoint)) return false;
+      if (!isXmlChar(codePoint)) return undefined;
+      character = String.fromCodePoint(codePoint);
     }
+    decoded += text.slice(from, at) + character;
+    from = at + whole.length;
+    at = text.indexOf('&', from);
   }
-  return true;
+  return decoded + text.slice(from);
 }
 
 /** fast-xml-parser refuses __proto__, constructor and prototype, and renames hasOwnProperty and the like. */
@@ -108,16 +123,20 @@ function isWhitespaceBetween(xml: string, from: number, to: number): boolean {
   return true;
 }
 
-function addChild(
-  parent: OpenElement,
-  name: string,
-  value: unknown,
-  stack: OpenElement[],
-  isList: ListRule,
-): void {
+/** One scan's state that the helpers share: made once per body, not once per element. */
+interface Scan {
+  isList: ListRule;
+  /** The element being added to its parent, for `path`. */
+  adding: string;
+  /** The dotted path of `adding`, built only when the list rule asks for it. */
+  path: () => string;
+}
+
+function addChild(parent: OpenElement, name: string, value: unknown, scan: Scan): void {
   const children = parent.children ?? {};
   parent.children = children;
-  const listed = isList(name, () => `${stack.map((open) => open.name).join('.')}.${name}`);
+  scan.adding = name;
+  const listed = scan.isList(name, scan.path);
   if (!Object.hasOwn(children, name)) {
     children[name] = listed ? [value] : value;
     return;
@@ -136,6 +155,12 @@ function closedValue(element: OpenElement): unknown {
 /** The tree fast-xml-parser would build for `xml`, when `xml` is plain XML as described above. */
 export function plainXmlTree(xml: string, isList: ListRule): Record<string, unknown> | undefined {
   if (xml.length > MAX_CHARACTERS || xml.includes('\r')) return undefined;
+  const stack: OpenElement[] = [];
+  const scan: Scan = {
+    isList,
+    adding: '',
+    path: () => `${stack.map((open) => open.name).join('.')}.${scan.adding}`,
+  };
   let at = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
   if (xml.startsWith('<?', at)) {
     DECLARATION.lastIndex = at;
@@ -143,7 +168,6 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
     at = DECLARATION.lastIndex;
   }
   at = skipWhitespace(xml, at);
-  const stack: OpenElement[] = [];
   let document: Record<string, unknown> | undefined;
   while (document === undefined) {
     if (xml.charCodeAt(at) !== 0x3c /* < */) {
@@ -156,12 +180,11 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
         if (open.hasContent) open.text += text;
         else open.whitespace += text;
       } else {
-        if (open.children !== undefined || text.includes('>') || !referencesAreDecodable(text)) {
-          return undefined;
-        }
+        const decoded = open.children !== undefined || text.includes('>') ? undefined : decodedText(text);
+        if (decoded === undefined) return undefined;
         if (!open.hasContent) open.text = open.whitespace;
         open.hasContent = true;
-        open.text += decodeXmlText(text);
+        open.text += decoded;
       }
       at = end;
       continue;
@@ -179,7 +202,7 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
       if (open.children === undefined && !open.hasContent) open.text = open.whitespace;
       const parent = stack[stack.length - 1];
       if (parent === undefined) document = { [open.name]: closedValue(open) };
-      else addChild(parent, open.name, closedValue(open), stack, isList);
+      else addChild(parent, open.name, closedValue(open), scan);
       continue;
     }
     if (next === 0x21 /* ! */) {
@@ -200,7 +223,9 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
     const end = nameEnd(xml, at + 1);
     if (end === at + 1) return undefined;
     const name = xml.slice(at + 1, end);
-    if (UNUSABLE_NAMES.has(name)) return undefined;
+    // Every Object.prototype name starts with a lower-case letter or `_`; COS's names mostly do not.
+    const first = xml.charCodeAt(at + 1);
+    if ((first >= 0x61 || first === 0x5f) && UNUSABLE_NAMES.has(name)) return undefined;
     at = end;
     let attributes: string[] | undefined;
     // Every attribute starts with whitespace: a tag that goes on with `>` or `/>` skips the regex.
@@ -220,7 +245,7 @@ export function plainXmlTree(xml: string, isList: ListRule): Record<string, unkn
     if (xml.charCodeAt(at) === 0x2f /* / */ && xml.charCodeAt(at + 1) === 0x3e /* > */) {
       at += 2;
       if (parent === undefined) document = { [name]: '' };
-      else addChild(parent, name, '', stack, isList);
+      else addChild(parent, name, '', scan);
       continue;
     }
     if (xml.charCodeAt(at) !== 0x3e /* > */ || stack.length >= MAX_DEPTH) return undefined;
