@@ -454,26 +454,32 @@ export class CosJobsClient implements CosJobsApi {
 
   private signedRequest(spec: CosRequest): { path: string; headers: Record<string, string> } {
     const query = spec.query ?? {};
-    const signed: Record<string, string> = { host: this.host, 'x-cos-appid': this.appId };
+    const headers: Record<string, string> = { host: this.host, 'x-cos-appid': this.appId };
     if (this.credentials.securityToken !== undefined) {
-      signed['x-cos-security-token'] = this.credentials.securityToken;
+      headers['x-cos-security-token'] = this.credentials.securityToken;
     }
     if (spec.body !== undefined) {
-      signed['content-type'] = 'application/xml';
-      signed['content-md5'] = createHash('md5').update(spec.body, 'utf8').digest('base64');
+      headers['content-type'] = 'application/xml';
+      headers['content-md5'] = createHash('md5').update(spec.body, 'utf8').digest('base64');
     }
     const nowSeconds = Math.floor(this.skew.now() / 1000);
     const authorization = cosAuthorization(
-      { method: spec.method, path: spec.path, query, headers: signed },
+      { method: spec.method, path: spec.path, query, headers },
       this.credentials,
       { start: nowSeconds - KEY_TIME_BEFORE_SECONDS, end: nowSeconds + KEY_TIME_AFTER_SECONDS },
     );
-    // content-length is not signed: undici writes it itself (0 for a bodiless POST).
-    return { path: encodePath(spec.path) + encodeQuery(query), headers: { ...signed, authorization } };
+    // content-length is not signed: undici writes it itself (0 for a bodiless POST). Authorization is
+    // added to the same object once the others are signed.
+    headers.authorization = authorization;
+    return { path: encodePath(spec.path) + encodeQuery(query), headers };
   }
 
-  private async observedSend(spec: CosRequest, deadline: Deadline): Promise<CosResponse> {
-    if (this.onAttempt === undefined) return this.send(spec, deadline);
+  /** send(), told to onAttempt when one is set (no extra async step when none is). */
+  private observedSend(spec: CosRequest, deadline: Deadline): Promise<CosResponse> {
+    return this.onAttempt === undefined ? this.send(spec, deadline) : this.reportedSend(spec, deadline);
+  }
+
+  private async reportedSend(spec: CosRequest, deadline: Deadline): Promise<CosResponse> {
     const started = performance.now();
     const report = (outcome: { httpStatus?: number; failure?: string; serverDate?: string }) => {
       try {
