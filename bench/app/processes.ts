@@ -58,6 +58,9 @@ export interface ProbeSummary {
   to: number;
   coveredMs: number;
   cpuMs: number;
+  /** Main-thread GC pauses in the windows the interval touches, and how many were full collections. */
+  gcPauseMs: number;
+  gcMajor: number;
   delaySamples: number;
   lagP50Ms: number;
   lagP99Ms: number;

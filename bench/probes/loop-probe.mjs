@@ -23,13 +23,18 @@ if (typeof process.send === 'function') {
   delay.enable();
   // Time the main thread spent in GC pauses, and how many, since the probe started.
   const gc = { ms: 0, count: 0 };
+  // The same, for the window being recorded: pauses, and how many were full (mark-compact) collections.
+  const windowGc = { ms: 0, major: 0 };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.ms += entry.duration;
       gc.count += 1;
+      windowGc.ms += entry.duration;
+      // @ts-expect-error: detail.kind is NODE_PERFORMANCE_GC_MAJOR (4) for a mark-compact collection.
+      if (entry.detail?.kind === 4) windowGc.major += 1;
     }
   }).observe({ entryTypes: ['gc'] });
-  /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number }[]} */
+  /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number; gcMs: number; gcMajor: number }[]} */
   let windows = [];
   let timer;
   let windowStart = Date.now();
@@ -52,7 +57,16 @@ if (typeof process.send === 'function') {
     delay.reset();
     const cpu = process.cpuUsage(cpuAtStart);
     cpuAtStart = process.cpuUsage();
-    windows.push({ start: windowStart, end: now, steps, cpuUs: cpu.user + cpu.system });
+    windows.push({
+      start: windowStart,
+      end: now,
+      steps,
+      cpuUs: cpu.user + cpu.system,
+      gcMs: windowGc.ms,
+      gcMajor: windowGc.major,
+    });
+    windowGc.ms = 0;
+    windowGc.major = 0;
     if (windows.length > MAX_WINDOWS) windows = windows.slice(-MAX_WINDOWS);
     windowStart = now;
   };
@@ -61,6 +75,8 @@ if (typeof process.send === 'function') {
     const merged = createHistogram();
     let cpuUs = 0;
     let covered = 0;
+    let gcMs = 0;
+    let gcMajor = 0;
     for (const w of windows) {
       if (w.end <= from || w.start >= to) continue;
       for (const [value, n] of w.steps)
@@ -70,6 +86,9 @@ if (typeof process.send === 'function') {
       const share = w.end > w.start ? overlap / (w.end - w.start) : 1;
       cpuUs += w.cpuUs * share;
       covered += overlap;
+      // Pauses are not split: a window partly inside counts whole (these are for explaining, not targets).
+      gcMs += w.gcMs;
+      gcMajor += w.gcMajor;
     }
     const ms = (ns) => ns / 1e6;
     return {
@@ -77,6 +96,8 @@ if (typeof process.send === 'function') {
       to,
       coveredMs: covered,
       cpuMs: cpuUs / 1000,
+      gcPauseMs: gcMs,
+      gcMajor,
       delaySamples: merged.count,
       // monitorEventLoopDelay reports the timer's lateness plus its own period; the period is subtracted
       // so that an idle loop reads about 0 ms of lag.

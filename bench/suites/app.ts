@@ -519,7 +519,12 @@ export function cycles(entries: readonly LoggedRequest[], waiting: number, gapMs
   return out;
 }
 
-async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], notes: string[]): Promise<void> {
+export async function discovery(
+  app: AppParams,
+  figures: Figures,
+  rows: BenchRow[],
+  notes: string[],
+): Promise<void> {
   const approvers = approverIds(app.approvers);
   const fake = await startFakeSlack({
     expectedToken: BOT_TOKEN,
@@ -664,6 +669,10 @@ async function discovery(app: AppParams, figures: Figures, rows: BenchRow[], not
     figures['discovery.steady_cycle_cos_calls_issue_formula'] =
       Math.ceil(stillWaiting / 1000) + app.discoveryWaiting;
     figures['discovery.steady_cycle_event_loop_lag_p99_ms'] = steadyProbe.lagP99Ms;
+    // What explains a dear window: the GC pauses in it and the full collections among them.
+    figures['discovery.steady_cycle_gc_pause_ms'] = steadyProbe.gcPauseMs;
+    figures['discovery.steady_cycle_full_gcs'] = steadyProbe.gcMajor;
+    figures['discovery.steady_cycle_window_ms'] = steadyProbe.coveredMs;
 
     const lagRow = row(
       'app.discovery.clicksDuringFirstCycle',

@@ -33,8 +33,26 @@ export function channelFor(
   return rule.requires.channel ?? accountChannel ?? environmentChannel;
 }
 
+/** Whether nothing forJob reads of the job can change any more. */
+function isFrozenForRules(job: Job): boolean {
+  return (
+    Object.isFrozen(job) &&
+    Object.isFrozen(job.operation) &&
+    Object.isFrozen(job.operation.parameters) &&
+    Object.isFrozen(job.progress) &&
+    (job.manifest === undefined || (Object.isFrozen(job.manifest) && Object.isFrozen(job.manifest.location)))
+  );
+}
+
 export class RuleBook {
   private readonly hashes = new Map<Rule, string>();
+  /**
+   * The rule chosen for each frozen job, with where it was chosen. The job records cosjob remembers are
+   * handed out with the same frozen Job every poll, and a quiet poll asks for the rule of every waiting
+   * job: choosing again (facts, bucket patterns, matching) was about a tenth of a quiet cycle's CPU for
+   * 1,000 jobs. The rules never change in a running process, and a frozen job cannot either.
+   */
+  private readonly chosen = new WeakMap<Job, { account: string; region: string; applied: AppliedRule }>();
 
   constructor(readonly rules: RuleSet) {}
 
@@ -44,8 +62,22 @@ export class RuleBook {
 
   /** The rule for a job as DescribeJob returned it, in that account and region. */
   forJob(job: Job, where: { account: string; region: string }): AppliedRule {
+    const frozen = isFrozenForRules(job);
+    if (frozen) {
+      const known = this.chosen.get(job);
+      if (known?.account === where.account && known.region === where.region) return known.applied;
+    }
     const choice = chooseRule(this.rules, jobFacts(job, where));
-    return { rule: choice.rule, hash: this.hashOf(choice.rule), isDefault: choice.isDefault };
+    const applied: AppliedRule = {
+      rule: choice.rule,
+      hash: this.hashOf(choice.rule),
+      isDefault: choice.isDefault,
+    };
+    if (frozen) {
+      Object.freeze(applied);
+      this.chosen.set(job, { account: where.account, region: where.region, applied });
+    }
+    return applied;
   }
 
   hashOf(rule: Rule): string {

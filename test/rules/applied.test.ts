@@ -52,6 +52,37 @@ describe('RuleBook', () => {
     );
   });
 
+  it('remembers the choice for a deeply frozen job, per account and region, and never for a mutable one', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value)) deepFreeze(inner);
+      }
+      return value;
+    };
+    const frozen = deepFreeze(job('COSDeleteObject'));
+    const prod = { account: 'prod', region: 'ap-guangzhou' };
+    const first = book.forJob(frozen, prod);
+    expect(book.forJob(frozen, prod)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // The same job elsewhere is chosen for that place, not answered from the remembered choice.
+    expect(book.forJob(frozen, { account: 'staging', region: 'ap-guangzhou' }).rule).toBe(defaultRule);
+    expect(book.forJob(frozen, prod).rule).toBe(deletes);
+
+    // Frozen on top but not inside: what the rules read could still change, so it is chosen afresh.
+    const shallow = Object.freeze(job('COSDeleteObject'));
+    expect(book.forJob(shallow, prod)).not.toBe(book.forJob(shallow, prod));
+    const mutable = job('COSDeleteObject');
+    expect(book.forJob(mutable, prod).rule).toBe(deletes);
+    mutable.operation = {
+      kind: 'COSPutObjectCopy',
+      rawKind: 'COSPutObjectCopy',
+      parameters: {},
+      destructive: false,
+    };
+    expect(book.forJob(mutable, prod).rule).toBe(defaultRule);
+  });
+
   it('lists every rule’s approvers, the default’s last', () => {
     expect(book.everyApprovers()).toEqual([deletes.requires.approvers, defaultRule.requires.approvers]);
   });
