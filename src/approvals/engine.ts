@@ -335,7 +335,7 @@ export class ApprovalEngine {
 
   /** Called by whoever posted a burst digest: each job it lists remembers it, so a decision re-renders it. */
   async digestPosted(digest: DigestMessage): Promise<void> {
-    for (const ref of digest.jobs) await this.d.records.setDigest(ref, digest);
+    await this.d.records.setDigest(digest.jobs, digest);
   }
 
   /**

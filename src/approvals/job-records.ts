@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Cluster } from 'ioredis';
 import type { Job, JobProgress, JobStatus } from '../cos/model.js';
 import {
@@ -240,7 +242,18 @@ interface RememberedRecord {
   fingerprint: string;
   raw: Record<string, string>;
   record?: JobRecord;
+  /** The records' version token read just before these fields were (undefined: none was known). */
+  version?: string | undefined;
+  /** When the fields were last read or confirmed by their fingerprint (performance.now()). */
+  checkedAt?: number;
 }
+
+/**
+ * A record remembered under the current version is still confirmed against Redis this often, so a write
+ * that did not replace the version (an edit by hand, a replica of an older cosjob during an upgrade, a
+ * crash between a write and its version) is seen within this time.
+ */
+const RECHECK_MS = 30_000;
 
 /** Freezes every object inside the record (its own fields stay writable: callers get shallow copies). */
 function freezeNested(record: JobRecord): JobRecord {
@@ -269,11 +282,17 @@ export class JobRecords {
    * spoil what the next caller gets.
    */
   private readonly remembered = new Map<string, RememberedRecord>();
+  /** Versions this instance writes: unique to it (a random part) and to each write (a count). */
+  private readonly versionPrefix = randomBytes(6).toString('hex');
+  private writes = 0;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySpace,
+    options: { recheckMs?: number } = {},
   ) {
+    this.recheckMs = options.recheckMs ?? RECHECK_MS;
     // ioredis runs it by EVALSHA, falling back to EVAL on NOSCRIPT, in a pipeline as elsewhere.
     redis.defineCommand(READ_IF_CHANGED_COMMAND, { numberOfKeys: 1, lua: READ_IF_CHANGED_LUA });
     redis.defineCommand(READ_MANY_IF_CHANGED_COMMAND, { lua: READ_MANY_IF_CHANGED_LUA });
@@ -306,7 +325,10 @@ export class JobRecords {
     const member = jobRefKey(ref);
     const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
     if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
-    const created = await CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(ref)], fields);
+    const created = await this.writing(
+      () => CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(ref)], fields),
+      false,
+    );
     if (created !== 1 && !wasTracked) {
       // The record already existed (perhaps finished and no longer followed): leave the set as it was.
       await this.redis.srem(this.keys.tracked(), member);
@@ -335,29 +357,113 @@ export class JobRecords {
    * `get` for many jobs at once (the watcher's follow-up, digests, the Home tab), in request order. A
    * record unchanged since the last getMany is not sent again (see READ_IF_CHANGED_LUA), nor parsed
    * again: the same fields gave the record remembered with them (parsing 1,000 records' JSON was the
-   * largest single cost of a quiet poll cycle).
+   * largest single cost of a quiet poll cycle). And when no record was written since the remembered ones
+   * were read (every write here replaces jobRecordsVersion), Redis is not asked for them at all, for up
+   * to RECHECK_MS.
    */
   async getMany(refs: readonly JobRef[]): Promise<Settled<JobRecord | undefined>[]> {
     const keys = refs.map((ref) => this.keys.jobRecord(ref));
-    const replies = await this.batch(keys, 'readIfChanged');
+    // Read before the records: a write after this read replaces it, so the next call reads again.
+    const version = await this.recordsVersion();
+    const now = performance.now();
     if (this.remembered.size > REMEMBERED_RECORDS) this.remembered.clear();
-    return refs.map((ref, index) => {
-      const reply = replies[index] as Settled<unknown>;
-      if (!reply.ok) return reply;
-      const key = keys[index] as string;
+    // No record written since these were read or confirmed: Redis is not asked (a quiet poll's 1,000 keys
+    // and fingerprints were the largest part of its CPU in the app).
+    const current = (key: string): RememberedRecord | undefined => {
       const known = this.remembered.get(key);
-      if (reply.value === 1 && known?.record) return { ok: true, value: { ...known.record } };
+      return version !== undefined &&
+        known?.record !== undefined &&
+        known.version === version &&
+        now - (known.checkedAt ?? Number.NEGATIVE_INFINITY) < this.recheckMs
+        ? known
+        : undefined;
+    };
+    // Decided once, before the read: another getMany running meanwhile may replace remembered entries.
+    const unchanged = new Map<string, JobRecord>();
+    for (const key of keys) {
+      const record = current(key)?.record;
+      if (record) unchanged.set(key, record);
+    }
+    const toRead = keys.filter((key) => !unchanged.has(key));
+    const read = new Map<string, Settled<unknown>>();
+    (await this.batch(toRead, 'readIfChanged')).forEach((reply, index) => {
+      read.set(toRead[index] as string, reply);
+    });
+    return refs.map((ref, index): Settled<JobRecord | undefined> => {
+      const key = keys[index] as string;
+      const kept = unchanged.get(key);
+      if (kept) return { ok: true, value: { ...kept } };
+      const reply = read.get(key) ?? { ok: false, error: new Error(`no reply for the record ${key}`) };
+      if (!reply.ok) return reply;
+      const known = this.remembered.get(key);
+      if (reply.value === 1 && known?.record) {
+        this.confirmed(known, version, now);
+        return { ok: true, value: { ...known.record } };
+      }
       try {
         const raw = this.rawFromReply(key, reply.value);
         const record = this.fromStored(raw, ref);
         const remembered = this.remembered.get(key);
         if (!record || !remembered) return { ok: true, value: record };
         remembered.record = freezeNested(record);
+        this.confirmed(remembered, version, now);
         return { ok: true, value: { ...record } };
       } catch (error) {
         return { ok: false, error };
       }
     });
+  }
+
+  private confirmed(known: RememberedRecord, version: string | undefined, at: number): void {
+    known.version = version;
+    known.checkedAt = at;
+  }
+
+  /** The records' version token, or undefined when none is set or it cannot be read (then every record is read). */
+  private async recordsVersion(): Promise<string | undefined> {
+    try {
+      return (await this.redis.get(this.keys.jobRecordsVersion())) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs a write to a record between two replacements of the records' version. Before it: a reader that
+   * reads the version while the write is under way sees a new one and reads the records from Redis. After
+   * it: a reader that read records before the write landed reads them again next time. (Only after, a
+   * reader could take the old version, then the record as it was, as current: the digest of a burst did.)
+   * Versions are unique per write, so one never comes back.
+   */
+  private async writing<T>(write: () => Promise<T>, plainCommands = true): Promise<T> {
+    if (this.redis instanceof Cluster) {
+      // The version and the record may live on different nodes: nothing orders them but waiting.
+      await this.replaceVersion();
+      const result = await write();
+      await this.replaceVersion();
+      return result;
+    }
+    // One connection runs its commands in the order sent, so these go out together: one round trip. Not
+    // for a script, which ioredis sends again as EVAL after a NOSCRIPT (after the second version, then).
+    const before = this.replaceVersion();
+    const written = write();
+    if (!plainCommands) {
+      const result = await written;
+      await before;
+      await this.replaceVersion();
+      return result;
+    }
+    const [, result] = await Promise.all([before, written, this.replaceVersion()]);
+    return result;
+  }
+
+  private async replaceVersion(): Promise<void> {
+    this.writes += 1;
+    try {
+      await this.redis.set(this.keys.jobRecordsVersion(), `${this.versionPrefix}:${this.writes}`);
+    } catch {
+      // The write itself is not held up; readers still confirm every record within RECHECK_MS.
+    }
   }
 
   private rawFromReply(key: string, reply: unknown): Record<string, string> {
@@ -504,7 +610,7 @@ export class JobRecords {
   }
 
   async setCard(ref: JobRef, channel: string, ts: string): Promise<void> {
-    await this.redis.hset(this.keys.jobRecord(ref), 'cardChannel', channel, 'cardTs', ts);
+    await this.writing(() => this.redis.hset(this.keys.jobRecord(ref), 'cardChannel', channel, 'cardTs', ts));
   }
 
   /**
@@ -512,33 +618,48 @@ export class JobRecords {
    * true when this call chose it.
    */
   async rememberChannel(ref: JobRef, channel: string): Promise<boolean> {
-    return (await SET_CHANNEL_ONCE.run(this.redis, [this.keys.jobRecord(ref)], [channel])) === 1;
+    const chosen = await this.writing(
+      () => SET_CHANNEL_ONCE.run(this.redis, [this.keys.jobRecord(ref)], [channel]),
+      false,
+    );
+    return chosen === 1;
   }
 
   /** Records the rule the job is now under (and, when it replaced another, the change for the card). */
   async setRule(ref: JobRef, rule: RuleStamp, change?: RuleChange): Promise<void> {
-    await this.redis.hset(
-      this.keys.jobRecord(ref),
-      'ruleName',
-      rule.name,
-      'ruleHash',
-      rule.hash,
-      ...(change ? ['ruleChange', JSON.stringify(change)] : []),
+    await this.writing(() =>
+      this.redis.hset(
+        this.keys.jobRecord(ref),
+        'ruleName',
+        rule.name,
+        'ruleHash',
+        rule.hash,
+        ...(change ? ['ruleChange', JSON.stringify(change)] : []),
+      ),
     );
   }
 
-  async setDigest(ref: JobRef, digest: DigestMessage): Promise<void> {
-    await this.redis.hset(this.keys.jobRecord(ref), 'digest', JSON.stringify(digest));
+  /**
+   * Records the digest on every one of its jobs, sent together (one round trip, not one per job: a click
+   * on a row right after the digest went out finds its record already pointing at it).
+   */
+  async setDigest(refs: readonly JobRef[], digest: DigestMessage): Promise<void> {
+    const text = JSON.stringify(digest);
+    await this.writing(() =>
+      Promise.all(refs.map((ref) => this.redis.hset(this.keys.jobRecord(ref), 'digest', text))),
+    );
   }
 
   async update(ref: JobRef, fields: Record<string, string | number>): Promise<void> {
     const flat = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
-    if (flat.length > 0) await this.redis.hset(this.keys.jobRecord(ref), ...flat);
+    if (flat.length === 0) return;
+    await this.writing(() => this.redis.hset(this.keys.jobRecord(ref), ...flat));
   }
 
   /** Sets a field only if it is not set yet; true when this call set it (a once-only event). */
   async markOnce(ref: JobRef, field: string, value: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.keys.jobRecord(ref), field, String(value))) === 1;
+    const set = await this.writing(() => this.redis.hsetnx(this.keys.jobRecord(ref), field, String(value)));
+    return set === 1;
   }
 
   async tracked(): Promise<string[]> {

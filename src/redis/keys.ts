@@ -197,6 +197,13 @@ export class KeySpace {
   tracked(): string {
     return this.plainKey('tracked');
   }
+  /**
+   * String: a token replaced after every write to any job record, so a reader holding records read under
+   * the same token knows none has been written since (JobRecords.getMany).
+   */
+  jobRecordsVersion(): string {
+    return this.plainKey('records-version');
+  }
 
   /**
    * Hash with expiry: how many `bucket` attempts (refusals, COS lookups) one user made in one window, and

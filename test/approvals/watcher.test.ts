@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JobRecords } from '../../src/approvals/job-records.js';
 import type { EngineEventMap, EngineEventName } from '../../src/approvals/ports.js';
 import { CosJobsClient } from '../../src/cos/client.js';
 import { silentLogger } from '../../src/logger.js';
@@ -13,6 +14,23 @@ const stack = useEngineStack(redisCtx, { progressIntervalMs: 0 });
 const { engine } = stack;
 
 type Recorded = { [K in EngineEventName]: EngineEventMap[K][] };
+
+/**
+ * What a writer does after writing a record: replace the records' version, so remembered records are read
+ * again. Tests that edit Redis by hand call it to say "this record changed", as JobRecords' writes do.
+ */
+let handEdits = 0;
+async function announceHandEdit(fx: EngineFixture): Promise<void> {
+  handEdits += 1;
+  await fx.redis.set(fx.keys.jobRecordsVersion(), `hand-edit:${handEdits}`);
+}
+
+/** How many times Redis ran `command` so far (scripts' calls included), from INFO commandstats. */
+async function commandCalls(fx: EngineFixture, command: string): Promise<number> {
+  const stats = await fx.redis.info('commandstats');
+  const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats);
+  return Number(match?.[1] ?? 0);
+}
 
 function record(fx: EngineFixture): Recorded {
   const seen = {
@@ -104,6 +122,7 @@ describe('job watcher', () => {
       'job',
       '{not json',
     );
+    await announceHandEdit(fx);
     const refs = [good, damaged, 'nosuchjob'].map((jobId) => ({ account: 'default', region: REGION, jobId }));
     const [a, b, c] = await fx.records.getMany(refs);
     expect(a).toMatchObject({ ok: true, value: { jobId: good, lastStatus: 'Suspended' } });
@@ -134,11 +153,42 @@ describe('job watcher', () => {
       fx.keys.jobRecord({ account: 'default', region: REGION, jobId: other.jobId }),
       'a string',
     );
+    await announceHandEdit(fx);
     const [stillRead, wrongType] = await fx.records.getMany([...refs, other]);
     expect(stillRead?.ok && stillRead.value?.lastStatus).toBe('Ready');
     expect(wrongType?.ok === false && String(wrongType.error)).toContain('WRONGTYPE');
     await fx.redis.del(fx.keys.jobRecord({ account: 'default', region: REGION, jobId: jobId }));
+    await announceHandEdit(fx);
     expect(await fx.records.getMany(refs)).toEqual([{ ok: true, value: undefined }]);
+  });
+
+  it('asks Redis for no record while none was written, sees every write through JobRecords at once, and a hand edit within the recheck time', async () => {
+    const fx = await engine();
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    await fx.engine.watcher.pollOnce();
+    const ref = { account: 'default', region: REGION, jobId };
+    const records = new JobRecords(fx.redis, fx.keys, { recheckMs: 300 });
+    const statusOf = async () => {
+      const [read] = await records.getMany([ref]);
+      return read?.ok ? read.value?.lastStatus : undefined;
+    };
+    expect(await statusOf()).toBe('Suspended');
+    const hgetallsBefore = await commandCalls(fx, 'hgetall');
+    expect(await statusOf()).toBe('Suspended');
+    // The version is unchanged: not even the fingerprint script ran (it reads the record with HGETALL).
+    expect(await commandCalls(fx, 'hgetall')).toBe(hgetallsBefore);
+    // A write through any JobRecords instance (another replica's, here the engine's) replaces the version.
+    await fx.records.update(ref, { lastStatus: 'Ready' });
+    expect(await statusOf()).toBe('Ready');
+    // An edit by hand leaves the version as it is: the remembered record stands until the recheck.
+    await fx.redis.hset(fx.keys.jobRecord(ref), 'lastStatus', 'Active');
+    expect(await statusOf()).toBe('Ready');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await statusOf()).toBe('Active');
+    // Without a version in Redis (none written yet, or deleted), every record is read.
+    await fx.redis.del(fx.keys.jobRecordsVersion());
+    await fx.redis.hset(fx.keys.jobRecord(ref), 'lastStatus', 'Failed');
+    expect(await statusOf()).toBe('Failed');
   });
 
   it('hands out an unchanged record read again without letting one reader spoil it for the next', async () => {
@@ -160,12 +210,13 @@ describe('job watcher', () => {
     }).toThrow(TypeError);
     const [again] = await fx.records.getMany(refs);
     expect(again?.ok && again.value).toEqual(pristine);
-    // A record changed in Redis by anyone is read and parsed afresh.
+    // A record changed in Redis by anyone (here by hand, with the version replaced) is read and parsed afresh.
     await fx.redis.hset(
       fx.keys.jobRecord(refs[0] as (typeof refs)[number]),
       'job',
       JSON.stringify({ ...pristine.job, status: 'Ready' }),
     );
+    await announceHandEdit(fx);
     const [changed] = await fx.records.getMany(refs);
     expect(changed?.ok && changed.value?.job.status).toBe('Ready');
   });
