@@ -91,6 +91,8 @@ export interface AppProcess {
   /** Starts the probe's windows (delay histogram and CPU per 100 ms); returns the probe's Date.now(). */
   record(): Promise<number>;
   summary(from: number, to: number): Promise<ProbeSummary>;
+  /** The watcher's polls as it published them on `cosjob:poll` (start and end, Date.now()). */
+  polls(): Promise<{ startedAt: number; endedAt: number; leader: boolean; tracked: number }[]>;
   /** Everything the process wrote, for the error when it dies. */
   output(): string;
   stop(): Promise<void>;
@@ -111,6 +113,7 @@ interface ProbeReply {
   spaces?: { name: string; size: number; used: number }[];
   gcMs?: number;
   gcCount?: number;
+  polls?: { startedAt: number; endedAt: number; leader: boolean; tracked: number }[];
 }
 
 function readRssMb(pid: number): number | undefined {
@@ -277,6 +280,9 @@ export async function startApp(
       const reply = await ask('summary', { from, to });
       if (!reply.summary) throw new Error(`${name}: the probe sent no summary`);
       return reply.summary;
+    },
+    async polls() {
+      return (await ask('polls')).polls ?? [];
     },
     output: () => text,
     async stop() {

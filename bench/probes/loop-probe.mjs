@@ -9,6 +9,7 @@
  * microseconds spent in it, stamped with Date.now(), so the bench can aggregate any interval it learns of
  * afterwards (e.g. a poll cycle whose bounds the COS emulator's request log gives).
  */
+import diagnostics_channel from 'node:diagnostics_channel';
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
@@ -34,6 +35,13 @@ if (typeof process.send === 'function') {
       if (entry.detail?.kind === 4) windowGc.major += 1;
     }
   }).observe({ entryTypes: ['gc'] });
+  // The watcher's polls, as it publishes them (src/approvals/watcher.ts, POLL_CHANNEL): their own bounds.
+  /** @type {{ startedAt: number; endedAt: number; leader: boolean; tracked: number }[]} */
+  let polls = [];
+  diagnostics_channel.subscribe('cosjob:poll', (poll) => {
+    polls.push(poll);
+    if (polls.length > MAX_WINDOWS) polls = polls.slice(-MAX_WINDOWS);
+  });
   /** @type {{ start: number; end: number; steps: [number, number][]; cpuUs: number; gcMs: number; gcMajor: number }[]} */
   let windows = [];
   let timer;
@@ -132,6 +140,9 @@ if (typeof process.send === 'function') {
       case 'summary':
         if (timer !== undefined) closeWindow();
         reply({ ok: true, summary: summary(message.from ?? 0, message.to ?? Date.now()) });
+        break;
+      case 'polls':
+        reply({ ok: true, polls });
         break;
       case 'clear':
         windows = [];

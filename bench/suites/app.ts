@@ -669,6 +669,20 @@ export async function discovery(
     figures['discovery.steady_cycle_cos_calls_issue_formula'] =
       Math.ceil(stillWaiting / 1000) + app.discoveryWaiting;
     figures['discovery.steady_cycle_event_loop_lag_p99_ms'] = steadyProbe.lagP99Ms;
+    // The poll's own CPU: from 20 ms before the watcher started the poll to 100 ms after it ended, by the
+    // bounds it published (POLL_CHANNEL), for the same quiet cycles; the window figure above also holds the
+    // idle time until the next cycle.
+    const polls = await cosjob.polls();
+    const ownCpu: number[] = [];
+    for (let k = 0; k < STEADY_CYCLES; k++) {
+      const cycle = found[steadyIndex + k] as Cycle;
+      // The poll that started last before the cycle's first COS request (the lease and reconciliation come first).
+      const poll = polls.filter((p) => p.leader && p.startedAt <= cycle.start + 5).at(-1);
+      if (poll) ownCpu.push((await cosjob.summary(poll.startedAt - 20, poll.endedAt + 100)).cpuMs);
+    }
+    ownCpu.sort((a, b) => a - b);
+    figures['discovery.steady_poll_own_cpu_ms'] = ownCpu[Math.floor(ownCpu.length / 2)] ?? Number.NaN;
+    figures['discovery.steady_poll_own_cpu_ms_max'] = ownCpu.at(-1) ?? Number.NaN;
     // What explains a dear window: the GC pauses in it and the full collections among them.
     figures['discovery.steady_cycle_gc_pause_ms'] = steadyProbe.gcPauseMs;
     figures['discovery.steady_cycle_full_gcs'] = steadyProbe.gcMajor;

@@ -1,3 +1,4 @@
+import diagnostics_channel from 'node:diagnostics_channel';
 import type { AuditTrail } from '../audit/types.js';
 import type { Clock } from '../clock.js';
 import type { AccountRegionClient, CosClientSet } from '../cos/client-set.js';
@@ -64,6 +65,21 @@ interface RegionHealth {
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
+ * Every poll's start and end (Date.now()), whether this replica led it, and how many jobs it followed,
+ * published on the diagnostics channel `cosjob:poll` for whoever subscribes in the process (the bench's
+ * probe measures a poll's own CPU with it). A poll that throws publishes nothing.
+ */
+export const POLL_CHANNEL = 'cosjob:poll';
+const pollChannel = diagnostics_channel.channel(POLL_CHANNEL);
+
+export interface PollTiming {
+  startedAt: number;
+  endedAt: number;
+  leader: boolean;
+  tracked: number;
+}
+
+/**
  * ListJobs page size: the API's maximum, so a cycle costs one request per 1,000 waiting jobs. Parsing an
  * unchanged page again is skipped (xml/list-jobs.ts), so a quiet cycle pays for the request only.
  */
@@ -128,6 +144,16 @@ export class JobWatcher {
 
   /** One full pass: discovery in every (account, region) pair, then follow-up of tracked jobs. */
   async pollOnce(): Promise<PollReport> {
+    const startedAt = Date.now();
+    const report = await this.pollOnceUntimed();
+    // Only built when someone listens (a profiler, the bench's probe): free otherwise.
+    if (pollChannel.hasSubscribers) {
+      pollChannel.publish({ startedAt, endedAt: Date.now(), leader: report.leader, tracked: report.tracked });
+    }
+    return report;
+  }
+
+  private async pollOnceUntimed(): Promise<PollReport> {
     const leader = await this.o.lease.tick();
     if (!leader) {
       this.wasLeader = false;

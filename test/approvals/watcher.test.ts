@@ -1,6 +1,8 @@
+import diagnostics_channel from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { JobRecords } from '../../src/approvals/job-records.js';
 import type { EngineEventMap, EngineEventName } from '../../src/approvals/ports.js';
+import { POLL_CHANNEL, type PollTiming } from '../../src/approvals/watcher.js';
 import { CosJobsClient } from '../../src/cos/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { copyJobInput, REGIONS, TEST_ACCOUNT } from '../helpers/cos-fixture.js';
@@ -189,6 +191,27 @@ describe('job watcher', () => {
     await fx.redis.del(fx.keys.jobRecordsVersion());
     await fx.redis.hset(fx.keys.jobRecord(ref), 'lastStatus', 'Failed');
     expect(await statusOf()).toBe('Failed');
+  });
+
+  it('publishes each poll’s bounds on the cosjob:poll diagnostics channel, for whoever subscribes', async () => {
+    const fx = await engine();
+    stack.cos.createSuspendedJob(REGION);
+    const seen: PollTiming[] = [];
+    const listener = (message: unknown) => seen.push(message as PollTiming);
+    diagnostics_channel.subscribe(POLL_CHANNEL, listener);
+    try {
+      const before = Date.now();
+      const report = await fx.engine.watcher.pollOnce();
+      expect(seen).toHaveLength(1);
+      const [poll] = seen;
+      expect(poll?.leader).toBe(true);
+      expect(poll?.tracked).toBe(report.tracked);
+      expect(poll?.startedAt).toBeGreaterThanOrEqual(before);
+      expect(poll?.endedAt).toBeGreaterThanOrEqual(poll?.startedAt ?? Number.POSITIVE_INFINITY);
+      expect(poll?.endedAt).toBeLessThanOrEqual(Date.now());
+    } finally {
+      diagnostics_channel.unsubscribe(POLL_CHANNEL, listener);
+    }
   });
 
   it('hands out an unchanged record read again without letting one reader spoil it for the next', async () => {
