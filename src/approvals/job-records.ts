@@ -184,6 +184,50 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`,
 );
 
+/*
+ * The same writes on a single node (or Sentinel), each replacing the records' version (KEYS[2]) with
+ * ARGV[1] in the same script: atomic, so no reader can take the version as current while the write is
+ * under way, and one command instead of a write between two version replacements (Cluster, where the two
+ * keys live on different nodes, uses that sequence instead).
+ */
+const CREATE_IF_ABSENT_MARKED = new RedisScript<number>(
+  'job-record-create-if-absent-marked',
+  2,
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('SET', KEYS[2], ARGV[1])
+return 1`,
+);
+
+const HSET_MARKED = new RedisScript<number>(
+  'job-record-hset-marked',
+  2,
+  `
+local added = redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('SET', KEYS[2], ARGV[1])
+return added`,
+);
+
+const HSETNX_MARKED = new RedisScript<number>(
+  'job-record-hsetnx-marked',
+  2,
+  `
+local set = redis.call('HSETNX', KEYS[1], ARGV[2], ARGV[3])
+if set == 1 then redis.call('SET', KEYS[2], ARGV[1]) end
+return set`,
+);
+
+const SET_CHANNEL_ONCE_MARKED = new RedisScript<number>(
+  'job-record-set-channel-once-marked',
+  2,
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local set = redis.call('HSETNX', KEYS[1], 'channel', ARGV[2])
+if set == 1 then redis.call('SET', KEYS[2], ARGV[1]) end
+return set`,
+);
+
 // Only on an existing record (HSETNX alone would create a record of one field, which createIfAbsent would
 // then take for the job's) and only once: the first choice stands.
 const SET_CHANNEL_ONCE = new RedisScript<number>(
@@ -325,9 +369,8 @@ export class JobRecords {
     const member = jobRefKey(ref);
     const wasTracked = (await this.redis.sismember(this.keys.tracked(), member)) === 1;
     if (!wasTracked) await this.redis.sadd(this.keys.tracked(), member);
-    const created = await this.writing(
-      () => CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(ref)], fields),
-      false,
+    const created = await this.writeRecord(ref, CREATE_IF_ABSENT_MARKED, fields, () =>
+      CREATE_IF_ABSENT.run(this.redis, [this.keys.jobRecord(ref)], fields),
     );
     if (created !== 1 && !wasTracked) {
       // The record already existed (perhaps finished and no longer followed): leave the set as it was.
@@ -429,38 +472,46 @@ export class JobRecords {
   }
 
   /**
-   * Runs a write to a record between two replacements of the records' version. Before it: a reader that
-   * reads the version while the write is under way sees a new one and reads the records from Redis. After
-   * it: a reader that read records before the write landed reads them again next time. (Only after, a
-   * reader could take the old version, then the record as it was, as current: the digest of a burst did.)
+   * One write to a record, with the records' version replaced. On one node: `marked`, a script doing both
+   * at once. On Cluster the version lives on another node, so the write runs between two replacements:
+   * before it, a reader that reads the version while the write is under way sees a new one and reads the
+   * records from Redis; after it, a reader that read them before the write landed reads them again next
+   * time. (Only after, a reader could take the old version, then the record as it was, as current.)
    * Versions are unique per write, so one never comes back.
    */
-  private async writing<T>(write: () => Promise<T>, plainCommands = true): Promise<T> {
-    if (this.redis instanceof Cluster) {
-      // The version and the record may live on different nodes: nothing orders them but waiting.
-      await this.replaceVersion();
-      const result = await write();
-      await this.replaceVersion();
-      return result;
+  private async writeRecord(
+    ref: JobRef,
+    marked: RedisScript<number>,
+    args: readonly (string | number)[],
+    plain: () => Promise<number>,
+  ): Promise<number> {
+    if (!(this.redis instanceof Cluster)) {
+      return marked.run(
+        this.redis,
+        [this.keys.jobRecord(ref), this.keys.jobRecordsVersion()],
+        [this.nextVersion(), ...args],
+      );
     }
-    // One connection runs its commands in the order sent, so these go out together: one round trip. Not
-    // for a script, which ioredis sends again as EVAL after a NOSCRIPT (after the second version, then).
-    const before = this.replaceVersion();
-    const written = write();
-    if (!plainCommands) {
-      const result = await written;
-      await before;
-      await this.replaceVersion();
-      return result;
-    }
-    const [, result] = await Promise.all([before, written, this.replaceVersion()]);
+    await this.replaceVersion();
+    const result = await plain();
+    await this.replaceVersion();
     return result;
   }
 
-  private async replaceVersion(): Promise<void> {
+  private hsetRecord(ref: JobRef, fieldsAndValues: readonly string[]): Promise<number> {
+    return this.writeRecord(ref, HSET_MARKED, fieldsAndValues, () =>
+      this.redis.hset(this.keys.jobRecord(ref), ...fieldsAndValues),
+    );
+  }
+
+  private nextVersion(): string {
     this.writes += 1;
+    return `${this.versionPrefix}:${this.writes}`;
+  }
+
+  private async replaceVersion(): Promise<void> {
     try {
-      await this.redis.set(this.keys.jobRecordsVersion(), `${this.versionPrefix}:${this.writes}`);
+      await this.redis.set(this.keys.jobRecordsVersion(), this.nextVersion());
     } catch {
       // The write itself is not held up; readers still confirm every record within RECHECK_MS.
     }
@@ -610,7 +661,7 @@ export class JobRecords {
   }
 
   async setCard(ref: JobRef, channel: string, ts: string): Promise<void> {
-    await this.writing(() => this.redis.hset(this.keys.jobRecord(ref), 'cardChannel', channel, 'cardTs', ts));
+    await this.hsetRecord(ref, ['cardChannel', channel, 'cardTs', ts]);
   }
 
   /**
@@ -618,25 +669,21 @@ export class JobRecords {
    * true when this call chose it.
    */
   async rememberChannel(ref: JobRef, channel: string): Promise<boolean> {
-    const chosen = await this.writing(
-      () => SET_CHANNEL_ONCE.run(this.redis, [this.keys.jobRecord(ref)], [channel]),
-      false,
+    const chosen = await this.writeRecord(ref, SET_CHANNEL_ONCE_MARKED, [channel], () =>
+      SET_CHANNEL_ONCE.run(this.redis, [this.keys.jobRecord(ref)], [channel]),
     );
     return chosen === 1;
   }
 
   /** Records the rule the job is now under (and, when it replaced another, the change for the card). */
   async setRule(ref: JobRef, rule: RuleStamp, change?: RuleChange): Promise<void> {
-    await this.writing(() =>
-      this.redis.hset(
-        this.keys.jobRecord(ref),
-        'ruleName',
-        rule.name,
-        'ruleHash',
-        rule.hash,
-        ...(change ? ['ruleChange', JSON.stringify(change)] : []),
-      ),
-    );
+    await this.hsetRecord(ref, [
+      'ruleName',
+      rule.name,
+      'ruleHash',
+      rule.hash,
+      ...(change ? ['ruleChange', JSON.stringify(change)] : []),
+    ]);
   }
 
   /**
@@ -645,20 +692,20 @@ export class JobRecords {
    */
   async setDigest(refs: readonly JobRef[], digest: DigestMessage): Promise<void> {
     const text = JSON.stringify(digest);
-    await this.writing(() =>
-      Promise.all(refs.map((ref) => this.redis.hset(this.keys.jobRecord(ref), 'digest', text))),
-    );
+    await Promise.all(refs.map((ref) => this.hsetRecord(ref, ['digest', text])));
   }
 
   async update(ref: JobRef, fields: Record<string, string | number>): Promise<void> {
     const flat = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
     if (flat.length === 0) return;
-    await this.writing(() => this.redis.hset(this.keys.jobRecord(ref), ...flat));
+    await this.hsetRecord(ref, flat);
   }
 
   /** Sets a field only if it is not set yet; true when this call set it (a once-only event). */
   async markOnce(ref: JobRef, field: string, value: number): Promise<boolean> {
-    const set = await this.writing(() => this.redis.hsetnx(this.keys.jobRecord(ref), field, String(value)));
+    const set = await this.writeRecord(ref, HSETNX_MARKED, [field, String(value)], () =>
+      this.redis.hsetnx(this.keys.jobRecord(ref), field, String(value)),
+    );
     return set === 1;
   }
 
