@@ -8,6 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { PollTiming } from '../../src/approvals/watcher.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROBE = fileURLToPath(new URL('../probes/loop-probe.mjs', import.meta.url));
@@ -92,7 +93,7 @@ export interface AppProcess {
   record(): Promise<number>;
   summary(from: number, to: number): Promise<ProbeSummary>;
   /** The watcher's polls as it published them on `cosjob:poll` (start and end, Date.now()). */
-  polls(): Promise<{ startedAt: number; endedAt: number; leader: boolean; tracked: number }[]>;
+  polls(): Promise<PollTiming[]>;
   /** Everything the process wrote, for the error when it dies. */
   output(): string;
   stop(): Promise<void>;
@@ -113,7 +114,7 @@ interface ProbeReply {
   spaces?: { name: string; size: number; used: number }[];
   gcMs?: number;
   gcCount?: number;
-  polls?: { startedAt: number; endedAt: number; leader: boolean; tracked: number }[];
+  polls?: PollTiming[];
 }
 
 function readRssMb(pid: number): number | undefined {

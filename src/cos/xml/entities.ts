@@ -4,7 +4,7 @@
  */
 const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g;
 /** The five entities XML predefines, by name, and the character each stands for. */
-export const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   lt: '<',
   gt: '>',
   amp: '&',
@@ -25,6 +25,20 @@ export function isXmlChar(codePoint: number): boolean {
 }
 
 /**
+ * The character a reference stands for, from its parts (a predefined entity's name, or a decimal or
+ * hexadecimal code point), or undefined for an unknown name or a code point XML does not allow.
+ */
+export function referencedCharacter(
+  name: string | undefined,
+  dec: string | undefined,
+  hex: string | undefined,
+): string | undefined {
+  if (name !== undefined) return PREDEFINED_ENTITIES[name];
+  const codePoint = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
+  return isXmlChar(codePoint) ? String.fromCodePoint(codePoint) : undefined;
+}
+
+/**
  * Decodes the five predefined entities and numeric character references in one pass, so `&amp;lt;`
  * becomes `&lt;` and not `<`. A reference to a code point XML does not allow (NUL, surrogates, beyond
  * U+10FFFF) and any other `&name;` stay as written: they are shown, never interpreted.
@@ -33,11 +47,8 @@ export function decodeXmlText(text: string): string {
   if (!text.includes('&')) return text;
   return text.replace(
     XML_ENTITY,
-    (whole, name: string | undefined, dec: string | undefined, hex?: string) => {
-      if (name !== undefined) return PREDEFINED_ENTITIES[name] ?? whole;
-      const codePoint = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
-      return isXmlChar(codePoint) ? String.fromCodePoint(codePoint) : whole;
-    },
+    (whole, name: string | undefined, dec: string | undefined, hex?: string) =>
+      referencedCharacter(name, dec, hex) ?? whole,
   );
 }
 

@@ -25,7 +25,7 @@
  * second root, bodies over a third of MAX_RESPONSE_BYTES in characters, anything unclosed or mismatched:
  * `undefined`.
  */
-import { isXmlChar, PREDEFINED_ENTITIES } from './entities.js';
+import { referencedCharacter } from './entities.js';
 import { MAX_RESPONSE_BYTES } from './response-body.js';
 
 /** fast-xml-parser's list rule (document.ts): the element's name and, when needed, its dotted path. */
@@ -71,14 +71,8 @@ function decodedText(text: string): string | undefined {
     const match = REFERENCE.exec(text);
     if (match === null) return undefined;
     const [whole, name, dec, hex] = match;
-    let character: string;
-    if (name !== undefined) {
-      character = PREDEFINED_ENTITIES[name] as string;
-    } else {
-      const codePoint = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
-      if (!isXmlChar(codePoint)) return undefined;
-      character = String.fromCodePoint(codePoint);
-    }
+    const character = referencedCharacter(name, dec, hex);
+    if (character === undefined) return undefined;
     decoded += text.slice(from, at) + character;
     from = at + whole.length;
     at = text.indexOf('&', from);
