@@ -94,6 +94,11 @@ export interface AppProcess {
   summary(from: number, to: number): Promise<ProbeSummary>;
   /** The watcher's polls as it published them on `cosjob:poll` (start and end, Date.now()). */
   polls(): Promise<PollTiming[]>;
+  /**
+   * Turns the probe's event-loop delay timer on or off: off, a window's CPU holds none of the probe's
+   * own wake-ups (and its lag figures read 0).
+   */
+  sampleLag(on: boolean): Promise<void>;
   /** Everything the process wrote, for the error when it dies. */
   output(): string;
   stop(): Promise<void>;
@@ -284,6 +289,9 @@ export async function startApp(
     },
     async polls() {
       return (await ask('polls')).polls ?? [];
+    },
+    async sampleLag(on) {
+      await ask('lag', { on });
     },
     output: () => text,
     async stop() {

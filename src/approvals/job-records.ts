@@ -330,6 +330,8 @@ export class JobRecords {
   private readonly versionPrefix = randomBytes(6).toString('hex');
   private writes = 0;
   private readonly recheckMs: number;
+  /** Each record getMany handed out, with the fingerprint of the fields it was made from. */
+  private readonly fingerprints = new WeakMap<JobRecord, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -422,10 +424,10 @@ export class JobRecords {
         : undefined;
     };
     // Decided once, before the read: another getMany running meanwhile may replace remembered entries.
-    const unchanged = new Map<string, JobRecord>();
+    const unchanged = new Map<string, RememberedRecord>();
     for (const key of keys) {
-      const record = current(key)?.record;
-      if (record) unchanged.set(key, record);
+      const known = current(key);
+      if (known?.record) unchanged.set(key, known);
     }
     const toRead = keys.filter((key) => !unchanged.has(key));
     const read = new Map<string, Settled<unknown>>();
@@ -435,13 +437,13 @@ export class JobRecords {
     return refs.map((ref, index): Settled<JobRecord | undefined> => {
       const key = keys[index] as string;
       const kept = unchanged.get(key);
-      if (kept) return { ok: true, value: { ...kept } };
+      if (kept) return { ok: true, value: this.copyOf(kept) };
       const reply = read.get(key) ?? { ok: false, error: new Error(`no reply for the record ${key}`) };
       if (!reply.ok) return reply;
       const known = this.remembered.get(key);
       if (reply.value === 1 && known?.record) {
         this.confirmed(known, version, now);
-        return { ok: true, value: { ...known.record } };
+        return { ok: true, value: this.copyOf(known) };
       }
       try {
         const raw = this.rawFromReply(key, reply.value);
@@ -450,11 +452,26 @@ export class JobRecords {
         if (!record || !remembered) return { ok: true, value: record };
         remembered.record = freezeNested(record);
         this.confirmed(remembered, version, now);
-        return { ok: true, value: { ...record } };
+        return { ok: true, value: this.copyOf(remembered) };
       } catch (error) {
         return { ok: false, error };
       }
     });
+  }
+
+  /**
+   * The fingerprint of the stored fields a record handed out by getMany was made from (undefined for one
+   * from anywhere else): two records with the same fingerprint hold the same fields, so whatever a caller
+   * decided from the one holds for the other (the watcher skips quiet jobs by it).
+   */
+  fingerprintOf(record: JobRecord): string | undefined {
+    return this.fingerprints.get(record);
+  }
+
+  private copyOf(known: RememberedRecord): JobRecord {
+    const copy = { ...(known.record as JobRecord) };
+    this.fingerprints.set(copy, known.fingerprint);
+    return copy;
   }
 
   private confirmed(known: RememberedRecord, version: string | undefined, at: number): void {

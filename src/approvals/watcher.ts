@@ -62,6 +62,17 @@ interface RegionHealth {
   nextAttemptAt: number;
 }
 
+/** A followed job that needs nothing before `until` (a clock time) while its record's fields stay the same. */
+interface QuietJob {
+  fingerprint: string;
+  until: number;
+}
+
+/** follow() found nothing to do at any time, as long as its inputs stay the same. */
+const QUIET_FOREVER = Number.POSITIVE_INFINITY;
+/** follow() acted, or could act at any moment: it is asked again next poll. */
+const NOT_QUIET = 0;
+
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
@@ -113,6 +124,13 @@ export class JobWatcher {
   private listedWaiting = new Map<string, ReadonlySet<string>>();
   /** The tracked set as this poll began: a listed job in it is known and needs no EXISTS. */
   private trackedAtStart: ReadonlySet<string> = new Set();
+  /**
+   * Jobs the last poll followed and found quiet, by jobRefKey: nothing to do for them before `until`
+   * while their record keeps the same fields (its fingerprint), COS still lists them as waiting, no
+   * decision is in flight and no card is being offered again. A quiet poll of 1,000 waiting jobs spent
+   * most of its own CPU following each of them again to the same conclusion.
+   */
+  private quiet = new Map<string, QuietJob>();
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -305,6 +323,7 @@ export class JobWatcher {
       if (!healthy) continue;
       due.push({ member, client, ref });
     }
+    const quiet = new Map<string, QuietJob>();
     for (let i = 0; i < due.length; i += READ_BATCH) {
       const slice = due.slice(i, i + READ_BATCH);
       const records = await this.o.records.getMany(slice.map((d) => d.ref));
@@ -312,55 +331,81 @@ export class JobWatcher {
         const record = records[index] as Settled<JobRecord | undefined>;
         try {
           if (!record.ok) throw record.error;
-          await this.follow(
-            client,
-            ref,
-            record.value,
-            inFlight.has(member),
-            redeliver && !announcedNow.has(member),
-          );
+          const decisionInFlight = inFlight.has(member);
+          const offerAgain = redeliver && !announcedNow.has(member);
+          const fingerprint = record.value && this.o.records.fingerprintOf(record.value);
+          // Only a job with nothing that could change its outcome but the clock may be left alone.
+          const skippable = fingerprint !== undefined && !decisionInFlight && !offerAgain;
+          const known = this.quiet.get(member);
+          if (
+            skippable &&
+            known?.fingerprint === fingerprint &&
+            this.o.clock.now() < known.until &&
+            this.isListedWaiting(ref, record.value as JobRecord)
+          ) {
+            quiet.set(member, known);
+            continue;
+          }
+          const until = await this.follow(client, ref, record.value, decisionInFlight, offerAgain);
+          if (skippable && until > this.o.clock.now()) quiet.set(member, { fingerprint, until });
         } catch (error) {
           this.o.logger.warn('could not follow a tracked job', { ...ref, error });
         }
       }
     }
+    this.quiet = quiet;
     return members.length;
   }
 
+  /**
+   * COS listed the job as Suspended in this very poll and cosjob last saw it Suspended too: a waiting job
+   * makes no progress, so its stored description is current.
+   */
+  private isListedWaiting(ref: JobRef, record: JobRecord): boolean {
+    return (
+      record.lastStatus === 'Suspended' &&
+      record.job.status === 'Suspended' &&
+      this.listedWaiting.get(accountRegionKey(ref))?.has(ref.jobId) === true
+    );
+  }
+
+  /**
+   * Brings one tracked job up to date. Returns the clock time before which following it again would do
+   * nothing, given the same record, the same listing and no decision in flight (NOT_QUIET when it acted,
+   * asked COS, or may act at any moment).
+   */
   private async follow(
     client: CosJobsApi,
     ref: JobRef,
     record: JobRecord | undefined,
     decisionInFlight: boolean,
     redeliver: boolean,
-  ): Promise<void> {
+  ): Promise<number> {
     const { account, region, jobId } = ref;
     if (!record) {
       await this.o.records.untrack(ref);
-      return;
+      return NOT_QUIET;
     }
+    // DescribeJob (a round trip and ~1 ms of XML per job per cycle) is only for jobs that left the
+    // waiting list.
+    const listedWaiting = this.isListedWaiting(ref, record);
     let job: Job;
     try {
-      // COS listed the job as Suspended in this very poll and cosjob last saw it Suspended too: a waiting
-      // job makes no progress, so the stored description is current and DescribeJob (a round trip and
-      // ~1 ms of XML per job per cycle) is only for jobs that left the waiting list.
-      job =
-        record.lastStatus === 'Suspended' &&
-        record.job.status === 'Suspended' &&
-        this.listedWaiting.get(accountRegionKey(ref))?.has(jobId) === true
-          ? record.job
-          : await client.describeJob(jobId);
+      job = listedWaiting ? record.job : await client.describeJob(jobId);
     } catch (error) {
       if (isNoSuchJob(error)) {
         this.o.logger.info('tracked job no longer exists in COS; no longer following it', { ...ref });
         await this.o.records.untrack(ref);
-        return;
+        return NOT_QUIET;
       }
       throw error;
     }
     const now = this.o.clock.now();
+    // Only a job known from the listing can be quiet: a described one may have moved since.
+    let quietUntil = listedWaiting ? QUIET_FOREVER : NOT_QUIET;
 
     if (!record.card && job.status === 'Suspended') {
+      if (redeliver || record.announcedAt === undefined) quietUntil = NOT_QUIET;
       if (record.announcedAt === undefined) {
         // Recorded by a typed command or the CLI before the watcher saw it: announce it now, once.
         if (await this.o.records.markOnce(ref, 'announcedAt', now)) {
@@ -407,7 +452,7 @@ export class JobWatcher {
       }
     }
 
-    await this.reportProgress(ref, job, record, now);
+    quietUntil = Math.min(quietUntil, await this.reportProgress(ref, job, record, now));
 
     if (isFinished(job.status)) {
       if (await this.o.records.markOnce(ref, 'finishedAt', now)) {
@@ -432,19 +477,22 @@ export class JobWatcher {
         });
       }
       await this.o.records.untrack(ref);
-      return;
+      return NOT_QUIET;
     }
 
-    if (job.status === 'Suspended' && !decisionInFlight) {
-      // A rule change (cosjob restarted with another file) is settled now, not at the next vote, so the
-      // card tells people before anyone clicks. Reminders and auto-cancel then follow the new rule.
-      const changed = await this.o.decisions.noticeRuleChange(ref, job, record);
-      if (changed) await this.o.events.emit('job_rule_changed', { ...ref, rule: changed.name });
-      await this.remindOrExpire(ref, job, record, now);
+    if (job.status !== 'Suspended' || decisionInFlight) return NOT_QUIET;
+    // A rule change (cosjob restarted with another file) is settled now, not at the next vote, so the
+    // card tells people before anyone clicks. Reminders and auto-cancel then follow the new rule.
+    const changed = await this.o.decisions.noticeRuleChange(ref, job, record);
+    if (changed) {
+      quietUntil = NOT_QUIET;
+      await this.o.events.emit('job_rule_changed', { ...ref, rule: changed.name });
     }
+    return Math.min(quietUntil, await this.remindOrExpire(ref, job, record, now));
   }
 
-  private async reportProgress(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<void> {
+  /** Returns when it would next report, given the same job and record (NOT_QUIET: it just did). */
+  private async reportProgress(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<number> {
     const { account, region } = ref;
     const statusChanged = job.status !== record.lastStatus;
     const previous = record.lastProgress;
@@ -455,7 +503,9 @@ export class JobWatcher {
       previous.totalTasks !== job.progress.totalTasks;
     const interval = this.o.progressIntervalMs ?? 5 * 60_000;
     const due = now - (record.lastProgressAt ?? 0) >= interval;
-    if (!statusChanged && !(countersChanged && due)) return;
+    if (!statusChanged && !(countersChanged && due)) {
+      return countersChanged ? (record.lastProgressAt ?? 0) + interval : QUIET_FOREVER;
+    }
     await this.o.records.update(ref, {
       lastStatus: job.status,
       lastProgress: JSON.stringify(job.progress),
@@ -479,14 +529,18 @@ export class JobWatcher {
     if (!isFinished(job.status)) {
       await this.o.events.emit('job_progress', { account, region, job, previousStatus: record.lastStatus });
     }
+    return NOT_QUIET;
   }
 
-  private async remindOrExpire(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<void> {
+  /** Returns when it would next remind or cancel, given the same job and record (NOT_QUIET: it just tried). */
+  private async remindOrExpire(ref: JobRef, job: Job, record: JobRecord, now: number): Promise<number> {
     const { account, region, jobId } = ref;
     // Waiting counts from when COS suspended the job when it says so, else from when cosjob first saw it.
     const suspendedAt = job.suspendedDate ? Date.parse(job.suspendedDate) : Number.NaN;
-    const waitingMs =
-      now - (Number.isFinite(suspendedAt) ? Math.min(suspendedAt, record.firstSeenAt) : record.firstSeenAt);
+    const waitingSince = Number.isFinite(suspendedAt)
+      ? Math.min(suspendedAt, record.firstSeenAt)
+      : record.firstSeenAt;
+    const waitingMs = now - waitingSince;
     // The job's own rule says when: a rule of the file may set either, else the environment's apply.
     const { requires } = this.o.rules.forJob(job, { account: record.account, region }).rule;
     const remindAfterMs =
@@ -525,13 +579,21 @@ export class JobWatcher {
           outcome: outcome.kind,
         });
       }
-      return;
+      return NOT_QUIET;
     }
-    if (remindAfterMs === undefined || waitingMs < remindAfterMs) return;
+    const cancelAt =
+      autoCancelAfterMs !== undefined && record.expiredAt === undefined
+        ? waitingSince + autoCancelAfterMs
+        : QUIET_FOREVER;
+    if (remindAfterMs === undefined) return cancelAt;
+    if (waitingMs < remindAfterMs) return Math.min(cancelAt, waitingSince + remindAfterMs);
     // One reminder per interval, claimed with HSETNX so overlapping leaders remind once; intervals missed
     // while cosjob was down collapse into one reminder.
     const interval = Math.floor(waitingMs / remindAfterMs);
-    if (!(await this.o.records.markOnce(ref, `reminded:${interval}`, now))) return;
+    const nextReminderAt = waitingSince + (interval + 1) * remindAfterMs;
+    if (!(await this.o.records.markOnce(ref, `reminded:${interval}`, now))) {
+      return Math.min(cancelAt, nextReminderAt);
+    }
     await this.o.records.update(ref, { lastRemindedAt: now });
     const waitingMinutes = Math.floor(waitingMs / 60_000);
     await this.o.audit.append({
@@ -545,6 +607,7 @@ export class JobWatcher {
       source: 'watcher',
     });
     await this.o.events.emit('job_reminder', { account, region, jobId, waitingMinutes });
+    return NOT_QUIET;
   }
 
   /** For tests and operators: the back-off state of one (account, region) pair. */

@@ -114,6 +114,46 @@ describe('job watcher', () => {
     );
   });
 
+  it('leaves a quiet waiting job alone between polls, but not past its next reminder nor once its record changes', async () => {
+    const fx = await engine({ remindAfterMs: 30 * 60_000 });
+    const seen = record(fx);
+    const jobId = stack.cos.createSuspendedJob(REGION);
+    const ref = { account: 'default', region: REGION, jobId };
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_pending).toHaveLength(1);
+    stack.cos.clock.advance(31 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_reminder.map((r) => r.waitingMinutes)).toEqual([31]);
+
+    // The reminder changed the record, so the next poll follows the job again: it tries to claim the same
+    // reminder (an HSETNX that finds it claimed). Followed every poll, it would do so each time; left alone
+    // until the next one is due, it costs no command of its own.
+    let claims = await commandCalls(fx, 'hsetnx');
+    stack.cos.clock.advance(60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(await commandCalls(fx, 'hsetnx')).toBe(claims + 1);
+    claims += 1;
+    for (let minute = 37; minute < 60; minute += 5) {
+      stack.cos.clock.advance(5 * 60_000);
+      await fx.engine.watcher.pollOnce();
+    }
+    expect(await commandCalls(fx, 'hsetnx')).toBe(claims);
+    expect(seen.job_reminder).toHaveLength(1);
+    stack.cos.clock.advance(4 * 60_000);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_reminder.map((r) => r.waitingMinutes)).toEqual([31, 61]);
+
+    // Its record changed (by hand here, as a replica's write would): it is followed again at once, and
+    // being unannounced now, announced.
+    await fx.redis.hdel(fx.keys.jobRecord(ref), 'announcedAt');
+    await announceHandEdit(fx);
+    await fx.engine.watcher.pollOnce();
+    expect(seen.job_pending.map((e) => [e.job.id, e.redelivery])).toEqual([
+      [jobId, false],
+      [jobId, false],
+    ]);
+  });
+
   it('reads many records at once, a damaged one failing only its own entry', async () => {
     const fx = await engine();
     const good = stack.cos.createSuspendedJob(REGION);
