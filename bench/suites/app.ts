@@ -592,7 +592,7 @@ export async function discovery(
     let next = 0;
     let all: LoggedRequest[] = [];
     let found: Cycle[] = [];
-    // "Nothing new" includes the channel: the steady cycle is the first to start once every card is posted.
+    // "Nothing new" includes the channel: no steady cycle starts before every card is posted.
     // From then on the probe's delay timer is off, so the steady windows' CPU is cosjob's own (at a 10 ms
     // resolution the timer alone cost ~8 ms per second here); no lag is measured in them.
     let cardsPostedAt: number | undefined;
@@ -636,21 +636,21 @@ export async function discovery(
     // before the next cycle's, so the Redis reads and bookkeeping after its last COS request count too
     // (and so does the idle time in between: an upper bound).
     // Several quiet cycles, their median: one cycle's window is at the mercy of one noisy moment.
+    const windowOf = (index: number) => ({
+      from: (found[index] as Cycle).start - 50,
+      to: (found[index + 1] as Cycle).start - 50,
+    });
     const steadyProbes = [];
     // Slack calls in the windows: "nothing new" should mean none (a job still moving would refresh its card).
     const steadySlackCalls: number[] = [];
     for (let k = 0; k < STEADY_CYCLES; k++) {
-      const cycle = found[steadyIndex + k] as Cycle;
-      const following = found[steadyIndex + k + 1] as Cycle;
-      steadyProbes.push(await cosjob.summary(cycle.start - 50, following.start - 50));
-      steadySlackCalls.push(
-        fake.calls.filter((c) => c.receivedAt >= cycle.start - 50 && c.receivedAt < following.start - 50)
-          .length,
-      );
+      const { from, to } = windowOf(steadyIndex + k);
+      steadyProbes.push(await cosjob.summary(from, to));
+      steadySlackCalls.push(fake.calls.filter((c) => c.receivedAt >= from && c.receivedAt < to).length);
     }
-    const firstQuiet = found[firstQuietIndex] as Cycle;
+    const firstQuiet = windowOf(firstQuietIndex);
     figures['discovery.first_quiet_cycle_cpu_ms'] = (
-      await cosjob.summary(firstQuiet.start - 50, (found[firstQuietIndex + 1] as Cycle).start - 50)
+      await cosjob.summary(firstQuiet.from, firstQuiet.to)
     ).cpuMs;
     steadyProbes.sort((a, b) => a.cpuMs - b.cpuMs);
     const steadyCpu = steadyProbes.map((probe) => probe.cpuMs);
